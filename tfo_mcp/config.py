@@ -1,0 +1,371 @@
+"""Configuration: environment `TELEMETRYFLOW_MCP_*` > YAML file > defaults.
+
+Environment names take either form:
+  * nested with a double underscore: ``TELEMETRYFLOW_MCP_SERVER__PORT=9000``
+  * the seed's section prefixes:      ``TELEMETRYFLOW_MCP_SERVER_PORT=9000``,
+    ``TELEMETRYFLOW_MCP_POSTGRES_URL=...``, ``TELEMETRYFLOW_MCP_CLAUDE_DEFAULT_MODEL=...``
+List values accept a JSON array or a comma-separated string.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "TELEMETRYFLOW_MCP_"
+CONFIG_PATH_ENV = "TELEMETRYFLOW_MCP_CONFIG"
+YAML_SEARCH_PATHS = (
+    Path("tfo-mcp.yaml"),
+    Path("configs/tfo-mcp.yaml"),
+    Path("~/.config/tfo-mcp/config.yaml"),
+)
+#: env section prefixes (single underscore form) -> settings section; longest first.
+SECTION_ALIASES = {
+    "CLICKHOUSE": "clickhouse",
+    "TELEMETRY": "telemetry",
+    "POSTGRES": "postgres",
+    "SECURITY": "security",
+    "LOGGING": "logging",
+    "SERVER": "server",
+    "CLAUDE": "llm",
+    "LLM": "llm",
+    "MCP": "mcp",
+    "LOG": "logging",
+}
+#: section names accepted in YAML besides the field names themselves.
+YAML_SECTION_ALIASES = {"claude": "llm", "log": "logging"}
+
+DEFAULT_ALLOWED_COMMANDS = [
+    "ls", "cat", "head", "tail", "wc", "grep", "find", "stat", "file", "du", "df",
+    "pwd", "echo", "date", "uname", "whoami", "sort", "uniq", "cut", "diff", "tree", "git",
+]  # fmt: skip
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the key and its source."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ServerSettings(_Section):
+    name: str = "TelemetryFlow-MCP"
+    transport: Literal["stdio", "http", "sse"] = "stdio"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    auth_token: SecretStr | None = None
+    allow_unauthenticated: bool = False
+    debug: bool = False
+
+
+class ProviderSettings(_Section):
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+
+
+class LLMSettings(_Section):
+    default_model: str = "claude-sonnet-4-20250514"
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    max_tokens: int = Field(4096, ge=1)
+    temperature: float = Field(1.0, ge=0.0, le=2.0)
+    timeout: float = Field(120.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    history_max_turns: int = Field(20, ge=1)
+    providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+
+
+class MCPSettings(_Section):
+    protocol_version: str = "2025-06-18"
+    enable_tools: bool = True
+    enable_resources: bool = True
+    enable_prompts: bool = True
+    tool_timeout: float = Field(30.0, gt=0)
+
+
+class LoggingSettings(_Section):
+    level: Literal["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    format: Literal["text", "json"] = "text"
+    output: str = "stderr"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class TelemetrySettings(_Section):
+    enabled: bool = False
+    service_name: str = "tfo-mcp"
+    otlp_endpoint: str = "localhost:4317"
+
+
+class PostgresSettings(_Section):
+    url: SecretStr | None = None
+    min_conns: int = Field(1, ge=0)
+    max_conns: int = Field(10, ge=1)
+    connect_timeout: float = Field(5.0, gt=0)
+    statement_timeout: float = Field(30.0, gt=0)
+    max_result_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    allow_write: bool = False
+    auto_migrate: bool = False
+
+
+class ClickHouseSettings(_Section):
+    url: SecretStr | None = None
+    pool_size: int = Field(4, ge=1)
+    connect_timeout: float = Field(5.0, gt=0)
+    max_execution_time: float = Field(30.0, gt=0)
+    max_result_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    auto_migrate: bool | None = None
+
+
+class SecuritySettings(_Section):
+    allowed_roots: list[Path] = Field(default_factory=lambda: [Path.cwd()])
+    allowed_commands: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_COMMANDS))
+    enable_execute_command: bool = True
+    enable_write: bool = True
+    max_read_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    max_write_bytes: int = Field(10 * 1024 * 1024, ge=1)
+    command_timeout: float = Field(30.0, gt=0)
+    max_command_output: int = Field(1024 * 1024, ge=1024)
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one server process."""
+
+    model_config = SettingsConfigDict(extra="forbid", validate_assignment=True)
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    mcp: MCPSettings = Field(default_factory=MCPSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **_: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only explicit init values: load_settings() merges env and YAML itself,
+        # so it can say where every value came from.
+        return (init_settings,)
+
+
+class LoadedSettings(BaseModel):
+    """Settings plus where each value came from (``default``, ``env:NAME``, ``yaml:PATH``)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    sources: dict[str, str]
+    config_file: Path | None
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _parse_env_value(value: str) -> Any:
+    stripped = value.strip()
+    if stripped.startswith(("[", "{")):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _env_key_path(name: str) -> list[str] | None:
+    rest = name[len(ENV_PREFIX) :]
+    if not rest or name == CONFIG_PATH_ENV:
+        return None
+    if "__" in rest:
+        first, *others = rest.lower().split("__")
+        return [SECTION_ALIASES.get(first.upper(), first), *others]
+    for prefix, section in SECTION_ALIASES.items():
+        if rest.startswith(prefix + "_"):
+            return [section, rest[len(prefix) + 1 :].lower()]
+    return [rest.lower()]
+
+
+def _set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+        if not isinstance(target, dict):
+            raise ConfigError(f"config key {'.'.join(path)} conflicts with a scalar value")
+    target[path[-1]] = value
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def env_values(environ: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Nested values from the environment and the env var name behind each dotted key."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = _env_key_path(name)
+        if path is None:
+            continue
+        _set_path(values, path, _parse_env_value(environ[name]))
+        origins[".".join(path)] = f"env:{name}"
+    return values, origins
+
+
+def find_config_file(explicit: str | Path | None = None) -> Path | None:
+    """The YAML file to read: ``--config``, else ``$TELEMETRYFLOW_MCP_CONFIG``, else the search path."""
+    chosen = explicit or os.environ.get(CONFIG_PATH_ENV)
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path}: not found or not a file")
+        return path
+    for candidate in YAML_SEARCH_PATHS:
+        path = candidate.expanduser()
+        if path.is_file():
+            return path
+    return None
+
+
+def yaml_values(path: Path) -> dict[str, Any]:
+    """Nested values from a YAML file; section aliases (``claude:``) are normalised."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"config file {path}: invalid YAML{where}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path}: the top level must be a mapping of sections")
+    return {YAML_SECTION_ALIASES.get(str(k), str(k)): v for k, v in raw.items()}
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe_error(exc: ValidationError, origins: dict[str, str]) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    source = "default"
+    for candidate, origin in origins.items():
+        if key == candidate or key.startswith(candidate + ".") or candidate.startswith(key + "."):
+            source = origin
+            break
+    if error["type"] == "extra_forbidden":
+        return f"config error: unknown key {key!r} (from {source})"
+    return f"config error: {key} (from {source}): {error['msg']}"
+
+
+def load_settings(config_file: str | Path | None = None, environ: dict[str, str] | None = None) -> LoadedSettings:
+    """Merge defaults, the YAML file and the environment; raise ConfigError on any bad value."""
+    path = find_config_file(config_file)
+    from_yaml = yaml_values(path) if path else {}
+    from_env, env_origins = env_values(environ)
+    origins = {key: f"yaml:{path}" for key in _flatten(from_yaml)}
+    origins.update(env_origins)
+    try:
+        settings = Settings(**_deep_merge(from_yaml, from_env))
+    except ValidationError as exc:
+        raise ConfigError(_describe_error(exc, origins)) from None
+    except TypeError as exc:
+        raise ConfigError(f"config error: {exc}") from None
+    sources = {key: "default" for key in _flatten(settings.model_dump(mode="json"))}
+    for key in sources:
+        for candidate, origin in origins.items():
+            if key == candidate or key.startswith(candidate + "."):
+                sources[key] = origin
+    return LoadedSettings(settings=settings, sources=sources, config_file=path)
+
+
+# --------------------------------------------------------------------------- redaction
+
+
+def redact_url(url: str) -> str:
+    """A URL with any password replaced by ``***`` (user and host kept)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "***"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def redacted_dump(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-safe data with secrets masked and URL passwords removed."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            secret = value.get_secret_value()
+            return redact_url(secret) if "://" in secret else "***"
+        if isinstance(value, BaseModel):
+            return {name: walk(getattr(value, name)) for name in type(value).model_fields}
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(item) for item in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+
+    return walk(settings)
+
+
+# --------------------------------------------------------------------------- process-wide
+
+
+_current: LoadedSettings | None = None
+
+
+def set_settings(loaded: LoadedSettings) -> None:
+    """Install the settings this process serves with (the CLI calls this once)."""
+    global _current
+    _current = loaded
+
+
+def get_loaded() -> LoadedSettings:
+    """The installed settings, loading them from env/YAML on first use."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current
+
+
+def get_settings() -> Settings:
+    """The process-wide effective settings."""
+    return get_loaded().settings

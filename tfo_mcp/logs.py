@@ -1,0 +1,106 @@
+"""Logging: loguru to stderr (or a file) only; stdlib logging of libraries routed into it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+if TYPE_CHECKING:
+    from tfo_mcp.config import LoggingSettings
+
+#: MCP logging levels (RFC 5424 names) -> loguru levels.
+MCP_TO_LOGURU = {
+    "debug": "DEBUG",
+    "info": "INFO",
+    "notice": "INFO",
+    "warning": "WARNING",
+    "error": "ERROR",
+    "critical": "CRITICAL",
+    "alert": "CRITICAL",
+    "emergency": "CRITICAL",
+}
+TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {name}:{function} - {message}"
+_SECRET_PATTERNS = (
+    re.compile(r"(?P<keep>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+(?=@)", re.IGNORECASE),
+    re.compile(
+        r"(?P<keep>(?:api[_-]?key|token|password|secret|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+", re.IGNORECASE
+    ),
+    re.compile(r"(?P<keep>Bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(?P<keep>)\b(?:sk|tfk|tfs)-?[A-Za-z0-9_-]{16,}"),
+)
+
+_handler_id: int | None = None
+_level_filter = {"level": "INFO"}
+
+
+def scrub_secrets(text: str) -> str:
+    """Mask passwords in URLs, bearer tokens and key-looking values."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group("keep") + "***", text)
+    return text
+
+
+class _InterceptHandler(logging.Handler):
+    """Send stdlib log records to loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(exception=record.exc_info, depth=6).log(level, record.getMessage())
+
+
+def _passes(record: dict) -> bool:
+    return record["level"].no >= logger.level(_level_filter["level"]).no
+
+
+def _patch(record: dict) -> None:
+    record["message"] = scrub_secrets(record["message"])
+
+
+def setup_logging(settings: LoggingSettings | None = None) -> None:
+    """Install the one loguru sink (stderr or a file) and route stdlib logging into it."""
+    global _handler_id
+    level = settings.level if settings else "INFO"
+    fmt = settings.format if settings else "text"
+    output = settings.output if settings else "stderr"
+    _level_filter["level"] = level
+    logger.remove()
+    sink = sys.stderr if output in ("stderr", "") else output
+    _handler_id = logger.add(
+        sink,
+        level="TRACE",
+        filter=_passes,
+        format=TEXT_FORMAT,
+        serialize=fmt == "json",
+        backtrace=False,
+        diagnose=False,
+        colorize=False,
+    )
+    logger.configure(patcher=_patch)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    for name in ("fastmcp", "mcp", "LiteLLM", "litellm", "httpx", "clickhouse_driver", "psycopg", "uvicorn"):
+        lib = logging.getLogger(name)
+        lib.handlers = [_InterceptHandler()]
+        lib.propagate = False
+        lib.setLevel(logging.DEBUG if level in ("TRACE", "DEBUG") else logging.INFO)
+    for noisy in ("httpx", "httpcore", "LiteLLM", "litellm"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def set_level(level: str) -> str:
+    """Change the stderr log level at run time; accepts MCP or loguru level names."""
+    resolved = MCP_TO_LOGURU.get(level.lower(), level.upper())
+    logger.level(resolved)  # raises ValueError for unknown names
+    _level_filter["level"] = resolved
+    return resolved
+
+
+def current_level() -> str:
+    """The level the sink currently passes."""
+    return _level_filter["level"]

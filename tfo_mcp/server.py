@@ -1,0 +1,208 @@
+"""The one FastMCP instance: lifespan hooks, error-code and session middleware.
+
+Capability modules import :data:`mcp` and register with decorators; importing
+:mod:`tfo_mcp.server` imports every capability module (at the bottom) so the
+instance is complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import mcp.types as mt
+from fastmcp import FastMCP
+from fastmcp.exceptions import NotFoundError
+from fastmcp.exceptions import ValidationError as ArgumentsError
+from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from loguru import logger
+from mcp.shared.exceptions import MCPError
+
+from tfo_mcp import __version__, logs, sessions
+
+#: JSON-RPC error codes kept from the seed server.
+TOOL_NOT_FOUND = -32001
+RESOURCE_NOT_FOUND = -32002
+PROMPT_NOT_FOUND = -32003
+INVALID_PARAMS = -32602
+
+#: Tool annotations, chosen deliberately per tool (clients use them to decide auto-approval).
+READ_ONLY = mt.ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
+READ_ONLY_OPEN_WORLD = mt.ToolAnnotations(
+    readOnlyHint=True, destructiveHint=False, idempotentHint=False, openWorldHint=True
+)
+
+Hook = Callable[[], Awaitable[None]]
+_startup_hooks: list[Hook] = []
+_shutdown_hooks: list[Hook] = []
+STARTED_AT = time.time()
+
+
+def on_startup(hook: Hook) -> Hook:
+    """Register a coroutine run when the server starts (keep it fast: start slow work in a task)."""
+    _startup_hooks.append(hook)
+    return hook
+
+
+def on_shutdown(hook: Hook) -> Hook:
+    """Register a coroutine run when the server stops (close pools, flush queues)."""
+    _shutdown_hooks.append(hook)
+    return hook
+
+
+async def run_startup_hooks() -> None:
+    """Run every registered start-up hook; a failing hook is logged, never fatal."""
+    for hook in _startup_hooks:
+        try:
+            await hook()
+        except Exception as exc:  # a store that is down must not stop the server
+            logger.warning("start-up hook {} failed: {}", hook.__qualname__, exc)
+
+
+async def run_shutdown_hooks() -> None:
+    """Run every shutdown hook in reverse order of registration."""
+    for hook in reversed(_shutdown_hooks):
+        try:
+            await hook()
+        except Exception as exc:
+            logger.warning("shutdown hook {} failed: {}", hook.__qualname__, exc)
+
+
+@asynccontextmanager
+async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
+    """Open shared resources once per process and close them on shutdown."""
+    logger.info("tfo-mcp {} starting", __version__)
+    await run_startup_hooks()
+    try:
+        yield {}
+    finally:
+        sessions.close_all()
+        await run_shutdown_hooks()
+        logger.info("tfo-mcp stopped")
+
+
+def _arguments_message(exc: Exception) -> str:
+    cause = exc.__cause__
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        parts = []
+        for error in errors()[:5]:
+            where = ".".join(str(p) for p in error.get("loc", ()) if p != "call") or "arguments"
+            parts.append(f"{where}: {error.get('msg')}")
+        return "Invalid arguments: " + "; ".join(parts)
+    return f"Invalid arguments: {exc}"
+
+
+class ProtocolErrorsMiddleware(Middleware):
+    """Answer unknown tools/resources/prompts and bad arguments with JSON-RPC error codes."""
+
+    async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        try:
+            return await call_next(context)
+        except NotFoundError:
+            raise MCPError(code=TOOL_NOT_FOUND, message=f"Unknown tool: {context.message.name!r}") from None
+        except ArgumentsError as exc:
+            raise MCPError(code=INVALID_PARAMS, message=_arguments_message(exc)) from None
+
+    async def on_read_resource(
+        self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
+    ) -> Any:
+        try:
+            return await call_next(context)
+        except NotFoundError:
+            uri = str(context.message.uri)
+            raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource: {uri!r}", data={"uri": uri}) from None
+
+    async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
+        try:
+            return await call_next(context)
+        except NotFoundError:
+            raise MCPError(code=PROMPT_NOT_FOUND, message=f"Unknown prompt: {context.message.name!r}") from None
+        except ArgumentsError as exc:
+            raise MCPError(code=INVALID_PARAMS, message=_arguments_message(exc)) from None
+
+
+class SessionMiddleware(Middleware):
+    """Track sessions (created -> initializing -> ready -> closing -> closed) and count their calls."""
+
+    async def on_initialize(self, context: MiddlewareContext[mt.InitializeRequest], call_next: CallNext) -> Any:
+        params = getattr(context.message, "params", context.message)
+        client = getattr(params, "client_info", None)
+        session = sessions.open_session(
+            _connection_key(context),
+            client_name=getattr(client, "name", None),
+            client_version=getattr(client, "version", None),
+            protocol_version=getattr(params, "protocol_version", None),
+        )
+        _register_close(context, session.id)
+        result = await call_next(context)
+        sessions.mark_ready(session.id)
+        return result
+
+    async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        started = time.perf_counter()
+        ok = False
+        error: str | None = None
+        try:
+            result = await call_next(context)
+            ok = not getattr(result, "is_error", False)
+            return result
+        except Exception as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            sessions.record_call(
+                _connection_key(context), "tool", context.message.name, ok, time.perf_counter() - started, error
+            )
+
+
+def _connection_key(context: MiddlewareContext[Any]) -> str:
+    ctx = context.fastmcp_context
+    try:
+        return ctx.session_id if ctx is not None else "local"
+    except RuntimeError:
+        return "local"
+
+
+def _register_close(context: MiddlewareContext[Any], session_id: str) -> None:
+    """Close the session record when its connection ends (HTTP session end, stdio EOF)."""
+    ctx = context.fastmcp_context
+    try:
+        connection = ctx.session._connection if ctx is not None else None  # framework-internal
+    except (RuntimeError, AttributeError):
+        connection = None
+    exit_stack = getattr(connection, "exit_stack", None)
+    if exit_stack is not None:
+        exit_stack.callback(sessions.close_session, session_id)
+
+
+class TFOServer(FastMCP):
+    """FastMCP with `logging/setLevel` also setting the server's own stderr log level."""
+
+    async def _on_set_logging_level(self, ctx: Any, params: mt.SetLevelRequestParams) -> mt.EmptyResult:
+        result = await super()._on_set_logging_level(ctx, params)
+        logs.set_level(str(params.level))
+        logger.info("log level set to {} by the client", params.level)
+        return result
+
+
+INSTRUCTIONS = (
+    "TelemetryFlow (TFO) MCP server: read telemetry context from ClickHouse and PostgreSQL, "
+    "query those stores read-only, chat with any configured LLM provider, and work with files "
+    "and commands inside the configured sandbox roots."
+)
+
+mcp = TFOServer(
+    name="tfo-mcp",
+    instructions=INSTRUCTIONS,
+    version=__version__,
+    lifespan=lifespan,
+    middleware=[ProtocolErrorsMiddleware(), SessionMiddleware()],
+    mask_error_details=True,
+    on_duplicate="error",
+)
+
+# Capability modules register their tools, resources and prompts on `mcp` when imported.
+from tfo_mcp import builtin_prompts, commands, files, resources, system  # noqa: E402,F401
