@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -50,10 +51,8 @@ def add_listener(listener: Any) -> None:
 
 def _notify(event: str, session: Session, **extra: Any) -> None:
     for listener in list(_listeners):
-        try:
+        with contextlib.suppress(Exception):  # a listener must never break a session
             listener(event, session, extra)
-        except Exception:  # a listener must never break a session
-            pass
 
 
 def open_session(
