@@ -205,12 +205,13 @@ def _set_path(target: dict[str, Any], path: list[str], value: Any) -> None:
     target[path[-1]] = value
 
 
-def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_keys(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dict -> {"section.key": value}."""
     flat: dict[str, Any] = {}
     for key, value in values.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            flat.update(_flatten(value, dotted + "."))
+            flat.update(flatten_keys(value, dotted + "."))
         else:
             flat[dotted] = value
     return flat
@@ -294,7 +295,7 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
     path = find_config_file(config_file)
     from_yaml = yaml_values(path) if path else {}
     from_env, env_origins = env_values(environ)
-    origins = {key: f"yaml:{path}" for key in _flatten(from_yaml)}
+    origins = {key: f"yaml:{path}" for key in flatten_keys(from_yaml)}
     origins.update(env_origins)
     try:
         settings = Settings(**_deep_merge(from_yaml, from_env))
@@ -302,7 +303,7 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
         raise ConfigError(_describe_error(exc, origins)) from None
     except TypeError as exc:
         raise ConfigError(f"config error: {exc}") from None
-    sources = {key: "default" for key in _flatten(settings.model_dump(mode="json"))}
+    sources = {key: "default" for key in flatten_keys(settings.model_dump(mode="json"))}
     for key in sources:
         for candidate, origin in origins.items():
             if key == candidate or key.startswith(candidate + "."):

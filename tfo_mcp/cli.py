@@ -1,0 +1,299 @@
+"""The `tfo-mcp` command line: serve, demo, db, config, models, tools, doctor, version.
+
+Only this module writes to stdout, and never while serving over stdio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tfo_mcp import __version__
+from tfo_mcp.config import ConfigError, LoadedSettings, flatten_keys, load_settings, redacted_dump, set_settings
+
+app = typer.Typer(
+    name="tfo-mcp",
+    help="MCP server for the TelemetryFlow observability platform.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
+demo_app = typer.Typer(help="Seed the embedded store with demo telemetry and serve it.")
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="YAML config file (default: ./tfo-mcp.yaml and the search path)")
+]
+EXIT_CONFIG = 2
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _load(config: Path | None, overrides: dict[str, Any] | None = None) -> LoadedSettings:
+    """Load settings (exit 2 with one line on stderr when they are bad) and set up logging."""
+    from tfo_mcp.logs import setup_logging
+
+    try:
+        loaded = load_settings(config)
+        if overrides:
+            for section, values in overrides.items():
+                for key, value in values.items():
+                    if value is not None:
+                        setattr(getattr(loaded.settings, section), key, value)
+                        loaded.sources[f"{section}.{key}"] = "cli"
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    except ValueError as exc:  # validate_assignment on a CLI override
+        _fail(f"config error: {str(exc).splitlines()[0]}", EXIT_CONFIG)
+    set_settings(loaded)
+    setup_logging(loaded.settings.logging)
+    return loaded
+
+
+def _serve(loaded: LoadedSettings) -> None:
+    from tfo_mcp.transport import serve
+
+    try:
+        asyncio.run(serve(loaded.settings))
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Without a command, serve over stdio (what MCP clients such as Claude Desktop run)."""
+    if ctx.invoked_subcommand is None:
+        _serve(_load(config))
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    transport: Annotated[str | None, typer.Option(help="stdio, http or sse")] = None,
+    host: Annotated[str | None, typer.Option(help="HTTP bind address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default 8080)")] = None,
+) -> None:
+    """Serve MCP over stdio (default) or streamable HTTP."""
+    _serve(_load(config, {"server": {"transport": transport, "host": host, "port": port}}))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"tfo-mcp {__version__}")
+
+
+@app.command()
+def tools(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List the tools with their annotations."""
+    _load(config)
+    from tfo_mcp.server import mcp
+
+    listed = asyncio.run(mcp.list_tools())
+    rows = []
+    for tool in sorted(listed, key=lambda t: t.name):
+        hints = tool.annotations
+        rows.append(
+            {
+                "name": tool.name,
+                "readOnly": hints.readOnlyHint if hints else None,
+                "destructive": hints.destructiveHint if hints else None,
+                "idempotent": hints.idempotentHint if hints else None,
+                "openWorld": hints.openWorldHint if hints else None,
+                "description": (tool.description or "").strip().splitlines()[0] if tool.description else "",
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    flag = {True: "yes", False: "no", None: "?"}
+    typer.echo(f"{'tool':<24} {'read-only':<9} {'destr.':<6} {'idemp.':<6} {'open':<5} description")
+    for row in rows:
+        typer.echo(
+            f"{row['name']:<24} {flag[row['readOnly']]:<9} {flag[row['destructive']]:<6} "
+            f"{flag[row['idempotent']]:<6} {flag[row['openWorld']]:<5} {row['description']}"
+        )
+
+
+@app.command()
+def models(
+    config: ConfigOption = None,
+    provider: Annotated[str | None, typer.Option(help="Only this provider")] = None,
+    available: Annotated[bool, typer.Option("--available", help="Only models whose credentials are set")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """List the model catalog: provider, model, LiteLLM route, credentials configured."""
+    _load(config)
+    from tfo_mcp import llm
+
+    try:
+        rows = llm.list_models(provider=provider, available_only=available)
+    except ValueError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    typer.echo(f"{'provider':<10} {'model':<32} {'route':<44} configured")
+    for row in rows:
+        typer.echo(
+            f"{row['provider']:<10} {row['model']:<32} {row['route']:<44} "
+            f"{'yes' if row['credentials_configured'] else 'no'}"
+        )
+
+
+@app.command()
+def doctor(config: ConfigOption = None) -> None:
+    """Check the configuration and every configured datastore and provider; exit 1 on any failure."""
+    loaded = _load(config)
+    typer.echo(f"ok    config      {loaded.config_file or 'defaults + environment'}")
+    from tfo_mcp import server  # noqa: F401  (registers the health checks)
+    from tfo_mcp.resources import check_components
+
+    failed = False
+    for item in asyncio.run(check_components()):
+        if not item.configured:
+            status = "skip"
+        elif item.reachable is False:
+            status, failed = "FAIL", True
+        else:
+            status = "ok"
+        latency = f" ({item.latency_ms:.0f} ms)" if item.latency_ms is not None and item.configured else ""
+        typer.echo(f"{status:<5} {item.name:<11} {item.detail}{latency}")
+    raise typer.Exit(1 if failed else 0)
+
+
+@config_app.command("show")
+def config_show(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Print the effective configuration (secrets redacted) and where each value came from."""
+    loaded = _load(config)
+    values = flatten_keys(redacted_dump(loaded.settings))
+    if as_json:
+        typer.echo(json.dumps({"config_file": str(loaded.config_file or ""), "values": values,
+                               "sources": loaded.sources}, indent=2))  # fmt: skip
+        return
+    typer.echo(f"# config file: {loaded.config_file or '(none)'}")
+    for key, value in values.items():
+        typer.echo(f"{key} = {json.dumps(value)}    # {loaded.sources.get(key, 'default')}")
+
+
+@config_app.command("validate")
+def config_validate(path: Annotated[Path | None, typer.Argument(help="YAML file to check")] = None) -> None:
+    """Validate a config file together with the environment; exit 2 on the first problem."""
+    loaded = _load(path)
+    typer.echo(f"valid: {loaded.config_file or 'defaults + environment'}")
+
+
+@db_app.command("migrate")
+def db_migrate(
+    config: ConfigOption = None,
+    platform: Annotated[bool, typer.Option("--platform", help="Also create the TFO platform tables")] = False,
+) -> None:
+    """Apply the versioned SQL migrations to every configured store (idempotent)."""
+    loaded = _load(config)
+    results = asyncio.run(_migrate_all(loaded, platform))
+    failed = False
+    for store, outcome in results:
+        if isinstance(outcome, Exception):
+            failed = True
+            typer.echo(f"FAIL  {store}: {outcome}", err=True)
+        else:
+            typer.echo(f"ok    {store}: {', '.join(outcome) if outcome else 'up to date'}")
+    raise typer.Exit(1 if failed else 0)
+
+
+async def _migrate_all(loaded: LoadedSettings, platform: bool) -> list[tuple[str, Any]]:
+    from tfo_mcp import clickhouse, postgres
+
+    kinds = ["server", "platform"] if platform else ["server"]
+    results: list[tuple[str, Any]] = []
+    for kind in kinds:
+        try:
+            results.append((f"clickhouse/{kind}", await clickhouse.migrate(kind)))
+        except Exception as exc:
+            results.append((f"clickhouse/{kind}", exc))
+        if postgres.is_configured():
+            try:
+                results.append((f"postgres/{kind}", await postgres.migrate(kind)))
+            except Exception as exc:
+                results.append((f"postgres/{kind}", exc))
+    await clickhouse.reset()
+    if postgres.is_configured():
+        await postgres.reset()
+    return results
+
+
+@demo_app.callback(invoke_without_command=True)
+def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Seed the embedded store with demo telemetry if it is empty, then serve over stdio."""
+    if ctx.invoked_subcommand is not None:
+        return
+    loaded = _load(config)
+    counts = asyncio.run(_seed_if_empty())
+    if counts:
+        from loguru import logger
+
+        logger.info("demo data seeded: {} rows", sum(counts.values()))
+    _serve(loaded)
+
+
+async def _seed_if_empty() -> dict[str, int] | None:
+    from tfo_mcp import clickhouse, demo
+
+    await demo.migrate_platform()
+    counts = None if await demo.is_seeded() else await demo.seed()
+    await clickhouse.reset()
+    return counts
+
+
+@demo_app.command("seed")
+def demo_seed(
+    config: ConfigOption = None,
+    orgs: Annotated[int, typer.Option(min=2, help="Organizations")] = 2,
+    services: Annotated[int, typer.Option(min=1, help="Services per organization")] = 12,
+    hours: Annotated[int, typer.Option(min=1, help="Hours of history")] = 24,
+    scale: Annotated[int, typer.Option(min=1, help="Multiply raw volumes (benchmarks)")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
+) -> None:
+    """Write a deterministic synthetic estate for several organizations into the configured stores."""
+    _load(config)
+
+    async def run() -> dict[str, int]:
+        from tfo_mcp import clickhouse, demo
+
+        await demo.migrate_platform()
+        counts = await demo.seed(orgs=orgs, services=services, hours=hours, scale=scale, seed=seed)
+        await clickhouse.reset()
+        return counts
+
+    counts = asyncio.run(run())
+    for table, rows in sorted(counts.items()):
+        typer.echo(f"{table:<40} {rows:>12,}")
+    typer.echo(f"{'total':<40} {sum(counts.values()):>12,}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(1)
