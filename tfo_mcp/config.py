@@ -137,6 +137,13 @@ class SecuritySettings(_Section):
     command_timeout: float = Field(30.0, gt=0)
     max_command_output: int = Field(1024 * 1024, ge=1024)
 
+    @field_validator("allowed_roots", "allowed_commands", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
 
 class Settings(BaseSettings):
     """The effective configuration of one server process."""

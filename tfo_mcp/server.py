@@ -116,6 +116,13 @@ class ProtocolErrorsMiddleware(Middleware):
             raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource: {uri!r}", data={"uri": uri}) from None
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
+        prompt = await mcp.get_prompt(context.message.name)
+        if prompt is None:
+            raise MCPError(code=PROMPT_NOT_FOUND, message=f"Unknown prompt: {context.message.name!r}")
+        given = context.message.arguments or {}
+        missing = sorted(a.name for a in prompt.arguments or [] if a.required and a.name not in given)
+        if missing:
+            raise MCPError(code=INVALID_PARAMS, message=f"Missing required prompt arguments: {', '.join(missing)}")
         try:
             return await call_next(context)
         except NotFoundError:
