@@ -394,10 +394,11 @@ def unavailable_context(context_type: ContextType | str, time_range: TimeRange, 
     cleaned = scrub_secrets(" ".join(str(reason).split()))
     if len(cleaned) > MAX_REASON_CHARS:
         cleaned = cleaned[:MAX_REASON_CHARS] + "..."
+    sentence = cleaned if cleaned.endswith((".", "!", "?")) else f"{cleaned}."
     summary = (
-        f"[SYSTEM] The {kind.value} context could not be collected because its data source is unreachable "
-        f"({cleaned}). Tell the user this is a connectivity or configuration problem on the platform side, "
-        "not an absence of telemetry, and do not ask them to supply the data by hand."
+        f"[SYSTEM] The {kind.value} context is unavailable: its data source could not be reached or is not "
+        f"configured. Reason: {sentence} Tell the user this is a connectivity or configuration problem on the "
+        "platform side, not an absence of telemetry, and do not ask them to supply the data by hand."
     )
     return TelemetryContext(
         type=kind,
