@@ -1,1 +1,509 @@
-"""Placeholder: filled in by the sandbox work."""
+"""The sandboxed `execute_command` tool and its argv policy.
+
+Rules, checked in this order (each refusal is a SandboxError with a short reason):
+
+1. ``security.enable_execute_command`` must be true. When it is false the tool stays registered (settings are
+   read on every call, so the switch works without a restart) and refuses with a message naming the setting.
+2. ``command`` is one bare executable name (letters, digits, ``._+-``): never a shell string, never a path.
+   Spaces or shell metacharacters get a message saying to pass arguments in ``args``. There is no shell:
+   ``;``, ``|``, ``$(...)`` and friends inside ``args`` are plain text given to the program.
+3. Shells, interpreters and program launchers (``bash``, ``python3``, ``env``, ``xargs``, ``sudo``, ``awk``,
+   ``sed``, ``make``, ...) are refused whatever ``security.allowed_commands`` says.
+4. The name must be in ``security.allowed_commands``.
+5. Per-program argument rules refuse options that run programs or write files: ``find -exec/-delete/-fprint``,
+   ``sort --compress-program/-o``, ``git`` outside a read-only subcommand set, ``git branch NAME``, ... Long
+   options are matched by prefix too, because GNU tools and git accept unambiguous abbreviations.
+6. ``working_dir`` (default: the first root) must resolve inside the roots; arguments that look like paths
+   (absolute, with a ``..`` part, or naming an existing entry of the working folder, including a symlink)
+   must resolve inside the roots too.
+7. The executable is looked up on the server's PATH minus any folder inside the roots; its real path must not
+   be inside a root (the caller can write files there) and its real name must not be an interpreter
+   (a ``ls`` that is a symlink to ``busybox`` is refused).
+
+The child runs with ``shell=False`` in a new session (its own process group), stdin closed, a minimal
+environment (PATH, LANG, HOME set to an empty private folder so no dotfile the caller wrote can configure the
+program, git's global config disabled), a timeout after which the whole process group is killed, and stdout and
+stderr each capped at ``security.max_command_output`` bytes (marked truncated). A non-zero exit status is a
+normal result, not an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from loguru import logger
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tfo_mcp.config import get_settings
+from tfo_mcp.errors import SandboxError
+from tfo_mcp.files import check_no_nul, is_inside, resolve_path, sandbox_roots
+from tfo_mcp.server import mcp
+
+#: Programs that run other programs or code. Refused whatever the configuration says (names are compared
+#: after stripping a version suffix and ``.exe``: ``python3.11`` -> ``python``).
+NEVER_ALLOWED = frozenset(
+    {
+        # shells
+        "sh", "bash", "zsh", "dash", "ash", "ksh", "mksh", "pdksh", "csh", "tcsh", "fish", "rbash", "elvish",
+        "nu", "xonsh", "pwsh", "powershell", "cmd", "busybox", "toybox",
+        # interpreters and language runtimes
+        "python", "pypy", "ipython", "perl", "ruby", "irb", "node", "nodejs", "deno", "bun", "php", "lua",
+        "luajit", "tclsh", "wish", "expect", "guile", "racket", "julia", "r", "rscript", "java", "jshell",
+        "groovy", "scala", "kotlin", "osascript", "awk", "gawk", "mawk", "nawk", "sed", "gsed", "bc", "dc",
+        "jq", "vim", "vi", "nvim", "ex", "ed", "emacs", "nano", "less", "more", "man", "gdb", "lldb",
+        # launchers and privilege changers
+        "env", "xargs", "sudo", "su", "doas", "pkexec", "runuser", "chroot", "nohup", "timeout", "nice",
+        "ionice", "setsid", "stdbuf", "strace", "ltrace", "time", "watch", "script", "unshare", "nsenter",
+        "flock", "parallel", "systemd-run", "at", "batch", "crontab", "taskset", "chrt", "setpriv", "capsh",
+        "ld.so", "ld-linux", "ld-linux-x86-64", "ld-linux-aarch64", "exec", "eval", "command", "builtin",
+        # build tools, package managers and archivers that run hooks or commands
+        "make", "gmake", "cmake", "ninja", "npm", "npx", "pnpm", "yarn", "pip", "pipx", "uv", "uvx", "poetry",
+        "cargo", "go", "gradle", "mvn", "tar", "zip", "rsync", "ssh", "scp", "sftp", "docker", "podman",
+    }
+)  # fmt: skip
+#: Characters that mean something to a shell (a command holding one was meant for a shell).
+SHELL_METACHARACTERS = frozenset(";&|$`<>(){}[]*?!~'\"#=%^\\")
+#: Characters allowed in a command name.
+COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+#: Most arguments and longest argument accepted.
+MAX_ARGS = 1000
+MAX_ARG_CHARS = 32_768
+#: Seconds to wait for the output pipes after the process group was killed.
+DRAIN_GRACE = 2.0
+
+#: git subcommands that only read the repository.
+GIT_READ_ONLY = frozenset(
+    {"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "ls-tree", "blame", "describe",
+     "shortlog", "grep"}
+)  # fmt: skip
+#: git long options that run programs, write files or redirect the repository (refused by prefix).
+GIT_DENIED_LONG = (
+    "--output", "--ext-diff", "--textconv", "--exec", "--upload-pack", "--receive-pack", "--open-files-in-pager",
+    "--git-dir", "--work-tree", "--exec-path", "--config-env", "--show-signature", "--namespace",
+    "--super-prefix", "--paginate",
+)  # fmt: skip
+#: git branch options that change branches (the rest only list).
+GIT_BRANCH_DENIED_LONG = (
+    "--delete", "--move", "--copy", "--force", "--set-upstream-to", "--unset-upstream", "--edit-description",
+    "--create-reflog", "--track", "--no-track", "--recurse-submodules",
+)  # fmt: skip
+GIT_BRANCH_VALUE_OPTIONS = frozenset(
+    {"--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--sort", "--format"}
+)
+#: Configuration forced on every git run: no fsmonitor/hooks/pager programs, no implicit bare repositories.
+GIT_FORCED_CONFIG = (
+    "core.fsmonitor=false", "core.hooksPath=/dev/null", "core.pager=cat", "safe.bareRepository=explicit",
+    "log.showSignature=false", "protocol.allow=never", "core.sshCommand=false", "credential.helper=",
+)  # fmt: skip
+#: Options injected after these git subcommands so no external diff or textconv program runs.
+GIT_SAFE_SUBCOMMAND_FLAGS = {
+    "diff": ("--no-ext-diff", "--no-textconv"),
+    "log": ("--no-ext-diff", "--no-textconv"),
+    "show": ("--no-ext-diff", "--no-textconv"),
+    "blame": ("--no-textconv",),
+}
+#: find predicates that run programs, delete, write files or follow links out of the roots.
+FIND_DENIED = frozenset(
+    {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls", "-L", "-H",
+     "-follow"}
+)  # fmt: skip
+#: Per-program (short option letters, long options) that run programs, write files or follow links out.
+DENIED_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sort": ("o", ("--output", "--compress-program")),
+    "tree": ("oRl", ("--output",)),
+    "date": ("s", ("--set",)),
+    "file": ("C", ("--compile",)),
+    "grep": ("R", ("--dereference-recursive",)),
+}
+
+# Conservative hints: the default allow-list only reads, but an operator can add programs that write or
+# delete, and the server cannot know what they do; so not read-only, possibly destructive, not idempotent.
+EXECUTE_ANNOTATIONS = ToolAnnotations(
+    readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
+)
+
+
+# --------------------------------------------------------------------------- pure policy
+
+
+def program_family(name: str) -> str:
+    """A program name reduced for comparison: basename, lower case, no ``.exe``, no version suffix."""
+    base = re.split(r"[\\/]", name)[-1].lower().removesuffix(".exe")
+    stripped = re.sub(r"[0-9][0-9.\-_]*$", "", base).rstrip(".-_")
+    return stripped or base
+
+
+def is_never_allowed(name: str) -> bool:
+    """True for shells, interpreters and launchers (refused whatever the configuration says)."""
+    return program_family(name) in NEVER_ALLOWED or name.lower() in NEVER_ALLOWED
+
+
+def check_command_name(command: str) -> str:
+    """The command name when it is one bare program name; SandboxError otherwise."""
+    check_no_nul(command, "command")
+    if not command.strip():
+        raise SandboxError("command is empty")
+    if any(char.isspace() or char in SHELL_METACHARACTERS for char in command):
+        raise SandboxError(
+            f"command {command!r} is not a single program name: there is no shell here, so pass the program "
+            "name in `command` and each argument separately in `args` (shell operators such as ; | && $() are "
+            "not interpreted)"
+        )
+    if "/" in command or "\\" in command:
+        raise SandboxError(
+            f"command {command!r} is a path: give a bare program name from security.allowed_commands "
+            "(programs are looked up on the server's PATH, never in the allowed roots)"
+        )
+    if not COMMAND_NAME.match(command):
+        raise SandboxError(f"command {command!r} is not a valid program name (letters, digits and ._+- only)")
+    return command
+
+
+def check_allowed(command: str, allowed: Sequence[str]) -> None:
+    """Refuse interpreters always, and any program not in the allow-list."""
+    if is_never_allowed(command):
+        raise SandboxError(
+            f"{command!r} is a shell, interpreter or program launcher and is never allowed, whatever "
+            "security.allowed_commands says"
+        )
+    if command not in allowed:
+        raise SandboxError(
+            f"{command!r} is not in security.allowed_commands (allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
+
+
+def _long_name(arg: str) -> str:
+    return arg.split("=", 1)[0]
+
+
+def _denied_long(arg: str, denied: Sequence[str]) -> str | None:
+    """The denied long option ``arg`` names exactly or abbreviates (GNU and git accept prefixes), or None."""
+    name = _long_name(arg)
+    if len(name) < 3:
+        return None
+    return next((option for option in denied if option.startswith(name)), None)
+
+
+def _options(args: Sequence[str]) -> list[str]:
+    """The arguments before a ``--`` end-of-options marker."""
+    return list(args[: args.index("--")]) if "--" in args else list(args)
+
+
+def check_git_args(args: Sequence[str]) -> None:
+    """Allow only read-only git subcommands, without options that run programs or write files."""
+    if not args:
+        raise SandboxError("git needs a subcommand; allowed: " + ", ".join(sorted(GIT_READ_ONLY)))
+    sub = args[0]
+    if sub.startswith("-"):
+        raise SandboxError(
+            f"git option {sub!r} before the subcommand is refused (-c, -C, --git-dir, --exec-path ... can run "
+            "programs or leave the roots); start args with a subcommand"
+        )
+    if sub not in GIT_READ_ONLY:
+        raise SandboxError(
+            f"git {sub!r} is refused: only read-only subcommands are allowed ({', '.join(sorted(GIT_READ_ONLY))})"
+        )
+    rest = _options(args[1:])
+    for arg in rest:
+        if arg.startswith("--") and (option := _denied_long(arg, GIT_DENIED_LONG)):
+            raise SandboxError(f"git option {arg!r} ({option}) is refused: it can run programs or write files")
+    if sub == "grep":
+        for arg in rest:
+            if arg.startswith("-") and not arg.startswith("--") and "O" in arg[1:]:
+                raise SandboxError("git grep -O is refused: it opens files in a pager program")
+    if sub == "branch":
+        _check_git_branch(rest)
+
+
+def _check_git_branch(args: Sequence[str]) -> None:
+    listing = any(arg in ("--list", "-l") or _long_name(arg) == "--list" for arg in args)
+    expects_value = False
+    for arg in args:
+        if expects_value:
+            expects_value = False
+            continue
+        if arg.startswith("--"):
+            if option := _denied_long(arg, GIT_BRANCH_DENIED_LONG):
+                raise SandboxError(f"git branch {arg!r} ({option}) changes branches; only listing is allowed")
+            expects_value = "=" not in arg and arg in GIT_BRANCH_VALUE_OPTIONS
+        elif arg.startswith("-") and len(arg) > 1:
+            if set(arg[1:]) & set("dDmMcCfut"):
+                raise SandboxError(f"git branch {arg!r} changes branches; only listing is allowed")
+        elif not listing:
+            raise SandboxError(
+                f"git branch {arg!r} would create a branch; only listing is allowed (use --list PATTERN)"
+            )
+
+
+def check_find_args(args: Sequence[str]) -> None:
+    """Refuse find predicates that run programs, delete, write files or follow symlinks."""
+    for arg in args:
+        if arg in FIND_DENIED:
+            raise SandboxError(
+                f"find {arg} is refused: it runs programs, deletes or writes files, or follows links out of the roots"
+            )
+
+
+def check_program_args(command: str, args: Sequence[str]) -> None:
+    """Per-program argument rules (git, find, sort, tree, date, file, grep, uniq)."""
+    for arg in args:
+        check_no_nul(arg, "argument")
+        if len(arg) > MAX_ARG_CHARS:
+            raise SandboxError(f"an argument is longer than {MAX_ARG_CHARS} characters")
+    if len(args) > MAX_ARGS:
+        raise SandboxError(f"too many arguments ({len(args)}; at most {MAX_ARGS})")
+    if command == "git":
+        check_git_args(args)
+    elif command == "find":
+        check_find_args(args)
+    elif command == "uniq" and len([a for a in _options(args) if not a.startswith("-")]) > 1:
+        raise SandboxError("uniq with an OUTPUT file argument is refused: it writes a file")
+    short, long = DENIED_OPTIONS.get(command, ("", ()))
+    for arg in _options(args):
+        if arg.startswith("--") and (option := _denied_long(arg, long)):
+            raise SandboxError(f"{command} {arg!r} ({option}) is refused: it runs programs or writes files")
+        if arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) & set(short):
+            raise SandboxError(f"{command} {arg!r} is refused: it runs programs, writes files or follows links")
+
+
+def path_candidates(arg: str) -> list[str]:
+    """The parts of an argument that may name a file: the value of ``--opt=VALUE``, ``-fVALUE``, or the arg."""
+    if arg.startswith("--"):
+        return [arg.split("=", 1)[1]] if "=" in arg else []
+    if arg.startswith("-") and len(arg) > 2:
+        return [arg[2:]]
+    return [arg] if arg and arg != "-" else []
+
+
+def check_path_args(args: Sequence[str], cwd: Path, roots: Sequence[Path]) -> None:
+    """Refuse arguments that name a path outside the roots (absolute, with ``..``, or an entry that escapes)."""
+    for arg in args:
+        for candidate in path_candidates(arg):
+            path = Path(candidate)
+            suspicious = path.is_absolute() or ".." in path.parts
+            if not suspicious and not os.path.lexists(cwd / path):
+                continue
+            real = Path(os.path.realpath(cwd / path))
+            if not is_inside(real, roots):
+                raise SandboxError(
+                    f"argument {arg!r} names a path outside the allowed roots; commands may only touch files "
+                    "inside them"
+                )
+
+
+def resolve_working_dir(working_dir: str | None, roots: Sequence[Path]) -> Path:
+    """The real working folder (default: the first root), inside the roots and existing."""
+    if not roots:
+        raise SandboxError("no allowed roots are configured (security.allowed_roots is empty)")
+    real = resolve_path(working_dir or str(roots[0]), roots)
+    if not real.is_dir():
+        raise SandboxError(f"working_dir {working_dir!r} is not an existing folder")
+    return real
+
+
+def search_path(env_path: str, roots: Sequence[Path]) -> list[str]:
+    """PATH folders for program lookup: absolute ones only, and none inside the allowed roots."""
+    folders = []
+    for entry in env_path.split(os.pathsep):
+        if not entry or not os.path.isabs(entry):
+            continue
+        if is_inside(Path(os.path.realpath(entry)), roots) or entry in folders:
+            continue
+        folders.append(entry)
+    return folders
+
+
+def resolve_executable(command: str, folders: Sequence[str], roots: Sequence[Path]) -> Path:
+    """The executable for ``command`` on ``folders``; refused if it lives in a root or is really an interpreter."""
+    found = shutil.which(command, path=os.pathsep.join(folders))
+    if found is None:
+        raise SandboxError(f"{command!r} was not found on the server's PATH")
+    real = Path(os.path.realpath(found))
+    if is_inside(real, roots):
+        raise SandboxError(f"{command!r} resolves to {real}, inside the allowed roots, where files can be written")
+    if is_never_allowed(real.name):
+        raise SandboxError(f"{command!r} resolves to {real}, which is a shell or interpreter")
+    return Path(found)
+
+
+def build_argv(executable: Path, command: str, args: Sequence[str]) -> list[str]:
+    """The argv to run; git gets forced safe configuration and no external diff/textconv programs."""
+    if command != "git":
+        return [str(executable), *args]
+    forced = [item for setting in GIT_FORCED_CONFIG for item in ("-c", setting)]
+    sub, rest = args[0], list(args[1:])
+    return [str(executable), "--no-pager", *forced, sub, *GIT_SAFE_SUBCOMMAND_FLAGS.get(sub, ()), *rest]
+
+
+def child_environment(folders: Sequence[str], home: Path) -> dict[str, str]:
+    """A minimal environment: no secrets from the server's own environment reach the child."""
+    return {
+        "PATH": os.pathsep.join(folders),
+        "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "TERM": "dumb",
+        "NO_COLOR": "1",
+        "PAGER": "cat",
+        "GIT_PAGER": "cat",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
+
+
+# --------------------------------------------------------------------------- running
+
+
+class ProcessOutcome(BaseModel):
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    timed_out: bool
+    duration_ms: int
+
+
+async def _read_capped(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, bool]:
+    """Read a stream to its end, keeping the first ``cap`` bytes (the rest is drained and dropped)."""
+    kept = bytearray()
+    truncated = False
+    while chunk := await stream.read(65536):
+        room = cap - len(kept)
+        if len(chunk) > room:
+            truncated = True
+            kept += chunk[: max(room, 0)]
+        else:
+            kept += chunk
+    return bytes(kept), truncated
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL a whole process group (no error if it is already gone)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float, cap: int) -> ProcessOutcome:
+    """Run argv without a shell in its own process group; kill the group on timeout or cancellation."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    readers = [
+        asyncio.ensure_future(_read_capped(process.stdout, cap)),
+        asyncio.ensure_future(_read_capped(process.stderr, cap)),
+    ]
+    timed_out = False
+    try:
+        try:
+            await asyncio.wait_for(process.wait(), timeout)
+        except TimeoutError:
+            timed_out = True
+        kill_group(process.pid)  # the timeout, or children left behind by a program that exited
+        await process.wait()
+        done, pending = await asyncio.wait(readers, timeout=DRAIN_GRACE)
+        for reader in pending:  # a descendant that left the group still holds a pipe
+            reader.cancel()
+    except BaseException:
+        kill_group(process.pid)
+        for reader in readers:
+            reader.cancel()
+        raise
+    (stdout, out_cut), (stderr, err_cut) = (r.result() if r in done else (b"", True) for r in readers)
+    return ProcessOutcome(
+        exit_code=process.returncode if process.returncode is not None else -1,
+        stdout=stdout,
+        stderr=stderr,
+        stdout_truncated=out_cut,
+        stderr_truncated=err_cut,
+        timed_out=timed_out,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+# --------------------------------------------------------------------------- the tool
+
+
+class CommandResult(BaseModel):
+    command: str
+    args: list[str]
+    working_dir: str = Field(description="Real path of the folder the command ran in")
+    exit_code: int = Field(description="Exit status; negative when killed by a signal (e.g. -9 after a timeout)")
+    stdout: str = Field(description="Standard output (UTF-8, invalid bytes replaced), cut at the output cap")
+    stderr: str = Field(description="Standard error (UTF-8, invalid bytes replaced), cut at the output cap")
+    stdout_truncated: bool
+    stderr_truncated: bool
+    truncated: bool = Field(description="True when stdout or stderr was cut at security.max_command_output")
+    timed_out: bool = Field(description="True when the timeout expired and the process group was killed")
+    duration_ms: int
+
+
+@mcp.tool(annotations=EXECUTE_ANNOTATIONS)
+async def execute_command(
+    command: str = Field(description="One program name from security.allowed_commands, e.g. 'ls' or 'git'"),
+    args: list[str] = Field(default_factory=list, description="Arguments, one per item (no shell: no quoting)"),
+    working_dir: str | None = Field(None, description="Folder to run in (inside the roots); default: first root"),
+    timeout: float | None = Field(
+        None, gt=0, description="Seconds before the process group is killed; default and maximum: command_timeout"
+    ),
+) -> CommandResult:
+    """Run an allow-listed program with arguments, without a shell, inside the allowed roots.
+
+    No shell: `command` is a single program name and every argument goes in `args` (operators such as ; | &&
+    $() are plain text). Shells and interpreters are never allowed; options that run programs or write files
+    (find -exec, git -c, ...) are refused; git is limited to read-only subcommands. A non-zero exit is a normal
+    result. stdout/stderr are each capped at security.max_command_output (truncated=true); on timeout the
+    whole process group is killed (timed_out=true). Disabled when security.enable_execute_command is false.
+    """
+    security = get_settings().security
+    if not security.enable_execute_command:
+        raise SandboxError("execute_command is disabled by configuration (security.enable_execute_command=false)")
+    check_command_name(command)
+    check_allowed(command, security.allowed_commands)
+    check_program_args(command, args)
+    roots = sandbox_roots(security)
+    cwd = resolve_working_dir(working_dir, roots)
+    check_path_args(args, cwd, roots)
+    folders = search_path(os.environ.get("PATH", os.defpath), roots)
+    executable = resolve_executable(command, folders, roots)
+    argv = build_argv(executable, command, args)
+    limit = min(timeout or security.command_timeout, security.command_timeout)
+    with tempfile.TemporaryDirectory(prefix="tfo-mcp-home-") as home:
+        outcome = await run_process(
+            argv, cwd, child_environment(folders, Path(home)), limit, security.max_command_output
+        )
+    logger.info(
+        "execute_command {} {} in {} -> exit {} in {} ms{}",
+        command, args, cwd, outcome.exit_code, outcome.duration_ms, " (timed out)" if outcome.timed_out else "",
+    )  # fmt: skip
+    return CommandResult(
+        command=command,
+        args=list(args),
+        working_dir=str(cwd),
+        exit_code=outcome.exit_code,
+        stdout=outcome.stdout.decode("utf-8", errors="replace"),
+        stderr=outcome.stderr.decode("utf-8", errors="replace"),
+        stdout_truncated=outcome.stdout_truncated,
+        stderr_truncated=outcome.stderr_truncated,
+        truncated=outcome.stdout_truncated or outcome.stderr_truncated,
+        timed_out=outcome.timed_out,
+        duration_ms=outcome.duration_ms,
+    )
