@@ -79,6 +79,10 @@ class LLMSettings(_Section):
     timeout: float = Field(120.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
     history_max_turns: int = Field(20, ge=1)
+    history_max_chars: int = Field(100_000, ge=1_000)  # rough token budget (~4 chars a token) for sent history
+    max_conversations: int = Field(1000, ge=1)  # in-memory conversations kept (least recently used dropped)
+    retry_backoff: float = Field(0.5, ge=0)  # first retry delay in seconds; doubles per attempt (429, 5xx)
+    retry_backoff_max: float = Field(20.0, ge=0)  # cap on one retry delay, also on a provider's Retry-After
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
 
