@@ -100,6 +100,44 @@ def rejection_for(exc: Exception) -> dict[str, Any] | None:
     }
 
 
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+class _StdinLines:
+    """stdin as async text lines read by the event loop (cancellable, unlike a blocked reader thread)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+
+    def __aiter__(self) -> _StdinLines:
+        return self
+
+    async def __anext__(self) -> str:
+        try:
+            line = await self._reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial:
+                raise StopAsyncIteration from None
+            line = exc.partial
+        except asyncio.LimitOverrunError:
+            raise StopAsyncIteration from None
+        return line.decode("utf-8", errors="replace")
+
+
+async def _cancellable_stdin() -> Any:
+    """An event-loop reader for a piped stdin, or None to let the SDK read it (files, terminals)."""
+    import os
+    import stat
+
+    if not stat.S_ISFIFO(os.fstat(0).st_mode) and not stat.S_ISSOCK(os.fstat(0).st_mode):
+        return None
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    pipe = os.fdopen(os.dup(0), "rb", buffering=0)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return _StdinLines(reader)
+
+
 @contextlib.asynccontextmanager
 async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
     """The SDK's stdio streams, answering malformed lines with -32700/-32600 instead of dropping them."""
@@ -108,7 +146,7 @@ async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
     from mcp.server.stdio import stdio_server
     from mcp.shared.message import SessionMessage
 
-    async with stdio_server() as (sdk_read, write):
+    async with stdio_server(stdin=await _cancellable_stdin()) as (sdk_read, write):
         send, receive = anyio.create_memory_object_stream[Any](0)
 
         async def pump() -> None:
@@ -178,10 +216,22 @@ async def serve(settings: Settings) -> None:
             # lifespan's shutdown hooks (pool close, analytics flush) still run.
             task = asyncio.current_task()
             loop = asyncio.get_running_loop()
+            stopping = asyncio.Event()
+
+            def request_stop() -> None:
+                stopping.set()
+                task.cancel()  # type: ignore[union-attr]
+
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                    loop.add_signal_handler(signum, task.cancel)  # type: ignore[union-attr]
-            await _serve_stdio()
+                    loop.add_signal_handler(signum, request_stop)
+            try:
+                await _serve_stdio()
+            except BaseExceptionGroup as group:
+                # The SDK's stream tasks can fail with closed-stream errors while a cancel unwinds them.
+                if not stopping.is_set():
+                    raise
+                logger.debug("ignored during shutdown: {!r}", group)
             return
         token = check_http_exposure(settings)
         _register_liveness_route()
