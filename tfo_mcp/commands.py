@@ -374,18 +374,22 @@ class ProcessOutcome(BaseModel):
     duration_ms: int
 
 
-async def _read_capped(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, bool]:
-    """Read a stream to its end, keeping the first ``cap`` bytes (the rest is drained and dropped)."""
-    kept = bytearray()
-    truncated = False
-    while chunk := await stream.read(65536):
-        room = cap - len(kept)
-        if len(chunk) > room:
-            truncated = True
-            kept += chunk[: max(room, 0)]
-        else:
-            kept += chunk
-    return bytes(kept), truncated
+class _Capture:
+    """The first ``cap`` bytes of a stream; what follows is drained and dropped (kept if the read is cancelled)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.data = bytearray()
+        self.truncated = False
+
+    async def drain(self, stream: asyncio.StreamReader) -> None:
+        while chunk := await stream.read(65536):
+            room = self.cap - len(self.data)
+            if len(chunk) > room:
+                self.truncated = True
+                self.data += chunk[: max(room, 0)]
+            else:
+                self.data += chunk
 
 
 def kill_group(pgid: int) -> None:
@@ -407,10 +411,8 @@ async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeo
         start_new_session=True,
     )
     assert process.stdout is not None and process.stderr is not None
-    readers = [
-        asyncio.ensure_future(_read_capped(process.stdout, cap)),
-        asyncio.ensure_future(_read_capped(process.stderr, cap)),
-    ]
+    out, err = _Capture(cap), _Capture(cap)
+    readers = [asyncio.ensure_future(out.drain(process.stdout)), asyncio.ensure_future(err.drain(process.stderr))]
     timed_out = False
     try:
         try:
@@ -419,21 +421,20 @@ async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeo
             timed_out = True
         kill_group(process.pid)  # the timeout, or children left behind by a program that exited
         await process.wait()
-        done, pending = await asyncio.wait(readers, timeout=DRAIN_GRACE)
-        for reader in pending:  # a descendant that left the group still holds a pipe
+        _, pending = await asyncio.wait(readers, timeout=DRAIN_GRACE)
+        for reader in pending:  # a descendant that left the group still holds a pipe open
             reader.cancel()
     except BaseException:
         kill_group(process.pid)
         for reader in readers:
             reader.cancel()
         raise
-    (stdout, out_cut), (stderr, err_cut) = (r.result() if r in done else (b"", True) for r in readers)
     return ProcessOutcome(
         exit_code=process.returncode if process.returncode is not None else -1,
-        stdout=stdout,
-        stderr=stderr,
-        stdout_truncated=out_cut,
-        stderr_truncated=err_cut,
+        stdout=bytes(out.data),
+        stderr=bytes(err.data),
+        stdout_truncated=out.truncated,
+        stderr_truncated=err.truncated,
         timed_out=timed_out,
         duration_ms=round((time.perf_counter() - started) * 1000),
     )
@@ -487,9 +488,12 @@ async def execute_command(
     argv = build_argv(executable, command, args)
     limit = min(timeout or security.command_timeout, security.command_timeout)
     with tempfile.TemporaryDirectory(prefix="tfo-mcp-home-") as home:
-        outcome = await run_process(
-            argv, cwd, child_environment(folders, Path(home)), limit, security.max_command_output
-        )
+        try:
+            outcome = await run_process(
+                argv, cwd, child_environment(folders, Path(home)), limit, security.max_command_output
+            )
+        except OSError as exc:
+            raise SandboxError(f"{command!r} could not be started ({exc.strerror or exc})") from None
     logger.info(
         "execute_command {} {} in {} -> exit {} in {} ms{}",
         command, args, cwd, outcome.exit_code, outcome.duration_ms, " (timed out)" if outcome.timed_out else "",
