@@ -23,6 +23,7 @@ from tfo_mcp.files import (
     resolve_path,
     sandbox_roots,
     split_lines,
+    verify_opened,
 )
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -106,6 +107,21 @@ def test_empty_path_and_empty_roots_are_refused(sandbox: Sandbox) -> None:
         resolve_path("  ", sandbox_roots())
     with pytest.raises(SandboxError, match="no allowed roots"):
         resolve_path("a.txt", ())
+
+
+def test_an_opened_descriptor_outside_the_roots_is_caught(sandbox: Sandbox) -> None:
+    """The re-check after open: what a swapped-in link would lead to is refused."""
+    fd = os.open(sandbox.outside / "secret.txt", os.O_RDONLY)
+    try:
+        with pytest.raises(SandboxError, match="changed during the call"):
+            verify_opened(fd, sandbox.root / "secret.txt", sandbox_roots())
+    finally:
+        os.close(fd)
+    inside = os.open(sandbox.root, os.O_RDONLY)
+    try:
+        verify_opened(inside, sandbox.root, sandbox_roots())
+    finally:
+        os.close(inside)
 
 
 def test_git_internals_are_never_written(sandbox: Sandbox) -> None:

@@ -38,6 +38,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from loguru import logger
@@ -117,13 +118,24 @@ FIND_DENIED = frozenset(
     {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls", "-L", "-H",
      "-follow"}
 )  # fmt: skip
-#: Per-program (short option letters, long options) that run programs, write files or follow links out.
-DENIED_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sort": ("o", ("--output", "--compress-program")),
-    "tree": ("oRl", ("--output",)),
-    "date": ("s", ("--set",)),
-    "file": ("C", ("--compile",)),
-    "grep": ("R", ("--dereference-recursive",)),
+
+
+@dataclass(frozen=True)
+class OptionRules:
+    """Options of one program that run programs, write files or follow links out of the roots."""
+
+    denied_short: str = ""
+    value_short: str = ""  # short options taking a value: the rest of the bundle, or the next argument
+    denied_long: tuple[str, ...] = ()
+
+
+PROGRAM_RULES = {
+    "sort": OptionRules("o", "kStT", ("--output", "--compress-program")),
+    "tree": OptionRules("oRl", "LPIHT", ("--output",)),
+    "date": OptionRules("s", "dfrI", ("--set",)),
+    "file": OptionRules("C", "mfFeP", ("--compile",)),
+    "grep": OptionRules("R", "efmABCdD", ("--dereference-recursive",)),
+    "uniq": OptionRules("", "fsw", ()),
 }
 
 # Conservative hints: the default allow-list only reads, but an operator can add programs that write or
@@ -266,14 +278,45 @@ def check_program_args(command: str, args: Sequence[str]) -> None:
         check_git_args(args)
     elif command == "find":
         check_find_args(args)
-    elif command == "uniq" and len([a for a in _options(args) if not a.startswith("-")]) > 1:
+    rules = PROGRAM_RULES.get(command, OptionRules())
+    if command == "uniq" and len(positionals(args, rules.value_short)) > 1:
         raise SandboxError("uniq with an OUTPUT file argument is refused: it writes a file")
-    short, long = DENIED_OPTIONS.get(command, ("", ()))
     for arg in _options(args):
-        if arg.startswith("--") and (option := _denied_long(arg, long)):
+        if arg.startswith("--") and (option := _denied_long(arg, rules.denied_long)):
             raise SandboxError(f"{command} {arg!r} ({option}) is refused: it runs programs or writes files")
-        if arg.startswith("-") and not arg.startswith("--") and set(arg[1:]) & set(short):
+        if _is_short(arg) and set(short_flags(arg, rules.value_short)) & set(rules.denied_short):
             raise SandboxError(f"{command} {arg!r} is refused: it runs programs, writes files or follows links")
+
+
+def _is_short(arg: str) -> bool:
+    return arg.startswith("-") and not arg.startswith("--") and len(arg) > 1
+
+
+def short_flags(arg: str, value_short: str) -> str:
+    """The option letters of a short bundle (``-uo`` -> ``uo``), stopping at one that takes a value."""
+    flags = ""
+    for char in arg[1:]:
+        flags += char
+        if char in value_short:
+            break
+    return flags
+
+
+def positionals(args: Sequence[str], value_short: str) -> list[str]:
+    """Arguments that are neither options nor option values."""
+    found: list[str] = []
+    expects_value = False
+    for index, arg in enumerate(args):
+        if expects_value:
+            expects_value = False
+        elif arg == "--":
+            return found + list(args[index + 1 :])
+        elif _is_short(arg):
+            flags = short_flags(arg, value_short)
+            expects_value = flags[-1] in value_short and len(flags) == len(arg) - 1
+        elif not arg.startswith("--"):
+            found.append(arg)
+    return found
 
 
 def path_candidates(arg: str) -> list[str]:

@@ -125,7 +125,7 @@ def resolve_path(path: str, roots: Sequence[Path]) -> Path:
         return real
     if is_inside(Path(os.path.abspath(candidate)), roots):
         raise SandboxError(
-            f"{path!r} resolves through a symbolic link to {real}, outside the allowed roots ({_roots_text(roots)})"
+            f"{path!r} resolves through a symbolic link to a place outside the allowed roots ({_roots_text(roots)})"
         )
     raise SandboxError(f"{path!r} is outside the allowed roots ({_roots_text(roots)})")
 
