@@ -101,7 +101,7 @@ def test_unreadable_yaml_is_a_clear_error(tmp_path: Path) -> None:
         path.chmod(0o644)
         path = tmp_path / "dir.yaml"
         path.mkdir()
-    with pytest.raises(ConfigError, match="not found or not a file|cannot be read"):
+    with pytest.raises(ConfigError, match=r"not found or not a file|cannot be read"):
         load_settings(path, environ={})
 
 

@@ -79,6 +79,7 @@ def test_session_exercising_every_tool_leaves_only_jsonrpc_on_stdout(workdir: Pa
         assert server.request("resources/templates/list")["result"]["resourceTemplates"] is not None
         assert server.request("prompts/get", {"name": "debug_help", "arguments": {"error": "boom"}})["result"]
         assert server.request("logging/setLevel", {"level": "warning"})["result"] == {}
+        assert server.request("logging/setLevel", {"level": "info"})["result"] == {}
         server.send_line("this is not json")
         parse_error = server.wait_for(lambda m: m.get("error", {}).get("code") == -32700)
         assert parse_error["id"] is None
@@ -126,9 +127,7 @@ def test_bad_config_writes_nothing_to_stdout(workdir: Path) -> None:
 
 
 async def test_official_client_over_stdio(workdir: Path) -> None:
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "tfo_mcp"], cwd=str(workdir), env=server_env()
-    )
+    params = StdioServerParameters(command=sys.executable, args=["-m", "tfo_mcp"], cwd=str(workdir), env=server_env())
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         init = await session.initialize()
         assert init.server_info.name == "tfo-mcp"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -47,17 +48,19 @@ class StdioServer:
         self.stderr_lines: list[str] = []
         self._messages: queue.Queue[dict[str, Any]] = queue.Queue()
         self._next_id = 1000
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.stdout_lines.append(line)
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 self._messages.put(json.loads(line))
-            except json.JSONDecodeError:
-                pass
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
@@ -114,12 +117,20 @@ class StdioServer:
     def close_stdin_and_wait(self, timeout: float = 30) -> int:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
-        return self.proc.wait(timeout=timeout)
+        code = self.proc.wait(timeout=timeout)
+        self.join_readers()
+        return code
+
+    def join_readers(self) -> None:
+        """Wait until everything the process wrote has been read."""
+        for reader in self._readers:
+            reader.join(timeout=10)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
+        self.join_readers()
 
     @property
     def stderr_text(self) -> str:

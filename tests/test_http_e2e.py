@@ -1,0 +1,117 @@
+"""End to end over streamable HTTP: a spawned `tfo-mcp serve --transport http` and the official client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.support.mcp_process import free_port, server_env, wait_for_port
+
+TOKEN = "test-token-0123456789"
+
+
+def start_http(cwd: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tfo_mcp", "serve", "--transport", "http", "--port", str(port), *extra],
+        cwd=cwd,
+        env=server_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, port
+
+
+@pytest.fixture
+def http_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+    (tmp_path / "notes.txt").write_text("hello over http\n", encoding="utf-8")
+    proc, port = start_http(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN})
+    try:
+        wait_for_port(port, proc)
+        yield port, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+async def test_official_client_with_bearer_token(http_server: tuple[int, subprocess.Popen]) -> None:
+    port, _ = http_server
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=30) as http,
+        streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        init = await session.initialize()
+        assert init.server_info.name == "tfo-mcp"
+        echo = await session.call_tool("echo", {"message": "over http"})
+        assert echo.structured_content == {"message": "over http"}
+        health = await session.read_resource("status://health")
+        assert json.loads(health.contents[0].text)["status"] in {"ok", "degraded"}
+        prompts = await session.list_prompts()
+        assert "code_review" in {p.name for p in prompts.prompts}
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer wrong-token", f"Basic {TOKEN}", f"Bearer {TOKEN}x"])
+def test_missing_or_wrong_token_is_401(http_server: tuple[int, subprocess.Popen], auth: str | None) -> None:
+    port, _ = http_server
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    if auth:
+        headers["Authorization"] = auth
+    body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    response = httpx.post(f"http://127.0.0.1:{port}/mcp", json=body, headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert TOKEN not in response.text
+
+
+def test_liveness_endpoint_is_open_and_reveals_nothing(http_server: tuple[int, subprocess.Popen]) -> None:
+    port, _ = http_server
+    response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_malformed_json_over_http_is_a_parse_error(http_server: tuple[int, subprocess.Popen]) -> None:
+    port, _ = http_server
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+    }
+    response = httpx.post(f"http://127.0.0.1:{port}/mcp", content=b"{not json", headers=headers, timeout=10)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == -32700
+
+
+def test_non_loopback_bind_without_token_is_refused(tmp_path: Path) -> None:
+    proc, _ = start_http(tmp_path, "--host", "0.0.0.0")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert out == ""
+    assert "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN" in err
+
+
+def test_loopback_without_token_is_served(tmp_path: Path) -> None:
+    proc, port = start_http(tmp_path)
+    try:
+        wait_for_port(port, proc)
+        params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+        headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+        response = httpx.post(f"http://127.0.0.1:{port}/mcp", json=body, headers=headers, timeout=10)
+        assert response.status_code == 200
+        assert "tfo-mcp" in response.text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "tfo-mcp stopped" in err
