@@ -222,7 +222,7 @@ async def serve(settings: Settings) -> None:
                 stopping.set()
                 task.cancel()  # type: ignore[union-attr]
 
-            for signum in (signal.SIGTERM, signal.SIGHUP):
+            for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, request_stop)
             try:
@@ -234,6 +234,12 @@ async def serve(settings: Settings) -> None:
                 logger.debug("ignored during shutdown: {!r}", group)
             return
         token = check_http_exposure(settings)
+        # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal; catching that
+        # re-raise here lets the lifespan's shutdown hooks run instead of the process dying mid-way.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, logger.info, "shutdown requested")
         _register_liveness_route()
         middleware = [ASGIMiddleware(BearerAuthMiddleware, token=token)] if token else []
         logger.info(
