@@ -1,0 +1,164 @@
+"""Cold start and echo round trip of tfo-mcp beside a bare FastMCP server, in one run.
+
+    uv run python bench/bench_server.py [--starts 15] [--calls 1000]
+
+Cold start = spawn -> `initialize` answered -> `tools/list` answered (stdio, raw JSON-RPC).
+Echo round trip = p50/p95 of `tools/call echo` over stdio (raw JSON-RPC pipe) and over streamable
+HTTP (the official MCP client). Runs alternate between the two servers so machine noise hits both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.mcp_process import free_port, wait_for_port  # noqa: E402
+
+PY = sys.executable
+SERVERS = {
+    "tfo-mcp": {
+        "stdio": [PY, "-m", "tfo_mcp", "serve"],
+        "http": [PY, "-m", "tfo_mcp", "serve", "--transport", "http", "--port"],
+    },  # fmt: skip
+    "bare FastMCP": {
+        "stdio": [PY, str(ROOT / "bench" / "bare_server.py")],
+        "http": [PY, str(ROOT / "bench" / "bare_server.py"), "--http"],
+    },  # fmt: skip
+}
+INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    clean["TELEMETRYFLOW_MCP_LOG__LEVEL"] = "WARNING"
+    return clean
+
+
+class RawStdio:
+    def __init__(self, argv: list[str], cwd: str) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     cwd=cwd, env=env(), bufsize=0)  # fmt: skip
+        self.next_id = 0
+
+    def call(self, method: str, params: dict | None = None) -> dict:
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}
+        self.proc.stdin.write((json.dumps(message) + "\n").encode())
+        while True:
+            reply = json.loads(self.proc.stdout.readline())
+            if reply.get("id") == self.next_id:
+                return reply
+
+    def notify(self, method: str) -> None:
+        self.proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": method}) + "\n").encode())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def cold_start(argv: list[str], cwd: str) -> float:
+    started = time.perf_counter()
+    server = RawStdio(argv, cwd)
+    server.call("initialize", INIT)
+    server.notify("notifications/initialized")
+    tools = server.call("tools/list")
+    elapsed = time.perf_counter() - started
+    assert "echo" in {t["name"] for t in tools["result"]["tools"]}
+    server.close()
+    return elapsed
+
+
+def stdio_echo(argv: list[str], cwd: str, calls: int) -> list[float]:
+    server = RawStdio(argv, cwd)
+    server.call("initialize", INIT)
+    server.notify("notifications/initialized")
+    times = []
+    for i in range(calls):
+        started = time.perf_counter()
+        reply = server.call("tools/call", {"name": "echo", "arguments": {"message": f"m{i}"}})
+        times.append(time.perf_counter() - started)
+        assert not reply["result"].get("isError"), reply
+    server.close()
+    return times
+
+
+async def http_echo_async(port: int, calls: int) -> list[float]:
+    times = []
+    async with (
+        httpx.AsyncClient(timeout=30) as http,
+        streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        for i in range(calls):
+            started = time.perf_counter()
+            result = await session.call_tool("echo", {"message": f"m{i}"})
+            times.append(time.perf_counter() - started)
+            assert not result.is_error
+    return times
+
+
+def http_echo(argv: list[str], cwd: str, calls: int) -> list[float]:
+    port = free_port()
+    proc = subprocess.Popen([*argv, str(port)], cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for_port(port, proc)
+        return asyncio.run(http_echo_async(port, calls))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--starts", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=1000)
+    args = parser.parse_args()
+    cwd = tempfile.mkdtemp(prefix="tfo-bench-")
+    starts: dict[str, list[float]] = {name: [] for name in SERVERS}
+    for _ in range(args.starts):
+        for name, argv in SERVERS.items():
+            starts[name].append(cold_start(argv["stdio"], cwd))
+    echo_stdio = {name: stdio_echo(argv["stdio"], cwd, args.calls) for name, argv in SERVERS.items()}
+    echo_http = {name: http_echo(argv["http"], cwd, args.calls) for name, argv in SERVERS.items()}
+
+    tfo, bare = SERVERS
+    rows = [
+        ("cold start p50 (s)", statistics.median(starts[tfo]), statistics.median(starts[bare]), 1.15),
+        ("echo stdio p50 (ms)", 1000 * statistics.median(echo_stdio[tfo]), 1000 * statistics.median(echo_stdio[bare]),
+         1.10),
+        ("echo stdio p95 (ms)", 1000 * pct(echo_stdio[tfo], 95), 1000 * pct(echo_stdio[bare], 95), None),
+        ("echo http p50 (ms)", 1000 * statistics.median(echo_http[tfo]), 1000 * statistics.median(echo_http[bare]),
+         1.10),
+        ("echo http p95 (ms)", 1000 * pct(echo_http[tfo], 95), 1000 * pct(echo_http[bare], 95), None),
+    ]  # fmt: skip
+    print(f"{args.starts} cold starts, {args.calls} echo calls per transport; python {sys.version.split()[0]}")
+    print(f"{'measure':<22} {'tfo-mcp':>10} {'bare':>10} {'ratio':>7} {'target':>7}")
+    for label, ours, base, target in rows:
+        ratio = ours / base
+        mark = "" if target is None else (" ok" if ratio <= target else " OVER")
+        print(f"{label:<22} {ours:>10.3f} {base:>10.3f} {ratio:>7.2f} {target or '':>7}{mark}")
+
+
+if __name__ == "__main__":
+    main()
