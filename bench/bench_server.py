@@ -33,11 +33,11 @@ SERVERS = {
     "tfo-mcp": {
         "stdio": [PY, "-m", "tfo_mcp", "serve"],
         "http": [PY, "-m", "tfo_mcp", "serve", "--transport", "http", "--port"],
-    },  # fmt: skip
+    },
     "bare FastMCP": {
         "stdio": [PY, str(ROOT / "bench" / "bare_server.py")],
         "http": [PY, str(ROOT / "bench" / "bare_server.py"), "--http"],
-    },  # fmt: skip
+    },
 }
 INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}
 
