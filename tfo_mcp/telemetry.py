@@ -1,0 +1,255 @@
+"""Telemetry tools: collect_context, list_context_types, build_prompt, analyze_telemetry,
+the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastmcp import Context
+from fastmcp.exceptions import PromptError, ResourceError, ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tfo_mcp.context.types import ContextType, InsightType, TelemetryContext, available_context_types
+from tfo_mcp.server import READ_ONLY, READ_ONLY_OPEN_WORLD, mcp
+
+#: Collecting reads live stores, so results change between calls (not idempotent); nothing is written.
+READ_LIVE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=False, openWorldHint=False)
+ORGANIZATION = Field(description="Organization (tenant) id; every query is scoped to it", min_length=1, max_length=200)
+CONTEXT_TYPE = Field(description="One of the 78 context types (see list_context_types), e.g. metrics, logs, traces")
+TIME_FROM = Field(None, description="Window start, ISO-8601 with timezone (default: one hour before time_to)")
+TIME_TO = Field(None, description="Window end, ISO-8601 with timezone (default: now)")
+
+
+class ContextResult(BaseModel):
+    """A collected telemetry context."""
+
+    type: str = Field(description="The context type")
+    status: str = Field(description="available, empty (no rows in the window) or unavailable (source down/slow)")
+    time_range: dict[str, str] = Field(description="The window as ISO-8601 from/to")
+    summary: str = Field(description="Short digest with highlights; [SYSTEM] marks empty/unavailable")
+    data: Any = Field(description="Structured detail")
+
+
+class ContextTypeEntry(BaseModel):
+    value: str
+    category: str
+    description: str
+
+
+class ContextTypeList(BaseModel):
+    count: int
+    context_types: list[ContextTypeEntry]
+
+
+class BuiltPrompt(BaseModel):
+    """Prompts ready to send to any model."""
+
+    system_prompt: str = Field(description="Persona and instructions for this context type")
+    user_prompt: str = Field(description="The live context (and the insight task when asked)")
+    context_status: str = Field(description="available, empty or unavailable")
+
+
+class TelemetryAnalysis(BaseModel):
+    """An LLM's analysis of collected telemetry."""
+
+    analysis: str = Field(description="The model's answer")
+    context_type: str
+    context_status: str
+    model: str
+    provider: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None = Field(description="Price in USD when LiteLLM knows it, else null")
+    latency_ms: float
+
+
+def _to_result(context: TelemetryContext) -> ContextResult:
+    body = context.to_dict()
+    return ContextResult(
+        type=body["type"],
+        status=body["status"],
+        time_range=body["time_range"],
+        summary=body["summary"],
+        data=body["data"],
+    )
+
+
+async def _collect(
+    context_type: str,
+    organization_id: str,
+    time_from: str | None = None,
+    time_to: str | None = None,
+    context_id: str | None = None,
+    user_id: str | None = None,
+    max_items: int | None = None,
+) -> TelemetryContext:
+    from tfo_mcp.context.collector import collect_context as run_collector
+
+    try:
+        return await run_collector(
+            context_type,
+            organization_id,
+            time_from=time_from,
+            time_to=time_to,
+            context_id=context_id,
+            user_id=user_id,
+            max_items=max_items,
+        )
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _insight(insight_type: str | None) -> InsightType | None:
+    if not insight_type:
+        return None
+    try:
+        return InsightType.parse(insight_type)
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def _prompts(context: TelemetryContext, insight: InsightType | None, custom_prompt: str | None) -> tuple[str, str]:
+    from tfo_mcp.prompting import build_context_prompt, build_insight_prompt, build_system_prompt
+
+    system = build_system_prompt(context.type, custom_prompt)
+    user = build_insight_prompt(insight, context) if insight else build_context_prompt(context)
+    return system, user
+
+
+@mcp.tool(annotations=READ_LIVE)
+async def collect_context(
+    context_type: Annotated[str, CONTEXT_TYPE],
+    organization_id: Annotated[str, ORGANIZATION],
+    time_from: Annotated[str | None, TIME_FROM] = None,
+    time_to: Annotated[str | None, TIME_TO] = None,
+    context_id: Annotated[
+        str | None, Field(None, description="Narrow the context: a metric name (metrics), a service (logs), ...")
+    ] = None,
+    user_id: Annotated[str | None, Field(None, description="User id for account-level contexts")] = None,
+    max_items: Annotated[int | None, Field(None, ge=1, le=500, description="Row cap per source (default 30)")] = None,
+) -> ContextResult:
+    """Collect live telemetry context of one type for one organization from ClickHouse and PostgreSQL.
+
+    Reads rollups where the window allows, caps every source, and answers within 5 seconds: `available` with
+    data, `empty` when nothing was recorded in the window, or `unavailable` with the reason (store down or slow).
+    """
+    context = await _collect(context_type, organization_id, time_from, time_to, context_id, user_id, max_items)
+    return _to_result(context)
+
+
+@mcp.tool(annotations=READ_ONLY)
+def list_context_types() -> ContextTypeList:
+    """List the 78 telemetry context types with their category and a one-line description."""
+    entries = [ContextTypeEntry(**item) for item in available_context_types()]
+    return ContextTypeList(count=len(entries), context_types=entries)
+
+
+@mcp.tool(annotations=READ_LIVE)
+async def build_prompt(
+    context_type: Annotated[str, CONTEXT_TYPE],
+    organization_id: Annotated[str, ORGANIZATION],
+    insight_type: Annotated[
+        str | None, Field(None, description="chronology, prediction, recommendation, root-cause or pattern")
+    ] = None,
+    custom_prompt: Annotated[
+        str | None, Field(None, max_length=20_000, description="Extra instructions appended to the system prompt")
+    ] = None,
+    time_from: Annotated[str | None, TIME_FROM] = None,
+    time_to: Annotated[str | None, TIME_TO] = None,
+) -> BuiltPrompt:
+    """Collect a context, then return the analyst system prompt and the context (or insight) prompt for any model."""
+    insight = _insight(insight_type)
+    context = await _collect(context_type, organization_id, time_from, time_to)
+    system, user = _prompts(context, insight, custom_prompt)
+    return BuiltPrompt(system_prompt=system, user_prompt=user, context_status=context.status)
+
+
+@mcp.tool(annotations=READ_ONLY_OPEN_WORLD)
+async def analyze_telemetry(
+    context_type: Annotated[str, CONTEXT_TYPE],
+    organization_id: Annotated[str, ORGANIZATION],
+    question: Annotated[
+        str | None, Field(None, max_length=20_000, description="What you want to know about this telemetry")
+    ] = None,
+    insight_type: Annotated[
+        str | None, Field(None, description="chronology, prediction, recommendation, root-cause or pattern")
+    ] = None,
+    model: Annotated[str | None, Field(None, description="Model id (default: llm.default_model)")] = None,
+    time_from: Annotated[str | None, TIME_FROM] = None,
+    time_to: Annotated[str | None, TIME_TO] = None,
+    max_tokens: Annotated[int | None, Field(None, ge=1, le=1_000_000, description="Reply length limit")] = None,
+    ctx: Context | None = None,
+) -> TelemetryAnalysis:
+    """Collect telemetry context, build the analyst prompt and ask an LLM (any configured provider) about it.
+
+    Reports progress for each stage (collect, prompt, model) when the client asks for progress.
+    """
+    from tfo_mcp import llm
+
+    insight = _insight(insight_type)
+
+    async def stage(step: int, message: str) -> None:
+        if ctx is not None:
+            await ctx.report_progress(step, 3, message)
+
+    await stage(0, f"collecting {context_type} context")
+    context = await _collect(context_type, organization_id, time_from, time_to)
+    await stage(1, f"context {context.status}; building the prompt")
+    system, user = _prompts(context, insight, None)
+    if question:
+        user = f"{user}\n\n## Question\n{question}"
+    await stage(2, "asking the model")
+
+    async def streaming(chars: int, message: str) -> None:
+        if ctx is not None:
+            await ctx.report_progress(2, 3, f"{message} ({chars} characters)")
+
+    result = await llm.complete(
+        [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        model=model,
+        max_tokens=max_tokens,
+        progress=streaming,
+    )
+    await stage(3, "done")
+    return TelemetryAnalysis(
+        analysis=result.reply,
+        context_type=str(context.type),
+        context_status=context.status,
+        model=result.model,
+        provider=result.provider,
+        input_tokens=result.usage.input_tokens,
+        output_tokens=result.usage.output_tokens,
+        cost_usd=result.cost_usd,
+        latency_ms=result.latency_ms,
+    )
+
+
+@mcp.resource("telemetry://{organization_id}/{context_type}", mime_type="application/json")
+async def telemetry_resource(organization_id: str, context_type: str) -> str:
+    """The last hour's telemetry context of one type for one organization, as JSON."""
+    try:
+        ContextType.parse(context_type)
+        context = await _collect(context_type, organization_id)
+    except (ValueError, ToolError) as exc:
+        raise ResourceError(str(exc)) from None
+    return json.dumps(context.to_dict(), indent=2)
+
+
+@mcp.prompt
+async def analyze_context(
+    context_type: Annotated[str, CONTEXT_TYPE],
+    organization_id: Annotated[str, ORGANIZATION],
+    insight_type: Annotated[
+        str, Field("", description="chronology, prediction, recommendation, root-cause or pattern (optional)")
+    ] = "",
+) -> str:
+    """Analyst prompt over the live telemetry context of one type for one organization (last hour)."""
+    try:
+        insight = _insight(insight_type)
+        context = await _collect(context_type, organization_id)
+    except ToolError as exc:
+        raise PromptError(str(exc)) from None
+    system, user = _prompts(context, insight, None)
+    return f"{system}\n\n{user}"
