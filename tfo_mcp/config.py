@@ -113,12 +113,19 @@ class TelemetrySettings(_Section):
 
 class PostgresSettings(_Section):
     url: SecretStr | None = None
+    # optional separate, least-privilege login for pg_query / pg_list_tables / pg_describe_table
+    query_url: SecretStr | None = None
     min_conns: int = Field(1, ge=0)
     max_conns: int = Field(10, ge=1)
     connect_timeout: float = Field(5.0, gt=0)
     statement_timeout: float = Field(30.0, gt=0)
+    # closes a session left idle inside a transaction (a stuck client) after this many seconds
+    idle_in_transaction_timeout: float = Field(60.0, gt=0)
     max_result_bytes: int = Field(4 * 1024 * 1024, ge=1024)
     allow_write: bool = False
+    # let pg_query run as a superuser or a login that can run programs, read/write server files or signal
+    # backends (READ ONLY does not contain those); off by default
+    allow_privileged_role: bool = False
     auto_migrate: bool = False
 
 

@@ -1,0 +1,1446 @@
+"""PostgreSQL: connection pools, the server's own tables, migrations, and the pg_* tools.
+
+Connection: ``TELEMETRYFLOW_MCP_POSTGRES_URL`` (``postgres.url``) for the server's own tables (sessions,
+conversations) and, by default, for the pg_* tools; ``TELEMETRYFLOW_MCP_POSTGRES_QUERY_URL``
+(``postgres.query_url``) optionally gives the pg_* tools their own least-privilege login. Pools open in the
+background at start-up. A store that is down or unconfigured never stops the server: the tools answer with an
+error naming the setting, and the first call after the store comes back reconnects.
+
+How ``pg_query`` stays read-only (enforced by PostgreSQL, not by parsing the SQL):
+
+1. One statement. The text is always sent with the extended query protocol (as a server-side cursor, or in
+   pipeline mode for statements a cursor cannot hold), and PostgreSQL refuses more than one command in such a
+   message, so ``SELECT 1; COMMIT; DROP TABLE t`` never runs.
+2. A ``READ ONLY`` transaction with ``statement_timeout`` and ``idle_in_transaction_session_timeout``, always
+   rolled back. A snapshot is taken and a savepoint set before the statement, so it cannot switch the
+   transaction to read-write, and the connection is ``DISCARD ALL``-ed before reuse (no advisory lock or
+   prepared statement outlives the call).
+3. The login. READ ONLY does not contain a superuser, nor a member of pg_execute_server_program,
+   pg_read_server_files, pg_write_server_files or pg_signal_backend (``COPY ... TO PROGRAM``, ``pg_read_file``,
+   ``pg_terminate_backend``), and ``SET ROLE`` is no sandbox: the statement itself can switch back with
+   ``set_config('role', ...)``. pg_query therefore refuses to run as such a login unless the operator sets
+   ``postgres.allow_privileged_role``.
+
+Limits, stated plainly: a login can still cancel or terminate other sessions *of its own role*, and functions
+that open new connections (dblink, postgres_fdw) act outside the transaction when the statement supplies a
+password. Give the tools a dedicated login (``postgres.query_url``) holding only SELECT privileges (for example
+``pg_read_all_data``), and do not install dblink in a database they reach.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from datetime import time as dtime
+from decimal import Decimal
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import TYPE_CHECKING, Any, Literal
+
+import mcp.types as mt
+from fastmcp.exceptions import ToolError
+from loguru import logger
+from pydantic import BaseModel, Field
+
+from tfo_mcp import __version__, sessions
+from tfo_mcp.config import PostgresSettings, get_settings, redact_url
+from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.resources import ComponentHealth, health_check
+from tfo_mcp.server import READ_ONLY, mcp, on_shutdown, on_startup
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+URL_ENV = "TELEMETRYFLOW_MCP_POSTGRES_URL"
+QUERY_URL_ENV = "TELEMETRYFLOW_MCP_POSTGRES_QUERY_URL"
+SESSION_STATES = ("created", "initializing", "ready", "closing", "closed")
+#: a store known to be down is probed again at most this often (faster calls fail at once with the last reason)
+PROBE_INTERVAL = 1.0
+#: how long the pool keeps reconnecting in the background before it waits for the next call
+RECONNECT_TIMEOUT = 30.0
+CURSOR_NAME = "tfo_mcp_query"
+SAVEPOINT = "tfo_mcp_statement"
+FETCH_BATCH = 1000
+MAX_ERROR_CHARS = 1000
+MAX_LISTED_TABLES = 1000
+SESSION_QUEUE_MAX = 10_000
+MIGRATION_LOCK_KEY = 0x7466_6F5F_6D63_70  # "tfo_mcp" as a 64-bit advisory lock key
+MIGRATION_FILE = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
+WRITE_ANNOTATIONS = mt.ToolAnnotations(
+    readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
+)
+
+
+class QueryError(ToolError):
+    """PostgreSQL refused or failed a statement; the message says why in one or two lines."""
+
+
+# --------------------------------------------------------------------------- SQL files
+
+
+@cache
+def _sql(name: str) -> str:
+    """A query from ``tfo_mcp/sql/postgres/queries/<name>.sql``."""
+    path = importlib_resources.files("tfo_mcp") / "sql" / "postgres" / "queries" / f"{name}.sql"
+    return path.read_text(encoding="utf-8").strip().rstrip(";")
+
+
+# --------------------------------------------------------------------------- stores (pools)
+
+
+def _clean_reason(exc: BaseException) -> str:
+    """One short line from a driver error: no password, no newlines."""
+    text = str(exc) or type(exc).__name__
+    text = re.sub(r"^connection failed:\s*", "", text.strip())
+    return scrub_secrets(" ".join(text.split()))[:300]
+
+
+class _Store:
+    """One PostgreSQL login: a lazily opened pool plus what we know about its reachability."""
+
+    def __init__(self, label: str, env_name: str, url: str, settings: PostgresSettings, discard: bool) -> None:
+        self.label = label
+        self.env_name = env_name
+        self.redacted = redact_url(url)
+        self._url = url
+        self._settings = settings
+        self._discard = discard
+        self.pool: AsyncConnectionPool | None = None
+        self.state: Literal["new", "starting", "up", "down"] = "new"
+        self.reason: str | None = None
+        self.server_version: str | None = None
+        self._probed_at = 0.0
+        self._lock: asyncio.Lock | None = None
+        self._old_pools: list[AsyncConnectionPool] = []
+
+    # -- connection parameters
+
+    def _kwargs(self) -> dict[str, Any]:
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            existing = conninfo_to_dict(self._url).get("options") or ""
+        except Exception:
+            existing = ""
+        options = f"{existing} -c DateStyle=ISO -c IntervalStyle=iso_8601".strip()
+        return {
+            "autocommit": True,
+            "connect_timeout": max(2, math.ceil(self._settings.connect_timeout)),
+            "application_name": "tfo-mcp",
+            "options": options,
+        }
+
+    def unavailable(self, reason: str | None = None) -> StoreUnavailable:
+        detail = reason or self.reason or "not reachable"
+        return StoreUnavailable(
+            f"PostgreSQL is unreachable ({self.env_name}={self.redacted}): {detail}. "
+            "The server keeps retrying; the next call reconnects once PostgreSQL is back."
+        )
+
+    # -- pool life cycle
+
+    def _new_pool(self) -> AsyncConnectionPool:
+        from psycopg_pool import AsyncConnectionPool
+
+        settings = self._settings
+        return AsyncConnectionPool(
+            self._url,
+            kwargs=self._kwargs(),
+            min_size=min(settings.min_conns, settings.max_conns),
+            max_size=settings.max_conns,
+            open=False,
+            reset=_discard_all if self._discard else None,
+            name=f"tfo-mcp-{self.label}",
+            timeout=settings.connect_timeout,
+            reconnect_timeout=RECONNECT_TIMEOUT,
+            reconnect_failed=self._gave_up,
+        )
+
+    async def open(self) -> AsyncConnectionPool:
+        """The pool, created and opened in the background on first use (never waits for the server)."""
+        if self.pool is None:
+            pool = self._new_pool()
+            await pool.open(wait=False)
+            self.pool = pool
+            self.state = "starting"
+            logger.info("postgres ({}): connecting to {}", self.label, self.redacted)
+        return self.pool
+
+    async def _gave_up(self, _pool: Any) -> None:
+        if self.state != "down":
+            self._mark_down("no connection after retrying for some time")
+
+    def _mark_down(self, reason: str) -> None:
+        if self.state != "down" or reason != self.reason:
+            logger.warning("postgres ({}): {} is unreachable: {}", self.label, self.redacted, reason)
+        self.state = "down"
+        self.reason = reason
+
+    def _mark_up(self) -> None:
+        if self.state == "down":
+            logger.info("postgres ({}): {} is reachable again", self.label, self.redacted)
+        self.state = "up"
+        self.reason = None
+
+    async def probe(self) -> str | None:
+        """Connect once outside the pool: None when it works, else the reason (password-free)."""
+        import psycopg
+
+        try:
+            conn = await asyncio.wait_for(
+                psycopg.AsyncConnection.connect(self._url, **self._kwargs()), self._settings.connect_timeout + 1
+            )
+        except TimeoutError:
+            return f"no answer within {self._settings.connect_timeout:g} s"
+        except Exception as exc:
+            return _clean_reason(exc)
+        self.server_version = conn.info.parameter_status("server_version")
+        await conn.close()
+        return None
+
+    async def _recover(self, force: bool) -> None:
+        """Decide, by a direct connection attempt, whether the store is down; rebuild the pool if it is back."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            recently = time.monotonic() - self._probed_at < PROBE_INTERVAL
+            if self.state == "down" and recently and not force:
+                raise self.unavailable()
+            reason = await self.probe()
+            self._probed_at = time.monotonic()
+            if reason is not None:
+                self._mark_down(reason)
+                raise self.unavailable()
+            if self.state != "up" or force:
+                await self._replace_pool()
+
+    async def _replace_pool(self) -> None:
+        old, self.pool = self.pool, None
+        await self.open()
+        if old is not None:
+            self._old_pools.append(old)
+            _spawn(self._close_pool(old), "close old pool")
+
+    async def _close_pool(self, pool: AsyncConnectionPool) -> None:
+        with contextlib.suppress(Exception):
+            await pool.close(timeout=1.0)
+        with contextlib.suppress(ValueError):
+            self._old_pools.remove(pool)
+
+    async def acquire(self) -> AsyncConnection:
+        """A connection from the pool, or StoreUnavailable with the reason."""
+        from psycopg_pool import PoolTimeout
+
+        pool = await self.open()
+        if self.state == "down":
+            await self._recover(force=False)
+            pool = await self.open()
+        deadline = time.monotonic() + self._settings.connect_timeout
+        while True:
+            # Short waits, so a store found down meanwhile (start-up probe) fails this call at once.
+            remaining = deadline - time.monotonic()
+            try:
+                conn = await pool.getconn(timeout=max(0.05, min(0.25, remaining)))
+                break
+            except PoolTimeout:
+                if self.state != "down" and time.monotonic() < deadline:
+                    continue
+            stats = pool.get_stats()
+            busy = stats.get("pool_size", 0) >= self._settings.max_conns and not stats.get("pool_available", 0)
+            if busy and self.state == "up" and await self.probe() is None:
+                raise StoreUnavailable(
+                    f"all {self._settings.max_conns} PostgreSQL connections are busy (postgres.max_conns); "
+                    "try again shortly"
+                ) from None
+            await self._recover(force=True)
+            pool = await self.open()
+            try:
+                conn = await pool.getconn(timeout=self._settings.connect_timeout)
+                break
+            except PoolTimeout:
+                raise self.unavailable("no connection from the pool") from None
+        self._mark_up()
+        return conn
+
+    async def release(self, conn: AsyncConnection) -> None:
+        pool = getattr(conn, "_pool", None) or self.pool
+        if pool is None:
+            await conn.close()
+            return
+        try:
+            await pool.putconn(conn)
+        except Exception:  # the pool was replaced or closed meanwhile
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def connection_lost(self) -> None:
+        """A pooled connection turned out dead (server restart): drop the other dead ones too."""
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await self.pool.check()
+        reason = await self.probe()
+        if reason is not None:
+            self._mark_down(reason)
+            raise self.unavailable()
+
+    async def close(self) -> None:
+        pools = [p for p in (self.pool, *self._old_pools) if p is not None]
+        self.pool = None
+        self.state = "new"
+        for pool in pools:
+            with contextlib.suppress(Exception):
+                await pool.close(timeout=2.0)
+
+    def pool_stats(self) -> str:
+        if self.pool is None:
+            return "pool not open"
+        stats = self.pool.get_stats()
+        idle, size = stats.get("pool_available", 0), stats.get("pool_size", 0)
+        return f"pool {idle} idle of {size} (max {self._settings.max_conns})"
+
+
+async def _discard_all(conn: AsyncConnection) -> None:
+    """Pool reset for connections that ran pg_query: drop any session state a statement left behind."""
+    await conn.execute("DISCARD ALL")
+
+
+class _State:
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.main: _Store | None = None
+        self.query: _Store | None = None
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.start_task: asyncio.Task[Any] | None = None
+
+
+_state = _State()
+
+
+def _spawn(coro: Awaitable[Any], what: str) -> asyncio.Task[Any]:
+    """Run a coroutine in the background, keep a reference, log (never raise) its failure."""
+
+    async def guarded() -> Any:
+        try:
+            return await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.warning("postgres: {} failed: {}", what, _clean_reason(exc))
+            return None
+
+    task = asyncio.get_running_loop().create_task(guarded(), name=f"tfo-mcp-postgres: {what}")
+    _state.tasks.add(task)
+    task.add_done_callback(_state.tasks.discard)
+    return task
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _stores() -> tuple[_Store | None, _Store | None]:
+    """The (main, query) stores for the current settings; rebuilt when the settings change."""
+    settings = get_settings().postgres
+    url, query_url = _secret(settings.url), _secret(settings.query_url)
+    key = (url, query_url, settings.min_conns, settings.max_conns, settings.connect_timeout)
+    if key != _state.key:
+        old = [s for s in (_state.main, _state.query) if s is not None]
+        _state.key = key
+        _state.main = _Store("main", URL_ENV, url, settings, discard=not query_url) if url else None
+        _state.query = _Store("query", QUERY_URL_ENV, query_url, settings, discard=True) if query_url else None
+        for store in old:
+            with contextlib.suppress(RuntimeError):
+                _spawn(store.close(), "close pool after a settings change")
+    return _state.main, _state.query or _state.main
+
+
+def is_configured() -> bool:
+    """Whether ``postgres.url`` is set (the server's own tables live there)."""
+    return get_settings().postgres.url is not None
+
+
+def _not_configured() -> StoreUnavailable:
+    return StoreUnavailable(
+        f"PostgreSQL is not configured: set {URL_ENV} (postgres.url), e.g. postgresql://USER:PASSWORD@HOST:5432/DB"
+    )
+
+
+def _main_store() -> _Store:
+    main, _ = _stores()
+    if main is None:
+        raise _not_configured()
+    return main
+
+
+def _query_store() -> _Store:
+    _, query = _stores()
+    if query is None:
+        raise _not_configured()
+    return query
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+class _Transaction:
+    """A pooled connection inside one explicit transaction (always rolled back unless ``commit``)."""
+
+    def __init__(self, store: _Store, *, write: bool, timeout: float, extra_sql: str = "") -> None:
+        self.store = store
+        self.write = write
+        self.timeout = timeout
+        self.extra_sql = extra_sql
+        self.conn: AsyncConnection | None = None
+        self.preamble_rows: list[tuple[Any, ...]] = []
+        self.commit = False
+        #: run after COMMIT/ROLLBACK, before the connection goes back to the pool (closing cursors costs no I/O then)
+        self.after_end: list[Callable[[], Awaitable[Any]]] = []
+
+    def _preamble(self) -> str:
+        settings = get_settings().postgres
+        statement_ms = max(1, int(self.timeout * 1000))
+        idle_ms = max(statement_ms, int(settings.idle_in_transaction_timeout * 1000))
+        parts = [
+            "BEGIN READ WRITE" if self.write else "BEGIN READ ONLY",
+            f"SET LOCAL statement_timeout = {statement_ms}",
+            f"SET LOCAL idle_in_transaction_session_timeout = {idle_ms}",
+        ]
+        if self.extra_sql:
+            parts.append(self.extra_sql)
+        return "; ".join(parts)
+
+    async def __aenter__(self) -> _Transaction:
+        import psycopg
+
+        preamble = self._preamble()
+        for attempt in (1, 2):
+            conn = await self.store.acquire()
+            try:
+                cur = await conn.execute(preamble)
+                while cur.nextset():
+                    pass
+                self.preamble_rows = await cur.fetchall() if cur.description else []
+            except psycopg.OperationalError as exc:
+                await self.store.release(conn)
+                if attempt == 1 and (conn.closed or conn.broken):
+                    await self.store.connection_lost()
+                    continue
+                raise self.store.unavailable(_clean_reason(exc)) from None
+            except psycopg.Error as exc:
+                await self.store.release(conn)
+                raise QueryError(_describe_error(exc, preamble, self.timeout)) from None
+            except BaseException:
+                await self.store.release(conn)
+                raise
+            self.conn = conn
+            return self
+        raise self.store.unavailable()  # pragma: no cover - the loop returns or raises
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            if exc_type is None and self.commit:
+                await conn.execute("COMMIT")
+            elif not conn.closed:
+                with contextlib.suppress(Exception):
+                    await conn.execute("ROLLBACK")
+        finally:
+            for hook in self.after_end:
+                with contextlib.suppress(Exception):
+                    await hook()
+            await self.store.release(conn)
+
+
+async def fetch_all(sql: str, params: Any = None, *, timeout: float | None = None) -> list[dict[str, Any]]:
+    """Run trusted internal read-only SQL (``%s`` / ``%(name)s`` placeholders) on ``postgres.url``.
+
+    The statement runs inside a READ ONLY transaction that is always rolled back, with ``statement_timeout``
+    (``timeout`` seconds, default ``postgres.statement_timeout``). Rows come back as dicts of Python values.
+    Raises StoreUnavailable (unconfigured or unreachable) or QueryError.
+    """
+    from psycopg.rows import dict_row
+
+    store = _main_store()
+    limit = timeout or get_settings().postgres.statement_timeout
+    async with _Transaction(store, write=False, timeout=limit) as tx:
+        assert tx.conn is not None
+        try:
+            cur = tx.conn.cursor(row_factory=dict_row)
+            await cur.execute(sql, params)
+            return await cur.fetchall() if cur.description else []
+        except _psycopg_error() as exc:
+            raise QueryError(_describe_error(exc, sql, limit)) from None
+
+
+async def execute(sql: str, params: Any = None) -> int:
+    """Run one trusted internal write on ``postgres.url`` and commit; returns the affected row count."""
+    store = _main_store()
+    limit = get_settings().postgres.statement_timeout
+    async with _Transaction(store, write=True, timeout=limit) as tx:
+        assert tx.conn is not None
+        try:
+            cur = await tx.conn.execute(sql, params)
+        except _psycopg_error() as exc:
+            raise QueryError(_describe_error(exc, sql, limit)) from None
+        tx.commit = True
+        return cur.rowcount
+
+
+def _psycopg_error() -> type[Exception]:
+    import psycopg
+
+    return psycopg.Error
+
+
+# --------------------------------------------------------------------------- error messages
+
+
+def _line_column(text: str, position: int) -> str:
+    before = text[: max(0, position - 1)]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _describe_error(exc: Exception, query: str, timeout: float) -> str:
+    """A short, clear, password-free message for a PostgreSQL error."""
+    import psycopg
+    from psycopg import errors as pg_errors
+
+    diag = getattr(exc, "diag", None)
+    primary = (getattr(diag, "message_primary", None) or str(exc) or type(exc).__name__).strip()
+    detail = getattr(diag, "message_detail", None)
+    hint = getattr(diag, "message_hint", None)
+    position = getattr(diag, "statement_position", None)
+    sqlstate = getattr(exc, "sqlstate", None)
+
+    if isinstance(exc, pg_errors.SyntaxError) and "multiple commands" in primary:
+        message = "pg_query runs exactly one statement: the text holds more than one (remove the extra statements)"
+    elif isinstance(exc, pg_errors.QueryCanceled):
+        if "statement timeout" in primary:
+            message = f"query cancelled after {timeout:g} s (statement_timeout; postgres.statement_timeout)"
+        else:
+            message = f"query cancelled: {primary}"
+    elif isinstance(exc, pg_errors.ReadOnlySqlTransaction) or (
+        isinstance(exc, pg_errors.ActiveSqlTransaction | pg_errors.InvalidTransactionState) and "read-write" in primary
+    ):
+        message = (
+            f"this server is read-only: {primary} "
+            "(writes are enabled only by the operator setting postgres.allow_write)"
+        )
+    elif isinstance(exc, pg_errors.InsufficientPrivilege):
+        message = f"permission denied: {primary}"
+    elif isinstance(exc, pg_errors.SyntaxError):
+        message = f"syntax error: {primary}"
+    elif isinstance(exc, psycopg.OperationalError) and sqlstate is None:
+        message = f"lost the connection to PostgreSQL: {_clean_reason(exc)}"
+    else:
+        message = primary
+    if position and "multiple commands" not in primary:
+        with contextlib.suppress(ValueError):
+            message += f" (at {_line_column(query, int(position))}, character {int(position)})"
+    if detail:
+        message += f". Detail: {detail}"
+    if hint:
+        message += f". Hint: {hint}"
+    if sqlstate:
+        message += f" [SQLSTATE {sqlstate}]"
+    return scrub_secrets(message)[:MAX_ERROR_CHARS]
+
+
+# --------------------------------------------------------------------------- JSON-safe values
+
+
+def json_value(value: Any) -> Any:
+    """A PostgreSQL value as JSON: numbers stay numbers, numeric becomes a string (exact), times ISO-8601.
+
+    numeric -> string ("12.340", "NaN"); float NaN/±Infinity -> "NaN"/"Infinity"/"-Infinity"; date, time,
+    timestamp(tz) -> ISO-8601 (``infinity`` and years outside 1..9999 as PostgreSQL writes them); interval ->
+    ISO-8601 duration ("P1Y2M3DT4H5M6S"); bytea -> PostgreSQL hex text ("\\xdeadbeef"); uuid, inet, cidr,
+    macaddr, money, ranges, enums and unknown types -> their text; json/jsonb -> JSON; arrays -> lists.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | dtime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_value(item) for key, item in value.items()}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    return str(value)
+
+
+@cache
+def _loaders() -> list[tuple[str, type]]:
+    """Loaders pg_query uses instead of psycopg's defaults (exact text where Python types lose information)."""
+    from psycopg import DataError
+    from psycopg.types import datetime as pg_datetime
+    from psycopg.types.string import TextLoader
+
+    def lenient(base: type) -> type:
+        class Lenient(base):  # type: ignore[misc,valid-type]
+            """Dates Python cannot hold (infinity, year 10000, BC) come back as PostgreSQL's text."""
+
+            def load(self, data: Any) -> Any:
+                try:
+                    return super().load(data)
+                except DataError:
+                    return bytes(data).decode("utf-8", "replace")
+
+        Lenient.__name__ = f"Lenient{base.__name__}"
+        return Lenient
+
+    return [
+        ("interval", TextLoader),
+        ("bytea", TextLoader),
+        ("date", lenient(pg_datetime.DateLoader)),
+        ("timestamp", lenient(pg_datetime.TimestampLoader)),
+        ("timestamptz", lenient(pg_datetime.TimestamptzLoader)),
+    ]
+
+
+def _install_loaders(cursor: Any) -> None:
+    for type_name, loader in _loaders():
+        cursor.adapters.register_loader(type_name, loader)
+
+
+def _bind(value: Any) -> Any:
+    """A JSON tool parameter as a psycopg parameter: objects (and lists of objects) become jsonb."""
+    from psycopg.types.json import Jsonb
+
+    if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict | list) for v in value)):
+        if isinstance(value, list) and all(isinstance(v, list) for v in value):
+            return value  # a multi-dimensional array of scalars
+        return Jsonb(value)
+    return value
+
+
+# --------------------------------------------------------------------------- pg_query
+
+
+class ColumnInfo(BaseModel):
+    name: str = Field(description="Column name as PostgreSQL reports it (may repeat)")
+    type: str = Field(description="PostgreSQL type name, e.g. int4, numeric(10,2), varchar(20), timestamptz, text[]")
+
+
+class QueryResult(BaseModel):
+    columns: list[ColumnInfo] = Field(description="Result columns in order")
+    rows: list[list[Any]] = Field(
+        description=(
+            "Rows as arrays aligned with columns. numeric values are strings (exact), timestamps ISO-8601, "
+            "intervals ISO-8601 durations, bytea hex text (\\x...), json/jsonb as JSON, arrays as lists"
+        )
+    )
+    row_count: int = Field(description="Number of rows returned here")
+    truncated: bool = Field(description="True when more rows existed than were returned")
+    truncated_reason: Literal["max_rows", "max_result_bytes"] | None = Field(
+        None, description="Which cap cut the result, when truncated"
+    )
+    status: str | None = Field(
+        None, description="PostgreSQL command tag for statements run without a cursor (e.g. 'EXPLAIN', 'UPDATE 3')"
+    )
+    read_only: bool = Field(description="True when the statement ran in a READ ONLY transaction (the default)")
+    committed: bool = Field(description="True only when writes are enabled by the operator and the statement committed")
+    elapsed_ms: float = Field(description="Time spent running the statement and fetching rows")
+
+
+class _Rows:
+    """Accumulates JSON-safe rows under the row and byte caps."""
+
+    def __init__(self, max_rows: int, max_bytes: int) -> None:
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.rows: list[list[Any]] = []
+        self.size = 2
+        self.truncated_reason: Literal["max_rows", "max_result_bytes"] | None = None
+
+    def add(self, raw: Any) -> bool:
+        """Take one row; False once a cap is reached (the row is then not kept)."""
+        if len(self.rows) >= self.max_rows:
+            self.truncated_reason = "max_rows"
+            return False
+        row = [json_value(v) for v in raw]
+        size = len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        if self.size + size > self.max_bytes:
+            self.truncated_reason = "max_result_bytes"
+            return False
+        self.rows.append(row)
+        self.size += size
+        return True
+
+
+async def _declare(conn: Any, query: str, params: list[Any] | None) -> Any:
+    """DECLARE the statement as a server-side cursor (extended protocol); raises if a cursor cannot hold it."""
+    from psycopg import AsyncRawServerCursor
+
+    cursor = AsyncRawServerCursor(conn, CURSOR_NAME)
+    _install_loaders(cursor)
+    try:
+        await cursor.execute(query, params)  # DECLARE + describe
+    except BaseException:
+        cursor._closed = True  # nothing was declared: no CLOSE to send, no ResourceWarning
+        raise
+    return cursor
+
+
+async def _fetch_capped(cursor: Any, rows: _Rows) -> None:
+    """FETCH only what the caps allow (max_rows + 1 rows at most, to know whether more existed)."""
+    wanted = rows.max_rows + 1
+    fetched = 0
+    while fetched < wanted:
+        size = min(wanted - fetched, FETCH_BATCH)
+        batch = await cursor.fetchmany(size)
+        fetched += len(batch)
+        if not all(rows.add(raw) for raw in batch) or len(batch) < size:
+            break
+
+
+async def _run_pipeline(conn: Any, query: str, params: list[Any] | None, rows: _Rows) -> Any:
+    """Run any other statement with the extended protocol (pipeline mode) and cap the buffered rows."""
+    from psycopg import AsyncRawCursor, ProgrammingError
+    from psycopg.pq import ExecStatus
+
+    cursor = AsyncRawCursor(conn)
+    _install_loaders(cursor)
+    async with conn.pipeline():
+        await cursor.execute(query, params)
+    result = cursor.pgresult
+    if result is not None and result.status == ExecStatus.EMPTY_QUERY:
+        raise ProgrammingError("the query holds no SQL statement (only blanks or comments)")
+    if cursor.description:
+        while True:
+            batch = await cursor.fetchmany(FETCH_BATCH)
+            if not all(rows.add(raw) for raw in batch) or not batch:
+                break
+    return cursor
+
+
+async def _column_infos(conn: Any, cursor: Any) -> list[ColumnInfo]:
+    description = cursor.description or []
+    names = {col.type_code: col.type_display for col in description}
+    unknown = sorted({oid for oid, shown in names.items() if shown.isdigit()})
+    if unknown:
+        cur = await conn.execute(_sql("type_names"), {"oids": unknown})
+        for oid, name in await cur.fetchall():
+            names[int(oid)] = name
+    return [ColumnInfo(name=col.name, type=names.get(col.type_code, str(col.type_code))) for col in description]
+
+
+def _privilege_refusal(login: str, is_superuser: bool, roles: list[str]) -> str:
+    what = "a superuser" if is_superuser else "a member of " + ", ".join(roles)
+    env = QUERY_URL_ENV if get_settings().postgres.query_url else URL_ENV
+    return (
+        f"pg_query refuses to run SQL as {login!r}: the login is {what}, and a READ ONLY transaction does not "
+        "stop such a login from running programs (COPY ... TO PROGRAM), reading server files or terminating "
+        f"other sessions. Point {env} at a login without these privileges (for example one granted only "
+        "pg_read_all_data), or set postgres.allow_privileged_role to accept the risk."
+    )
+
+
+async def run_query(query: str, params: list[Any] | None = None, max_rows: int = 100) -> QueryResult:
+    """pg_query's engine (also used by the benchmark): one statement, read-only unless the operator allows writes."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    if not query.strip():
+        raise QueryError("the query is empty")
+    settings = get_settings().postgres
+    store = _query_store()
+    write = settings.allow_write
+    bound = [_bind(value) for value in params] if params else None
+    extra = f"SAVEPOINT {SAVEPOINT}; {_sql('login_privileges')}"
+    rows = _Rows(max_rows, settings.max_result_bytes)
+    async with _Transaction(store, write=write, timeout=settings.statement_timeout, extra_sql=extra) as tx:
+        conn = tx.conn
+        assert conn is not None
+        login, is_superuser, privileged_roles = tx.preamble_rows[0]
+        if (is_superuser or privileged_roles) and not settings.allow_privileged_role:
+            raise QueryError(_privilege_refusal(login, is_superuser, list(privileged_roles)))
+        started = time.perf_counter()
+        status: str | None = None
+        try:
+            try:
+                cursor = await _declare(conn, query, bound)
+            except psycopg.Error as exc:
+                if (
+                    conn.closed
+                    or isinstance(exc, psycopg.errors.QueryCanceled)
+                    or conn.info.transaction_status != TransactionStatus.INERROR
+                ):
+                    raise
+                # Not a statement a cursor can hold (EXPLAIN, SHOW, DML...), or an error that the direct run
+                # reports with the caller's own positions: run it as it is. Nothing ran yet (DECLARE only plans).
+                await conn.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                cursor = await _run_pipeline(conn, query, bound, rows)
+                status = cursor.statusmessage
+            else:
+                tx.after_end.append(cursor.close)
+                await _fetch_capped(cursor, rows)
+            columns = await _column_infos(conn, cursor)
+        except psycopg.Error as exc:
+            if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
+                raise store.unavailable(f"lost the connection during the query: {_clean_reason(exc)}") from None
+            raise QueryError(_describe_error(exc, query, settings.statement_timeout)) from None
+        elapsed = (time.perf_counter() - started) * 1000
+        tx.commit = write
+    return QueryResult(
+        columns=columns,
+        rows=rows.rows,
+        row_count=len(rows.rows),
+        truncated=rows.truncated_reason is not None,
+        truncated_reason=rows.truncated_reason,
+        status=status,
+        read_only=not write,
+        committed=write,
+        elapsed_ms=round(elapsed, 3),
+    )
+
+
+@mcp.tool(annotations=READ_ONLY)
+async def pg_query(
+    query: str = Field(description="Exactly one SQL statement; use $1, $2, ... for parameters"),
+    params: list[str | int | float | bool | list[Any] | dict[str, Any] | None] = Field(
+        default_factory=list, description="Values bound to $1, $2, ... (objects are sent as jsonb)"
+    ),
+    max_rows: int = Field(100, ge=1, le=10_000, description="Return at most this many rows (truncated says so)"),
+) -> QueryResult:
+    """Run one SQL statement on PostgreSQL, read-only: a READ ONLY transaction that is always rolled back.
+
+    Exactly one statement per call (PostgreSQL refuses several), cancelled after postgres.statement_timeout;
+    rows and bytes are capped and `truncated` says when more existed. Writes happen only when the operator
+    enables postgres.allow_write in the server's configuration. Column types come with the result.
+    """
+    return await run_query(query, list(params), max_rows)
+
+
+# --------------------------------------------------------------------------- catalog tools
+
+
+async def _catalog(sql_names: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    from psycopg.rows import dict_row
+
+    store = _query_store()
+    limit = get_settings().postgres.statement_timeout
+    results = []
+    async with _Transaction(store, write=False, timeout=limit) as tx:
+        assert tx.conn is not None
+        cur = tx.conn.cursor(row_factory=dict_row)
+        for name, params in sql_names:
+            try:
+                await cur.execute(_sql(name), params)
+            except _psycopg_error() as exc:
+                raise QueryError(_describe_error(exc, name, limit)) from None
+            results.append(await cur.fetchall())
+    return results
+
+
+class TableInfo(BaseModel):
+    name: str
+    type: str = Field(description="table, partitioned table, view, materialized view or foreign table")
+    row_estimate: int | None = Field(description="Planner's row estimate (null before the first ANALYZE)")
+    size_bytes: int | None = Field(description="Total size on disk including indexes and TOAST (tables only)")
+    comment: str | None = None
+
+
+class TablesResult(BaseModel):
+    schema_name: str
+    tables: list[TableInfo]
+    truncated: bool = Field(description=f"True when the schema holds more than {MAX_LISTED_TABLES} relations")
+
+
+@mcp.tool(annotations=READ_ONLY)
+async def pg_list_tables(
+    schema: str = Field("public", min_length=1, max_length=128, description="Schema to list"),
+) -> TablesResult:
+    """List the tables, views, materialized views and foreign tables of one PostgreSQL schema.
+
+    Each comes with its type, the planner's row estimate and its size on disk.
+    """
+    params = {"schema": schema, "limit": MAX_LISTED_TABLES + 1}
+    tables, exists = await _catalog([("list_tables", params), ("schema_exists", {"schema": schema})])
+    if not exists[0]["exists"]:
+        raise QueryError(f"schema {schema!r} does not exist")
+    return TablesResult(
+        schema_name=schema,
+        tables=[TableInfo(**row) for row in tables[:MAX_LISTED_TABLES]],
+        truncated=len(tables) > MAX_LISTED_TABLES,
+    )
+
+
+class ColumnDetail(BaseModel):
+    name: str
+    type: str
+    nullable: bool
+    default: str | None = Field(None, description="Default expression")
+    identity: str | None = Field(None, description="'always' or 'by default' for identity columns")
+    generated: str | None = Field(None, description="Expression of a generated column")
+    comment: str | None = None
+
+
+class ForeignKey(BaseModel):
+    name: str
+    columns: list[str]
+    referenced_schema: str
+    referenced_table: str
+    referenced_columns: list[str]
+    on_update: str
+    on_delete: str
+
+
+class ConstraintInfo(BaseModel):
+    name: str
+    type: str = Field(description="primary key, foreign key, unique, check or exclusion")
+    columns: list[str]
+    definition: str
+
+
+class IndexInfo(BaseModel):
+    name: str
+    columns: list[str] = Field(description="Key columns or expressions, in order")
+    unique: bool
+    primary: bool
+    method: str = Field(description="Access method: btree, hash, gin, gist, brin, ...")
+    predicate: str | None = Field(None, description="WHERE clause of a partial index")
+    definition: str
+
+
+class TableDescription(BaseModel):
+    schema_name: str
+    table: str
+    type: str
+    row_estimate: int | None
+    size_bytes: int | None
+    comment: str | None
+    columns: list[ColumnDetail]
+    primary_key: list[str] = Field(description="Primary key columns (empty when there is none)")
+    foreign_keys: list[ForeignKey]
+    constraints: list[ConstraintInfo] = Field(description="All constraints, primary and foreign keys included")
+    indexes: list[IndexInfo]
+
+
+@mcp.tool(annotations=READ_ONLY)
+async def pg_describe_table(
+    table: str = Field(min_length=1, max_length=128, description="Table or view name (exact, case-sensitive)"),
+    schema: str = Field("public", min_length=1, max_length=128, description="Schema of the table"),
+) -> TableDescription:
+    """Describe one PostgreSQL table or view: columns (type, nullability, default), primary and foreign keys,
+    constraints, indexes, row estimate and size."""
+    (relation,) = await _catalog([("describe_relation", {"schema": schema, "table": table})])
+    if not relation:
+        raise QueryError(f"table {schema}.{table} does not exist (names are exact and case-sensitive)")
+    info = relation[0]
+    columns, constraints, indexes = await _catalog(
+        [(name, {"oid": info["oid"]}) for name in ("describe_columns", "describe_constraints", "describe_indexes")]
+    )
+    primary = next((c["columns"] for c in constraints if c["type"] == "primary key"), [])
+    foreign = [
+        ForeignKey(
+            name=c["name"],
+            columns=c["columns"],
+            referenced_schema=c["referenced_schema"],
+            referenced_table=c["referenced_table"],
+            referenced_columns=c["referenced_columns"],
+            on_update=c["on_update"],
+            on_delete=c["on_delete"],
+        )
+        for c in constraints
+        if c["type"] == "foreign key"
+    ]
+    return TableDescription(
+        schema_name=schema,
+        table=table,
+        type=info["type"],
+        row_estimate=info["row_estimate"],
+        size_bytes=info["size_bytes"],
+        comment=info["comment"],
+        columns=[ColumnDetail(**row) for row in columns],
+        primary_key=primary,
+        foreign_keys=foreign,
+        constraints=[
+            ConstraintInfo(name=c["name"], type=c["type"], columns=c["columns"], definition=c["definition"])
+            for c in constraints
+        ],
+        indexes=[IndexInfo(**row) for row in indexes],
+    )
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+class _SessionQueue:
+    """Session snapshots waiting to be written; bounded, never blocks the caller."""
+
+    def __init__(self) -> None:
+        self.items: deque[dict[str, Any]] = deque()
+        self.event: asyncio.Event | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.writer: asyncio.Task[Any] | None = None
+        self.busy = False
+        self.dropped = 0
+        self.failed = 0
+        self.written = 0
+        self.warned_missing_table = False
+
+
+_queue = _SessionQueue()
+_HOST = socket.gethostname()
+
+
+def _snapshot(session: sessions.Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "state": session.state,
+        "client_name": session.client_name,
+        "client_version": session.client_version,
+        "protocol_version": session.protocol_version,
+        "server_name": get_settings().server.name,
+        "server_version": __version__,
+        "server_host": _HOST,
+        "server_pid": os.getpid(),
+        "tool_calls": session.tool_calls,
+        "errors": session.errors,
+        "created_at": session.created_at,
+        "initialized_at": session.initialized_at,
+        "closed_at": session.closed_at,
+    }
+
+
+def _on_session_event(event: str, session: sessions.Session, extra: dict[str, Any]) -> None:
+    """sessions listener: queue a snapshot for PostgreSQL (only when configured); never blocks or raises."""
+    if not is_configured():
+        return
+    if len(_queue.items) >= SESSION_QUEUE_MAX:
+        _queue.dropped += 1
+        return
+    _queue.items.append(_snapshot(session))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None:  # called from another thread: wake the writer on its loop
+        if _queue.loop is not None and _queue.event is not None and not _queue.loop.is_closed():
+            _queue.loop.call_soon_threadsafe(_queue.event.set)
+        return
+    _ensure_writer(loop)
+    assert _queue.event is not None
+    _queue.event.set()
+
+
+def _ensure_writer(loop: asyncio.AbstractEventLoop) -> None:
+    if _queue.loop is not loop or _queue.event is None:
+        _queue.loop = loop
+        _queue.event = asyncio.Event()
+    if _queue.writer is None or _queue.writer.done():
+        _queue.writer = loop.create_task(_session_writer(), name="tfo-mcp-postgres: session writer")
+
+
+async def _session_writer() -> None:
+    assert _queue.event is not None
+    while True:
+        await _queue.event.wait()
+        _queue.event.clear()
+        while _queue.items:
+            latest: dict[str, dict[str, Any]] = {}
+            while _queue.items:
+                snapshot = _queue.items.popleft()
+                latest[snapshot["id"]] = snapshot
+            _queue.busy = True
+            try:
+                await _write_sessions(list(latest.values()))
+                _queue.written += len(latest)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _queue.failed += len(latest)
+                _log_session_failure(exc)
+            finally:
+                _queue.busy = False
+
+
+def _log_session_failure(exc: Exception) -> None:
+    from psycopg import errors as pg_errors
+
+    if (isinstance(exc, QueryError) and "does not exist" in str(exc)) or isinstance(exc, pg_errors.UndefinedTable):
+        if not _queue.warned_missing_table:
+            _queue.warned_missing_table = True
+            logger.warning(
+                "postgres: the sessions table does not exist; run `tfo-mcp db migrate` or set postgres.auto_migrate"
+            )
+        return
+    logger.warning("postgres: could not record sessions: {}", _clean_reason(exc))
+
+
+async def _write_sessions(snapshots: list[dict[str, Any]]) -> None:
+    store = _main_store()
+    async with _Transaction(store, write=True, timeout=get_settings().postgres.statement_timeout) as tx:
+        assert tx.conn is not None
+        try:
+            async with tx.conn.cursor() as cur:
+                await cur.executemany(_sql("upsert_session"), snapshots)
+        except _psycopg_error() as exc:
+            raise QueryError(_describe_error(exc, "upsert_session", 0)) from None
+        tx.commit = True
+
+
+async def flush_sessions(timeout: float = 5.0) -> bool:
+    """Wait until queued session snapshots are written (or failed); False on timeout."""
+    deadline = time.monotonic() + timeout
+    while _queue.items or _queue.busy:
+        if (_queue.writer is None or _queue.writer.done()) and _queue.items:
+            _ensure_writer(asyncio.get_running_loop())
+            assert _queue.event is not None
+            _queue.event.set()
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.005)
+    return True
+
+
+sessions.add_listener(_on_session_event)
+
+
+class SessionRecord(BaseModel):
+    id: str
+    state: str
+    client_name: str | None
+    client_version: str | None
+    protocol_version: str | None
+    created_at: str | None
+    initialized_at: str | None
+    closed_at: str | None
+    duration_seconds: float | None = Field(description="Seconds from open to close (so far, for open sessions)")
+    tool_calls: int
+    errors: int
+
+
+class SessionsResult(BaseModel):
+    source: Literal["postgres", "memory"] = Field(
+        description="postgres: the sessions table (all processes sharing it); memory: this process only"
+    )
+    sessions: list[SessionRecord]
+    count: int
+    note: str | None = Field(None, description="Why the in-memory list was used, when PostgreSQL is configured")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@mcp.tool(annotations=READ_ONLY)
+async def pg_sessions(
+    limit: int = Field(20, ge=1, le=1000, description="Newest sessions first, at most this many"),
+    state: Literal["created", "initializing", "ready", "closing", "closed"] | None = Field(
+        None, description="Only sessions in this state"
+    ),
+) -> SessionsResult:
+    """List this server's client sessions, newest first: client name and version, state, duration, call counts.
+
+    Read from PostgreSQL when it is configured (sessions of every server process sharing the database),
+    else from this process's memory.
+    """
+    note = None
+    if is_configured():
+        await flush_sessions(timeout=2.0)
+        try:
+            found = await fetch_all(_sql("list_sessions"), {"state": state, "limit": limit})
+        except (StoreUnavailable, QueryError) as exc:
+            note = f"PostgreSQL could not be read, showing this process's sessions: {exc}"
+        else:
+            records = [
+                SessionRecord(
+                    **{**row, **{k: _iso(row[k]) for k in ("created_at", "initialized_at", "closed_at")}},
+                )
+                for row in found
+            ]
+            return SessionsResult(source="postgres", sessions=records, count=len(records))
+    records = [SessionRecord(**s.as_dict()) for s in sessions.list_sessions(state=state, limit=limit)]
+    return SessionsResult(source="memory", sessions=records, count=len(records), note=note)
+
+
+# --------------------------------------------------------------------------- conversations (for llm.py)
+
+
+_CONVERSATION_NAMESPACE = uuid.UUID("6f1c2a52-5b1e-4c53-9d0e-2d8a3f6b7c10")
+
+
+def conversation_uuid(conversation_id: str) -> uuid.UUID:
+    """The row id of a conversation: the id itself when it is a UUID, else a stable UUIDv5 of it."""
+    try:
+        return uuid.UUID(conversation_id)
+    except ValueError:
+        return uuid.uuid5(_CONVERSATION_NAMESPACE, conversation_id)
+
+
+async def load_conversation(conversation_id: str) -> list[dict[str, str]] | None:
+    """The messages of a conversation as ``{"role", "content"}``, oldest first; None when it is unknown.
+
+    Raises StoreUnavailable when PostgreSQL is unconfigured or unreachable.
+    """
+    found = await fetch_all(_sql("load_conversation"), {"id": conversation_uuid(conversation_id)})
+    if not found:
+        return None
+    return [{"role": row["role"], "content": row["content"]} for row in found if row["role"] is not None]
+
+
+async def save_turn(
+    conversation_id: str,
+    model: str,
+    provider: str,
+    system_prompt: str | None,
+    user_message: str,
+    assistant_message: str,
+    input_tokens: int,
+    output_tokens: int,
+) -> None:
+    """Append one turn (the user's message and the answer) to a conversation, creating it if needed.
+
+    Token counts add up on the conversation; the system prompt is kept unless a new one is given.
+    Raises StoreUnavailable when PostgreSQL is unconfigured or unreachable.
+    """
+    store = _main_store()
+    values = {
+        "id": conversation_uuid(conversation_id),
+        "external_id": conversation_id,
+        "model": model,
+        "provider": provider,
+        "system_prompt": system_prompt,
+        "user_message": user_message,
+        "assistant_message": assistant_message,
+        "input_tokens": max(0, int(input_tokens or 0)),
+        "output_tokens": max(0, int(output_tokens or 0)),
+    }
+    limit = get_settings().postgres.statement_timeout
+    async with _Transaction(store, write=True, timeout=limit) as tx:
+        assert tx.conn is not None
+        try:
+            cur = await tx.conn.execute(_sql("save_conversation"), values)
+            row = await cur.fetchone()
+            assert row is not None
+            await tx.conn.execute(_sql("insert_turn_messages"), {**values, "first_position": row[0]})
+        except _psycopg_error() as exc:
+            raise QueryError(_describe_error(exc, "save_turn", limit)) from None
+        tx.commit = True
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _migration_files(kind: str) -> list[tuple[int, str, str]]:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
+        raise ValueError(f"invalid migration kind {kind!r}")
+    folder = importlib_resources.files("tfo_mcp") / "sql" / "postgres" / kind
+    if not folder.is_dir():
+        raise ValueError(f"no PostgreSQL migrations of kind {kind!r} (tfo_mcp/sql/postgres/{kind}/ is missing)")
+    found: dict[int, tuple[int, str, str]] = {}
+    for entry in folder.iterdir():
+        match = MIGRATION_FILE.match(entry.name)
+        if not match:
+            continue
+        version = int(match.group(1))
+        if version in found:
+            raise ValueError(f"two {kind} migrations share version {version}: {found[version][1]}, {entry.name}")
+        found[version] = (version, entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
+    return [found[v] for v in sorted(found)]
+
+
+async def migrate(kind: str = "server") -> list[str]:
+    """Apply the pending migrations of ``tfo_mcp/sql/postgres/<kind>/NNN_name.sql`` in one transaction.
+
+    Idempotent: applied versions are recorded in ``schema_migrations`` (kind, version, name, checksum), and an
+    advisory lock makes concurrent servers take turns. Returns the names applied now (``kind/NNN_name``).
+    """
+    files = _migration_files(kind)
+    store = _main_store()
+    applied_now: list[str] = []
+    current = "schema_migrations"
+    timeout = max(60.0, get_settings().postgres.statement_timeout)
+    async with _Transaction(store, write=True, timeout=timeout) as tx:
+        conn = tx.conn
+        assert conn is not None
+        try:
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK_KEY])
+            await conn.execute(_sql("schema_migrations"))
+            cur = await conn.execute("SELECT version, checksum FROM schema_migrations WHERE kind = %s", [kind])
+            done = {int(version): checksum for version, checksum in await cur.fetchall()}
+            for version, name, text in files:
+                current = f"{kind}/{name}"
+                checksum = hashlib.sha256(text.encode()).hexdigest()
+                if version in done:
+                    if done[version] != checksum:
+                        logger.warning("postgres: migration {}/{} changed after it was applied", kind, name)
+                    continue
+                await conn.execute(text)  # trusted file; several statements (simple protocol)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (kind, version, name, checksum) VALUES (%s, %s, %s, %s)",
+                    [kind, version, name, checksum],
+                )
+                applied_now.append(f"{kind}/{name}")
+        except _psycopg_error() as exc:
+            raise QueryError(f"migration {current} failed: {_describe_error(exc, '', timeout)}") from None
+        tx.commit = True
+    if applied_now:
+        logger.info("postgres: applied migrations {}", ", ".join(applied_now))
+    return applied_now
+
+
+# --------------------------------------------------------------------------- health, start-up, shutdown
+
+
+async def _measure(store: _Store, name: str) -> ComponentHealth:
+    started = time.perf_counter()
+    try:
+        rows = await asyncio.wait_for(_server_version(store), 4.0)
+    except (StoreUnavailable, QueryError) as exc:
+        return ComponentHealth(name=name, configured=True, reachable=False, detail=str(exc))
+    except TimeoutError:
+        return ComponentHealth(
+            name=name, configured=True, reachable=False, detail=f"{store.redacted}: no answer within 4 s"
+        )
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    detail = f"PostgreSQL {rows} at {store.redacted}; {store.pool_stats()}"
+    return ComponentHealth(name=name, configured=True, reachable=True, detail=detail, latency_ms=latency)
+
+
+async def _server_version(store: _Store) -> str:
+    async with _Transaction(store, write=False, timeout=3.0) as tx:
+        assert tx.conn is not None
+        cur = await tx.conn.execute("SELECT current_setting('server_version')")
+        row = await cur.fetchone()
+    store.server_version = row[0] if row else None
+    return store.server_version or "?"
+
+
+@health_check("postgres")
+async def postgres_health() -> list[ComponentHealth]:
+    """Measured now: PostgreSQL configured, reachable, server version, redacted URL."""
+    main, query = _stores()
+    if main is None and query is None:
+        return [
+            ComponentHealth(
+                name="postgres", configured=False, detail=f"not configured: set {URL_ENV} to enable the pg_* tools"
+            )
+        ]
+    checks: list[Awaitable[ComponentHealth]] = []
+    if main is not None:
+        checks.append(_measure(main, "postgres"))
+    else:
+        checks.append(_unconfigured_main())
+    if query is not None and query is not main:
+        checks.append(_measure(query, "postgres-query"))
+    return list(await asyncio.gather(*checks))
+
+
+async def _unconfigured_main() -> ComponentHealth:
+    return ComponentHealth(
+        name="postgres", configured=False, detail=f"not configured: set {URL_ENV} to keep sessions in PostgreSQL"
+    )
+
+
+async def _start() -> None:
+    """Background start-up: open the pools, wait for the first connection, migrate, start the session writer."""
+    main, query = _stores()
+    for store in {s for s in (main, query) if s is not None}:
+        pool = await store.open()
+        reason = await store.probe()  # a refused connection is known in milliseconds
+        if reason is None:
+            try:
+                await pool.wait(timeout=get_settings().postgres.connect_timeout)
+            except Exception:
+                reason = "no pooled connection at start-up"
+        if reason is not None:
+            store._mark_down(reason)
+            continue
+        store._mark_up()
+    if main is not None and main.state == "up":
+        _ensure_writer(asyncio.get_running_loop())
+        if get_settings().postgres.auto_migrate:
+            await migrate("server")
+
+
+async def wait_started(timeout: float = 10.0) -> None:
+    """Wait for the background start-up task (tests, the CLI); never raises for a store that is down."""
+    task = _state.start_task
+    if task is not None and not task.done():
+        with contextlib.suppress(TimeoutError, Exception):
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+
+
+@on_startup
+async def _on_startup() -> None:
+    """Only schedules work: `initialize` is never delayed by PostgreSQL."""
+    with contextlib.suppress(Exception):
+        tool = await mcp.get_tool("pg_query")
+        tool.annotations = WRITE_ANNOTATIONS if get_settings().postgres.allow_write else READ_ONLY
+    main, query = _stores()
+    if main is None and query is None:
+        return
+    _state.start_task = _spawn(_start(), "start-up")
+
+
+@on_shutdown
+async def _on_shutdown() -> None:
+    """Flush session records, then close the pools."""
+    if is_configured():
+        await flush_sessions(timeout=5.0)
+    await close()
+
+
+async def close() -> None:
+    """Stop background work and close the pools (they reopen on the next call)."""
+    current = asyncio.current_task()
+    pending = [t for t in (*_state.tasks, _queue.writer) if t is not None and t is not current and not t.done()]
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(BaseException):
+            await task
+    _queue.writer = None
+    for store in {s for s in (_state.main, _state.query) if s is not None}:
+        await store.close()
+
+
+async def reset() -> None:
+    """Forget pools, state and queued session records (tests)."""
+    await close()
+    _state.key = None
+    _state.main = None
+    _state.query = None
+    _state.start_task = None
+    _queue.items.clear()
+    _queue.event = None
+    _queue.loop = None
+    _queue.dropped = _queue.failed = _queue.written = 0
+    _queue.warned_missing_table = False
+
+
+def stats() -> dict[str, Any]:
+    """Session-recording counters (queued, written, failed, dropped)."""
+    return {
+        "queued": len(_queue.items),
+        "written": _queue.written,
+        "failed": _queue.failed,
+        "dropped": _queue.dropped,
+    }
