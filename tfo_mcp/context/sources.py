@@ -1,0 +1,419 @@
+"""Query helpers every collector function uses: ClickHouse and PostgreSQL under the request's budget.
+
+* :func:`ch` / :func:`pg` run one packaged SQL file (``tfo_mcp/sql/context/<name>.sql``) with the request's
+  organization, window and item cap bound as parameters, and server-side limits taken from the budget that is
+  left: ``max_execution_time`` on ClickHouse (fractional seconds on chDB, whole seconds on a native server),
+  ``statement_timeout`` on PostgreSQL. When the budget runs out the calling task is cancelled: psycopg then
+  cancels the server statement, and :func:`ch` kills its ClickHouse query (``KILL QUERY`` on a marker the
+  query text carries), so nothing keeps running after the context came back ``unavailable``.
+* :func:`rollup` picks the table to read for a family (``metrics``, ``logs``, ``traces``, ...) by the window,
+  as TFO does: the largest rollup whose interval is at most the window's step, else the raw table. Table and
+  bucket-column names reach the SQL (``{table}``, ``{bucket}``, ``{time}``) only from that whitelist.
+* :func:`gather_sources` runs the sub-queries of one context concurrently; :func:`partial` lets a hybrid
+  context keep the sources that answered when another one failed (:func:`failures` lists those).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastmcp.exceptions import ToolError
+from loguru import logger
+
+from tfo_mcp.logs import scrub_secrets
+
+if TYPE_CHECKING:
+    from tfo_mcp.context.collector import CollectRequest
+    from tfo_mcp.context.types import TimeRange
+
+__all__ = [
+    "ROLLUP_FAMILIES",
+    "BudgetExceeded",
+    "Failed",
+    "RollupChoice",
+    "ch",
+    "failures",
+    "gather_sources",
+    "load_sql",
+    "partial",
+    "pg",
+    "raise_if_all_failed",
+    "rollup",
+    "rows_of",
+]
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "context"
+#: Variants for the native clickhouse-server 18.16 family (no DateTime64/Map): ``legacy/<name>.sql``.
+LEGACY_DIR = SQL_DIR / "legacy"
+#: A budget with less than this many seconds left is treated as spent (no query is started).
+MIN_QUERY_SECONDS = 0.05
+#: Rows any one context query may return, whatever its LIMIT says (the server stops there too).
+MAX_QUERY_ROWS = 5_000
+#: Seconds a KILL QUERY issued for a cancelled query may take before we give up waiting for it.
+KILL_TIMEOUT = 1.0
+_SQL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_MARKER_PREFIX = "tfo-ctx"
+
+
+class BudgetExceeded(TimeoutError):
+    """The request's budget ran out before or while a query ran (the collector reports "timed out")."""
+
+
+# --------------------------------------------------------------------------- rollups
+
+
+@dataclass(frozen=True)
+class RollupChoice:
+    """The table a family is read from for a window: a rollup (``kind="rollup"``) or the raw table."""
+
+    family: str
+    table: str
+    #: the time column to filter on: the rollup's bucket (``five_minutes``, ``hour``, ``day``) or the raw timestamp
+    bucket_column: str
+    kind: Literal["rollup", "raw"]
+    #: bucket width in seconds (0 for the raw table)
+    interval_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class _Family:
+    raw_table: str
+    raw_time: str
+    #: (interval seconds, table, bucket column), ascending
+    rollups: tuple[tuple[int, str, str], ...]
+
+
+#: Rollup suffix -> (interval seconds, bucket column) as in the platform schema.
+_SUFFIXES: dict[str, tuple[int, str]] = {
+    "1m": (60, "timestamp_1m"),
+    "5m": (300, "five_minutes"),
+    "1h": (3600, "hour"),
+    "1d": (86400, "day"),
+}
+_FULL = ("5m", "1h", "1d")
+
+
+def _family(raw_table: str, raw_time: str, prefix: str, suffixes: tuple[str, ...]) -> _Family:
+    rollups = tuple((_SUFFIXES[s][0], f"{prefix}_{s}", _SUFFIXES[s][1]) for s in suffixes)
+    return _Family(raw_table, raw_time, rollups)
+
+
+#: Rollup families of the platform schema (tfo_mcp/sql/clickhouse/platform/): family -> raw table, its time
+#: column and the rollups. The only source of table and column names that are formatted into SQL text.
+ROLLUP_FAMILIES: dict[str, _Family] = {
+    "metrics": _family("metrics", "timestamp", "metrics", _FULL),
+    "logs": _family("logs", "timestamp", "logs", _FULL),
+    "traces": _family("traces", "timestamp", "traces", _FULL),
+    "service_latency_percentiles": _family("traces", "timestamp", "service_latency_percentiles", _FULL),
+    "service_error_rates": _family("traces", "timestamp", "service_error_rates", _FULL),
+    "exemplars": _family("exemplars", "timestamp", "exemplars", ("1h",)),
+    "uptime_checks": _family("uptime_checks", "checked_at", "uptime_checks", _FULL),
+    "audit_logs": _family("audit_logs", "timestamp", "audit_logs", ("5m", "1h")),
+    "vm_metrics": _family("vm_metrics", "timestamp", "vm_metrics", _FULL),
+    "kubernetes_metrics": _family("kubernetes_metrics", "timestamp", "kubernetes_metrics", _FULL),
+    "cache_metrics": _family("cache_metrics", "timestamp", "cache_metrics", ("1h",)),
+    "queue_metrics": _family("queue_metrics", "timestamp", "queue_metrics", ("1h",)),
+    "load_balancer_metrics": _family("load_balancer_metrics", "timestamp", "load_balancer_metrics", ("1h",)),
+    "service_map_metrics": _family("service_map_metrics", "timestamp", "service_map_metrics", _FULL),
+    "network_map_traffic": _family("network_map_traffic", "timestamp", "network_map_traffic", _FULL),
+    "network_map_connection_metrics": _family(
+        "network_map_connection_metrics", "timestamp", "network_map_connection_metrics", _FULL
+    ),
+    "signal_correlations": _family("signal_correlations", "timestamp", "signal_correlations", ("5m", "1h")),
+    "db_aurora_metrics": _family("db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",)),
+}
+
+
+def rollup(family: str, time_range: TimeRange, *, raw: bool = False) -> RollupChoice:
+    """The table to read ``family`` from for ``time_range`` (section 1.4 of the TFO reference).
+
+    The largest rollup whose interval is at most the window's step (``TimeRange.step_seconds()``: 60 s up
+    to 1 h, 300 s up to 6 h, 900 s up to 24 h, ...), else the raw table. ``raw=True`` forces the raw table
+    (benchmarks, cross-checks).
+    """
+    spec = ROLLUP_FAMILIES.get(family)
+    if spec is None:
+        raise ValueError(f"unknown rollup family {family!r}")
+    if not raw:
+        step = time_range.step_seconds()
+        fitting = [entry for entry in spec.rollups if entry[0] <= step]
+        if fitting:
+            seconds, table, bucket = fitting[-1]
+            return RollupChoice(family, table, bucket, "rollup", seconds)
+    return RollupChoice(family, spec.raw_table, spec.raw_time, "raw", 0)
+
+
+def _bucket_bounds(choice: RollupChoice, time_range: TimeRange) -> tuple[Any, Any]:
+    """Bounds for ``{time} >= %(bucket_from)s AND {time} < %(bucket_to)s``, typed like the column.
+
+    Raw tables: the window itself. Rollups: every bucket that overlaps the window (the first one may begin
+    up to one interval before ``start``; windows aligned to the interval are exact).
+    """
+    if choice.kind == "raw":
+        return time_range.start, time_range.end
+    interval = choice.interval_seconds
+    start_epoch = math.floor(time_range.start.timestamp() / interval) * interval
+    start = datetime.fromtimestamp(start_epoch, UTC)
+    end = time_range.end
+    if choice.bucket_column == "day":
+        last = end - timedelta(microseconds=1)
+        return start.date(), last.date() + timedelta(days=1)
+    return start, end
+
+
+# --------------------------------------------------------------------------- SQL files
+
+
+@cache
+def load_sql(name: str, legacy: bool = False) -> str:
+    """The text of ``tfo_mcp/sql/context/<name>.sql`` (or its ``legacy/`` variant when one exists)."""
+    if not _SQL_NAME.match(name):
+        raise ValueError(f"bad SQL file name {name!r}")
+    if legacy:
+        path = LEGACY_DIR / f"{name}.sql"
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip().rstrip(";")
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def _fill(sql: str, choice: RollupChoice | None) -> str:
+    """Fill ``{table}``, ``{bucket}`` (and ``{time}``, the same column) from a whitelisted choice."""
+    if choice is None:
+        if "{table}" in sql or "{bucket}" in sql:
+            raise ValueError("this query reads a rollup family: pass rollup=...")
+        return sql
+    family = ROLLUP_FAMILIES[choice.family]
+    allowed = {(family.raw_table, family.raw_time)} | {(table, bucket) for _, table, bucket in family.rollups}
+    if (choice.table, choice.bucket_column) not in allowed:
+        raise ValueError(f"{choice.table}.{choice.bucket_column} is not a table of the {choice.family} family")
+    column = choice.bucket_column
+    return sql.replace("{table}", choice.table).replace("{bucket}", column).replace("{time}", column)
+
+
+def _window_params(req: CollectRequest) -> dict[str, Any]:
+    return {
+        "org": req.organization_id,
+        "start": req.time_range.start,
+        "end": req.time_range.end,
+        "limit": req.max_items,
+    }
+
+
+def _budget_left(req: CollectRequest) -> float:
+    remaining = req.remaining()
+    if remaining < MIN_QUERY_SECONDS:
+        raise BudgetExceeded("the budget ran out before the query could start")
+    return remaining
+
+
+# --------------------------------------------------------------------------- ClickHouse
+
+
+#: id(backend) -> whether it is a pre-20 native server (reads the platform_legacy schema).
+_legacy_servers: dict[int, bool] = {}
+LEGACY_MAJOR_BELOW = 20
+
+
+async def _is_legacy(backend: Any) -> bool:
+    """True for a native server older than 20.x (no DateTime64/Map: the legacy SQL variants apply)."""
+    if backend.kind == "chdb":
+        return False
+    key = id(backend)
+    if key not in _legacy_servers:
+        result = await backend.query("SELECT version()", readonly=True, timeout=5)
+        version = str(result.rows[0][0]) if result.rows else ""
+        major = int(version.split(".", 1)[0]) if version.split(".", 1)[0].isdigit() else LEGACY_MAJOR_BELOW
+        _legacy_servers[key] = major < LEGACY_MAJOR_BELOW
+    return _legacy_servers[key]
+
+
+async def _kill(backend: Any, marker: str) -> None:
+    """Stop the query whose text carries ``marker`` (the caller was cancelled; the server may still run it)."""
+    head, tail = marker[: len(_MARKER_PREFIX)], marker[len(_MARKER_PREFIX) :]
+    # The pattern is split so this statement's own text does not match it.
+    sql = "KILL QUERY WHERE query LIKE concat('%%', %(head)s, %(tail)s, '%%') SYNC"
+    try:
+        await asyncio.wait_for(backend.execute(sql, {"head": head, "tail": tail}), KILL_TIMEOUT)
+    except Exception as exc:  # best effort: max_execution_time stops it anyway
+        logger.debug("KILL QUERY for a cancelled context query failed: {}", scrub_secrets(str(exc))[:200])
+
+
+async def ch(
+    req: CollectRequest,
+    sql_name: str,
+    *,
+    rollup: RollupChoice | None = None,
+    **params: Any,
+) -> list[dict[str, Any]]:
+    """Run ``tfo_mcp/sql/context/<sql_name>.sql`` on ClickHouse for ``req``; rows as dicts.
+
+    Always binds ``org``, ``start``, ``end`` (UTC datetimes), ``limit`` (req.max_items) and, with a
+    ``rollup`` choice, ``bucket_from`` / ``bucket_to`` (bounds typed like the chosen time column, so one
+    condition ``{time} >= %(bucket_from)s AND {time} < %(bucket_to)s`` serves raw and rollup tables),
+    ``interval_seconds`` and the ``{table}`` / ``{bucket}`` / ``{time}`` names; ``params`` add to or
+    override these. The server stops the query at the
+    budget's end (``max_execution_time``); if the caller is cancelled first the query is killed.
+    Raises StoreUnavailable, QueryError or BudgetExceeded.
+    """
+    from tfo_mcp.clickhouse import QueryTimeout, get_clickhouse
+
+    backend = get_clickhouse()
+    values = _window_params(req)
+    if rollup is not None:
+        values["bucket_from"], values["bucket_to"] = _bucket_bounds(rollup, req.time_range)
+        values["interval_seconds"] = rollup.interval_seconds
+    values.update(params)
+    marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
+    sql = f"/* {marker} */\n" + _fill(load_sql(sql_name, legacy=await _is_legacy(backend)), rollup)
+    remaining = _budget_left(req)
+    embedded = backend.kind == "chdb"
+    # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).
+    seconds = round(remaining, 3) if embedded else max(1, math.ceil(remaining))
+    try:
+        result = await backend.query(
+            sql,
+            values,
+            max_rows=MAX_QUERY_ROWS,
+            readonly=True,
+            timeout=seconds,
+            settings={"max_execution_time": seconds},
+        )
+    except asyncio.CancelledError:
+        await _kill(backend, marker)
+        raise
+    except QueryTimeout:
+        raise BudgetExceeded(f"ClickHouse stopped the {sql_name} query at the end of the budget") from None
+    return result.as_dicts()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def as_uuid(value: str | None) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (PostgreSQL ids are uuid columns)."""
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run ``tfo_mcp/sql/context/<sql_name>.sql`` on PostgreSQL (``postgres.url``) for ``req``; rows as dicts.
+
+    Binds ``org`` (a UUID), ``start``, ``end``, ``limit`` and ``user_id`` (a UUID or None) plus ``params``,
+    in a READ ONLY transaction whose ``statement_timeout`` is the budget left; cancelling the caller cancels
+    the server statement (psycopg sends a cancel request). An organization id that is not a UUID matches no
+    PostgreSQL row, so no query is sent and ``[]`` comes back. Raises StoreUnavailable, QueryError or
+    BudgetExceeded.
+    """
+    from tfo_mcp import postgres
+
+    if not postgres.is_configured():
+        # Same message as the store itself, without waiting for a pool.
+        postgres._main_store()
+    org = as_uuid(req.organization_id)
+    if org is None:
+        return []
+    values: dict[str, Any] = _window_params(req)
+    values["org"] = org
+    values["user_id"] = as_uuid(req.user_id)
+    values.update(params)
+    sql = load_sql(sql_name)
+    remaining = _budget_left(req)
+    try:
+        return await postgres.fetch_all(sql, values, timeout=remaining)
+    except postgres.QueryError as exc:
+        if "statement timeout" in str(exc).lower() or "canceling statement" in str(exc).lower():
+            raise BudgetExceeded(f"PostgreSQL stopped the {sql_name} query at the end of the budget") from None
+        raise
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+async def gather_sources(*coros: Awaitable[Any]) -> tuple[Any, ...]:
+    """Run the sub-queries of one context concurrently; the first failure cancels the others and is raised."""
+    tasks: list[asyncio.Task[Any]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_awaited(coro)) for coro in coros]
+    except BaseExceptionGroup as group_error:
+        raise _first(group_error) from None
+    return tuple(task.result() for task in tasks)
+
+
+async def _awaited(coro: Awaitable[Any]) -> Any:
+    return await coro
+
+
+def _first(group_error: BaseExceptionGroup) -> BaseException:
+    """The exception to re-raise from a TaskGroup failure (budget first, then store errors)."""
+    leaves: list[BaseException] = []
+
+    def walk(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                walk(inner)
+        else:
+            leaves.append(error)
+
+    walk(group_error)
+    for kind in (BudgetExceeded, ToolError):
+        for leaf in leaves:
+            if isinstance(leaf, kind):
+                return leaf
+    return leaves[0]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """What :func:`partial` returns for a source that failed: its name and the reason."""
+
+    source: str
+    reason: str
+
+
+async def partial(source: str, coro: Awaitable[Any]) -> Any:
+    """Await ``coro``; if its store fails, return :class:`Failed` instead of raising (hybrid contexts).
+
+    Cancellation (the budget) still propagates. Use :func:`rows_of` to read a result and :func:`failures`
+    to fill ``data["unavailable_sources"]``.
+    """
+    try:
+        return await coro
+    except BudgetExceeded:
+        return Failed(source, "timed out")
+    except (ToolError, OSError) as exc:
+        return Failed(source, scrub_secrets(" ".join(str(exc).split()))[:300] or type(exc).__name__)
+
+
+def rows_of(result: Any) -> Any:
+    """``result`` itself, or an empty list when it is :class:`Failed`."""
+    return [] if isinstance(result, Failed) else result
+
+
+def failures(*results: Any) -> dict[str, str]:
+    """``{source: reason}`` for the :class:`Failed` results among ``results``."""
+    return {result.source: result.reason for result in results if isinstance(result, Failed)}
+
+
+def raise_if_all_failed(*results: Any) -> None:
+    """Raise StoreUnavailable naming every source when all ``results`` are :class:`Failed` (nothing to show)."""
+    from tfo_mcp.errors import StoreUnavailable
+
+    failed = [item for item in results if isinstance(item, Failed)]
+    if results and len(failed) == len(results):
+        if all(item.reason == "timed out" for item in failed):
+            raise BudgetExceeded("every source of this context timed out")
+        raise StoreUnavailable("; ".join(f"{item.source}: {item.reason}" for item in failed))
