@@ -146,8 +146,8 @@ class _Store:
     def unavailable(self, reason: str | None = None) -> StoreUnavailable:
         detail = reason or self.reason or "not reachable"
         return StoreUnavailable(
-            f"PostgreSQL is unreachable ({self.env_name}={self.redacted}): {detail}. "
-            "The server keeps retrying; the next call reconnects once PostgreSQL is back."
+            f"PostgreSQL is unreachable ({self.env_name}={self.redacted}): {detail} "
+            "(the server keeps retrying; the next call reconnects once PostgreSQL is back)"
         )
 
     # -- pool life cycle
@@ -1392,7 +1392,7 @@ async def wait_started(timeout: float = 10.0) -> None:
 async def _on_startup() -> None:
     """Only schedules work: `initialize` is never delayed by PostgreSQL."""
     with contextlib.suppress(Exception):
-        tool = await mcp.get_tool("pg_query")
+        tool = await mcp.local_provider.get_tool("pg_query")
         tool.annotations = WRITE_ANNOTATIONS if get_settings().postgres.allow_write else READ_ONLY
     main, query = _stores()
     if main is None and query is None:
