@@ -146,6 +146,7 @@ async def test_conversations_round_trip(pg: PgDatabase) -> None:
     await postgres.save_turn(conversation, "claude-sonnet-4", "anthropic", "be brief", "hi", "hello!", 10, 3)
     await postgres.save_turn(conversation, "claude-sonnet-4", "anthropic", None, "and?", "that's all", 25, 4)
     assert await postgres.load_conversation(conversation) == [
+        {"role": "system", "content": "be brief"},  # the saved system prompt; a later None keeps it
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": "hello!"},
         {"role": "user", "content": "and?"},

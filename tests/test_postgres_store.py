@@ -181,6 +181,6 @@ async def test_internal_helpers(pg: PgDatabase) -> None:
     assert rows == [{"id": 1, "v": "a"}, {"id": 2, "v": "b"}]
     with pytest.raises(postgres.QueryError, match="read-only"):
         await postgres.fetch_all("DELETE FROM helper_t")
-    with pytest.raises(postgres.QueryError, match=r"cancelled after 0\.2 s"):
+    with pytest.raises(postgres.QueryTimeout, match=r"cancelled after 0\.2 s \(statement timeout"):
         await postgres.fetch_all("SELECT pg_sleep(5)", timeout=0.2)
     assert await pg.scalar("SELECT count(*) FROM helper_t") == 2

@@ -88,6 +88,10 @@ class QueryError(ToolError):
     """PostgreSQL refused or failed a statement; the message says why in one or two lines."""
 
 
+class QueryTimeout(QueryError):
+    """The statement was cancelled by ``statement_timeout``."""
+
+
 # --------------------------------------------------------------------------- SQL files
 
 
@@ -441,7 +445,7 @@ class _Transaction:
                 raise self.store.unavailable(_clean_reason(exc)) from None
             except psycopg.Error as exc:
                 await self.store.release(conn)
-                raise QueryError(_describe_error(exc, preamble, self.timeout)) from None
+                raise _query_error(exc, preamble, self.timeout) from None
             except BaseException:
                 await self.store.release(conn)
                 raise
@@ -484,7 +488,7 @@ async def fetch_all(sql: str, params: Any = None, *, timeout: float | None = Non
             await cur.execute(sql, params)
             return await cur.fetchall() if cur.description else []
         except _psycopg_error() as exc:
-            raise QueryError(_describe_error(exc, sql, limit)) from None
+            raise _query_error(exc, sql, limit) from None
 
 
 async def execute(sql: str, params: Any = None) -> int:
@@ -496,7 +500,7 @@ async def execute(sql: str, params: Any = None) -> int:
         try:
             cur = await tx.conn.execute(sql, params)
         except _psycopg_error() as exc:
-            raise QueryError(_describe_error(exc, sql, limit)) from None
+            raise _query_error(exc, sql, limit) from None
         tx.commit = True
         return cur.rowcount
 
@@ -517,6 +521,16 @@ def _line_column(text: str, position: int) -> str:
     return f"line {line}, column {column}"
 
 
+def _query_error(exc: Exception, query: str, timeout: float) -> QueryError:
+    """The QueryError (QueryTimeout for statement_timeout) to raise for a PostgreSQL error."""
+    from psycopg import errors as pg_errors
+
+    message = _describe_error(exc, query, timeout)
+    if isinstance(exc, pg_errors.QueryCanceled) and "statement timeout" in message:
+        return QueryTimeout(message)
+    return QueryError(message)
+
+
 def _describe_error(exc: Exception, query: str, timeout: float) -> str:
     """A short, clear, password-free message for a PostgreSQL error."""
     import psycopg
@@ -533,7 +547,7 @@ def _describe_error(exc: Exception, query: str, timeout: float) -> str:
         message = "pg_query runs exactly one statement: the text holds more than one (remove the extra statements)"
     elif isinstance(exc, pg_errors.QueryCanceled):
         if "statement timeout" in primary:
-            message = f"query cancelled after {timeout:g} s (statement_timeout; postgres.statement_timeout)"
+            message = f"query cancelled after {timeout:g} s (statement timeout, postgres.statement_timeout)"
         else:
             message = f"query cancelled: {primary}"
     elif isinstance(exc, pg_errors.ReadOnlySqlTransaction) or (
@@ -803,7 +817,7 @@ async def run_query(query: str, params: list[Any] | None = None, max_rows: int =
         except psycopg.Error as exc:
             if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
                 raise store.unavailable(f"lost the connection during the query: {_clean_reason(exc)}") from None
-            raise QueryError(_describe_error(exc, query, settings.statement_timeout)) from None
+            raise _query_error(exc, query, settings.statement_timeout) from None
         elapsed = (time.perf_counter() - started) * 1000
         tx.commit = write
     return QueryResult(
@@ -852,7 +866,7 @@ async def _catalog(sql_names: list[tuple[str, dict[str, Any]]]) -> list[list[dic
             try:
                 await cur.execute(_sql(name), params)
             except _psycopg_error() as exc:
-                raise QueryError(_describe_error(exc, name, limit)) from None
+                raise _query_error(exc, name, limit) from None
             results.append(await cur.fetchall())
     return results
 
@@ -1101,7 +1115,7 @@ async def _write_sessions(snapshots: list[dict[str, Any]]) -> None:
             async with tx.conn.cursor() as cur:
                 await cur.executemany(_sql("upsert_session"), snapshots)
         except _psycopg_error() as exc:
-            raise QueryError(_describe_error(exc, "upsert_session", 0)) from None
+            raise _query_error(exc, "upsert_session", 0) from None
         tx.commit = True
 
 
@@ -1197,12 +1211,16 @@ def conversation_uuid(conversation_id: str) -> uuid.UUID:
 async def load_conversation(conversation_id: str) -> list[dict[str, str]] | None:
     """The messages of a conversation as ``{"role", "content"}``, oldest first; None when it is unknown.
 
+    The conversation's system prompt, when one was saved, comes first as a ``system`` message.
     Raises StoreUnavailable when PostgreSQL is unconfigured or unreachable.
     """
     found = await fetch_all(_sql("load_conversation"), {"id": conversation_uuid(conversation_id)})
     if not found:
         return None
-    return [{"role": row["role"], "content": row["content"]} for row in found if row["role"] is not None]
+    system_prompt = found[0]["system_prompt"]
+    messages = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    messages += [{"role": row["role"], "content": row["content"]} for row in found if row["role"] is not None]
+    return messages
 
 
 async def save_turn(
@@ -1241,7 +1259,7 @@ async def save_turn(
             assert row is not None
             await tx.conn.execute(_sql("insert_turn_messages"), {**values, "first_position": row[0]})
         except _psycopg_error() as exc:
-            raise QueryError(_describe_error(exc, "save_turn", limit)) from None
+            raise _query_error(exc, "save_turn", limit) from None
         tx.commit = True
 
 
