@@ -33,18 +33,22 @@ from tfo_mcp.logs import scrub_secrets
 
 if TYPE_CHECKING:
     from tfo_mcp.context.collector import CollectRequest
-    from tfo_mcp.context.types import TimeRange
+    from tfo_mcp.context.types import TelemetryContext, TimeRange
 
 __all__ = [
     "ROLLUP_FAMILIES",
     "BudgetExceeded",
     "Failed",
     "RollupChoice",
+    "available",
     "ch",
+    "empty",
     "failures",
     "gather_sources",
     "load_sql",
+    "number",
     "partial",
+    "percent",
     "pg",
     "raise_if_all_failed",
     "rollup",
@@ -417,3 +421,55 @@ def raise_if_all_failed(*results: Any) -> None:
         if all(item.reason == "timed out" for item in failed):
             raise BudgetExceeded("every source of this context timed out")
         raise StoreUnavailable("; ".join(f"{item.source}: {item.reason}" for item in failed))
+
+
+# --------------------------------------------------------------------------- results
+
+
+def number(value: Any, digits: int = 2) -> float | int | None:
+    """A row value as a rounded number (None stays None; integers stay integers; NaN/inf become None)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(result):
+        return None
+    return round(result, digits)
+
+
+def percent(part: float | None, whole: float | None, digits: int = 2) -> float | None:
+    """``part / whole`` as a percentage, None when ``whole`` is 0 or missing."""
+    if not whole or part is None:
+        return None
+    return round(100.0 * float(part) / float(whole), digits)
+
+
+def available(
+    req: CollectRequest, lead: str, data: dict[str, Any], highlights: list[str] | None = None
+) -> TelemetryContext:
+    """An ``available`` context: summary = ``lead`` plus the highlights; ``data["highlights"]`` holds them."""
+    from tfo_mcp.context.types import TelemetryContext
+
+    notes = list(highlights or [])
+    summary = lead.strip()
+    if notes:
+        summary += " Highlights: " + " ".join(note if note.endswith(".") else f"{note}." for note in notes)
+    else:
+        summary += " No threshold was crossed in this window."
+    body = {**data, "highlights": notes}
+    return TelemetryContext(
+        type=req.context_type, time_range=req.time_range, summary=summary, data=body, status="available"
+    )
+
+
+def empty(req: CollectRequest, source: str) -> TelemetryContext:
+    """An ``empty`` context naming the tables that held no rows for the organization in the window."""
+    from tfo_mcp.context.types import empty_context
+
+    return empty_context(req.context_type, req.time_range, source)
