@@ -496,7 +496,20 @@ async def close_litellm_clients() -> None:
     close = getattr(_litellm_module, "close_litellm_async_clients", None)
     if close is not None:
         await close()
-        logger.debug("LiteLLM async clients closed")
+    # LiteLLM keeps closed clients cached and would hand them out again: forget them so the next call
+    # (in-memory test clients and HTTP sessions run the lifespan more than once per process) builds new ones.
+    module_client = vars(_litellm_module).get("module_level_aclient")  # built lazily by LiteLLM; not in its cache
+    if module_client is not None and hasattr(module_client, "close"):
+        await module_client.close()
+        vars(_litellm_module).pop("module_level_aclient", None)  # LiteLLM rebuilds it on next use
+    cache = getattr(_litellm_module, "in_memory_llm_clients_cache", None)
+    if cache is not None and hasattr(cache, "flush_cache"):
+        cache.flush_cache()
+    handler = getattr(_litellm_module, "base_llm_aiohttp_handler", None)
+    session = getattr(handler, "client_session", None)
+    if session is not None and getattr(session, "closed", False):
+        handler.client_session = None
+    logger.debug("LiteLLM async clients closed")
 
 
 # --------------------------------------------------------------------------- completion
@@ -524,34 +537,39 @@ class CompletionResult(BaseModel):
 RETRYABLE = frozenset({"rate_limit", "provider_down"})
 
 
+_STATUS_KINDS = {401: "auth", 403: "auth", 404: "not_found", 408: "timeout", 413: "context_length", 429: "rate_limit"}
+
+
 def _classify(exc: BaseException) -> tuple[str, int | None]:
-    """(short error type, HTTP status if any) of an exception raised by a LiteLLM call."""
+    """(short error type, HTTP status if any) of an exception raised by a LiteLLM call.
+
+    The HTTP status decides first (LiteLLM's exception class differs between providers for the same status),
+    then LiteLLM's class; a context-window error is recognised by class whatever its status.
+    """
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
     ll = _litellm_module
     if isinstance(exc, TimeoutError) or (ll is not None and isinstance(exc, ll.Timeout)):
         return "timeout", status
+    if ll is not None and isinstance(exc, ll.ContextWindowExceededError):
+        return "context_length", status
+    if status in _STATUS_KINDS:
+        return _STATUS_KINDS[status], status
+    if status is not None and status >= 500:
+        return "provider_down", status
     if ll is not None:
         checks: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
-            ((ll.ContextWindowExceededError,), "context_length"),
             ((ll.AuthenticationError, ll.PermissionDeniedError), "auth"),
             ((ll.RateLimitError,), "rate_limit"),
             ((ll.NotFoundError,), "not_found"),
             ((ll.InternalServerError, ll.ServiceUnavailableError, ll.BadGatewayError, ll.APIConnectionError),
              "provider_down"),
+            ((ll.BadRequestError,), "bad_request"),
         )  # fmt: skip
         for classes, kind in checks:
             if isinstance(exc, classes):
                 return kind, status
-    if status in (401, 403):
-        return "auth", status
-    if status == 404:
-        return "not_found", status
-    if status == 429:
-        return "rate_limit", status
-    if status is not None and status >= 500:
-        return "provider_down", status
-    if (ll is not None and isinstance(exc, ll.BadRequestError)) or status == 400:
+    if status is not None and 400 <= status < 500:
         return "bad_request", status
     return "error", status
 

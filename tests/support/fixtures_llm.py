@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,6 +104,13 @@ class FakeBehaviour:
     delay: float = 0.0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (timeout tests) is expected: no traceback on stderr."""
+
+
 class FakeProvider:
     """Threaded HTTP server on 127.0.0.1 (random port) speaking OpenAI, Anthropic, Gemini and Ollama."""
 
@@ -111,8 +118,7 @@ class FakeProvider:
         self.requests: list[RecordedRequest] = []
         self.behaviour = FakeBehaviour()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-llm", daemon=True)
 
     @property
@@ -466,8 +472,17 @@ def fake_llm_server() -> Iterator[FakeProvider]:
     fake.stop()
 
 
+@pytest.fixture(scope="session")
+async def _litellm_clients_closed_at_end() -> AsyncIterator[None]:
+    """Close LiteLLM's cached HTTP clients once the session's tests are done (as the server's shutdown does)."""
+    yield
+    from tfo_mcp import llm
+
+    await llm.close_litellm_clients()
+
+
 @pytest.fixture
-def fake_llm(fake_llm_server: FakeProvider) -> FakeProvider:
+def fake_llm(fake_llm_server: FakeProvider, _litellm_clients_closed_at_end: None) -> FakeProvider:
     """The fake provider, with its recorded requests and behaviour reset for this test."""
     fake_llm_server.reset()
     return fake_llm_server
