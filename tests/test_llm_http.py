@@ -11,7 +11,7 @@ import pytest
 from fastmcp import Client
 from loguru import logger
 
-from tests.support.fixtures_llm import PROVIDER_PATHS, FakeProvider, fake_key, provider_environ
+from tests.support.fixtures_llm import PROVIDER_PATHS, FakeProvider, fake_key, provider_environ, sent_messages
 from tfo_mcp import analytics, config, llm
 from tfo_mcp.server import mcp
 
@@ -62,30 +62,6 @@ def captured_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
     yield messages
     logger.remove(sink)
     messages.extend(record.getMessage() for record in caplog.records)
-
-
-def sent_messages(request: Any) -> list[tuple[str, str]]:
-    """(role, text) pairs of the chat the provider received, whatever its wire format."""
-    body = request.body
-    pairs: list[tuple[str, str]] = []
-    if "contents" in body:  # Gemini
-        system = body.get("system_instruction") or body.get("systemInstruction")
-        if system:
-            pairs.append(("system", " ".join(p["text"] for p in system["parts"])))
-        for content in body["contents"]:
-            role = "assistant" if content["role"] == "model" else content["role"]
-            pairs.append((role, " ".join(p.get("text", "") for p in content["parts"])))
-        return pairs
-    if isinstance(body.get("system"), list):  # Anthropic
-        pairs.append(("system", " ".join(block["text"] for block in body["system"])))
-    elif isinstance(body.get("system"), str):
-        pairs.append(("system", body["system"]))
-    for message in body["messages"]:
-        content = message["content"]
-        if isinstance(content, list):
-            content = " ".join(part.get("text", "") for part in content)
-        pairs.append((message["role"], content))
-    return pairs
 
 
 async def call(client: Client, **arguments: Any) -> Any:

@@ -159,6 +159,30 @@ class FakeProvider:
         return self.requests[-1]
 
 
+def sent_messages(request: RecordedRequest) -> list[tuple[str, str]]:
+    """(role, text) pairs of the chat the provider received, whatever its wire format."""
+    body = request.body
+    pairs: list[tuple[str, str]] = []
+    if "contents" in body:  # Gemini
+        system = body.get("system_instruction") or body.get("systemInstruction")
+        if system:
+            pairs.append(("system", " ".join(p["text"] for p in system["parts"])))
+        for content in body["contents"]:
+            role = "assistant" if content["role"] == "model" else content["role"]
+            pairs.append((role, " ".join(p.get("text", "") for p in content["parts"])))
+        return pairs
+    if isinstance(body.get("system"), list):  # Anthropic
+        pairs.append(("system", " ".join(block["text"] for block in body["system"])))
+    elif isinstance(body.get("system"), str):
+        pairs.append(("system", body["system"]))
+    for message in body["messages"]:
+        content = message["content"]
+        if isinstance(content, list):
+            content = " ".join(part.get("text", "") for part in content)
+        pairs.append((message["role"], content))
+    return pairs
+
+
 # --------------------------------------------------------------------------- wire formats
 
 
