@@ -189,6 +189,13 @@ def load_sql(name: str, legacy: bool = False) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
 
 
+def _variant(name: str, choice: RollupChoice | None) -> str:
+    """``<name>_raw`` when the choice is the raw table and that file exists, else ``name``."""
+    if choice is not None and choice.kind == "raw" and (SQL_DIR / f"{name}_raw.sql").is_file():
+        return f"{name}_raw"
+    return name
+
+
 def _fill(sql: str, choice: RollupChoice | None) -> str:
     """Fill ``{table}``, ``{bucket}`` (and ``{time}``, the same column) from a whitelisted choice."""
     if choice is None:
@@ -260,6 +267,9 @@ async def ch(
 ) -> list[dict[str, Any]]:
     """Run ``tfo_mcp/sql/context/<sql_name>.sql`` on ClickHouse for ``req``; rows as dicts.
 
+    With a ``rollup`` choice of the raw table, ``<sql_name>_raw.sql`` is run instead when it exists (the
+    aggregate expressions differ: ``avgMerge(avg_value)`` on a rollup, ``avg(value)`` on raw rows).
+
     Always binds ``org``, ``start``, ``end`` (UTC datetimes), ``limit`` (req.max_items) and, with a
     ``rollup`` choice, ``bucket_from`` / ``bucket_to`` (bounds typed like the chosen time column, so one
     condition ``{time} >= %(bucket_from)s AND {time} < %(bucket_to)s`` serves raw and rollup tables),
@@ -277,7 +287,8 @@ async def ch(
         values["interval_seconds"] = rollup.interval_seconds
     values.update(params)
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
-    sql = f"/* {marker} */\n" + _fill(load_sql(sql_name, legacy=await _is_legacy(backend)), rollup)
+    name = _variant(sql_name, rollup)
+    sql = f"/* {marker} */\n" + _fill(load_sql(name, legacy=await _is_legacy(backend)), rollup)
     remaining = _budget_left(req)
     embedded = backend.kind == "chdb"
     # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).

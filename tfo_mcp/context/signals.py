@@ -1,0 +1,391 @@
+"""Collectors for the core signals: metrics, logs, traces, exemplars, uptime and audit (ClickHouse only).
+
+Rollups are read where the window allows (:func:`tfo_mcp.context.sources.rollup`); the queries avoid
+features the native clickhouse-server 18.16 lacks (no CTEs, window functions, JSON or Map access).
+``context_id``: metrics and exemplars filter one metric name, logs one service name; traces, uptime and audit
+ignore it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tfo_mcp.context.collector import CollectRequest, collector
+from tfo_mcp.context.sources import available, ch, empty, gather_sources, number, percent, rollup
+from tfo_mcp.context.types import ContextType, TelemetryContext
+
+#: Thresholds of TFO's collector (reference section 3.1).
+SPIKE_FACTOR = 3.0
+SLOW_P95_MS = 1000.0
+ERROR_RATE_PERCENT = 5.0
+UPTIME_SLA_PERCENT = 99.0
+UPTIME_SLOW_P95_MS = 2000.0
+#: Our own: a burst is a bucket with this many times the window's average errors per bucket (and at least
+#: BURST_MIN_ERRORS); certificates expiring within CERT_WARN_DAYS; FAILED_LOGIN_ALERT failures from one source.
+BURST_FACTOR = 3.0
+BURST_MIN_ERRORS = 10
+CERT_WARN_DAYS = 14
+FAILED_LOGIN_ALERT = 5
+ERROR_SEVERITIES = frozenset({"ERROR", "FATAL", "CRITICAL", "EMERGENCY", "ALERT"})
+MAX_HIGHLIGHTS = 8
+
+
+def clock(value: Any) -> str:
+    """``HH:MM UTC`` of a ClickHouse DateTime text (``YYYY-MM-DD hh:mm:ss``)."""
+    text = str(value or "")
+    return f"{text[11:16]} UTC" if len(text) >= 16 else text
+
+
+def _metric_filter(req: CollectRequest) -> str:
+    return req.context_id or ""
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@collector(ContextType.METRICS)
+async def collect_metrics(req: CollectRequest) -> TelemetryContext:
+    """Series (service, metric, type) with mean/min/max/samples, spiking series (max > 3x mean) first."""
+    choice = rollup("metrics", req.time_range)
+    params = {"metric": _metric_filter(req)}
+    series, totals = await gather_sources(
+        ch(req, "signals_metrics_series", rollup=choice, **params),
+        ch(req, "signals_metrics_totals", rollup=choice, **params),
+    )
+    if not series:
+        return empty(req, choice.table)
+    total = totals[0] if totals else {}
+    rows = [
+        {
+            "service_name": row["service_name"],
+            "metric_name": row["metric_name"],
+            "metric_type": row["metric_type"],
+            "avg": number(row["mean"], 4),
+            "min": number(row["minimum"], 4),
+            "max": number(row["maximum"], 4),
+            "samples": row["samples"],
+        }
+        for row in series
+    ]
+    highlights = []
+    for row in rows:
+        mean, peak = row["avg"] or 0, row["max"] or 0
+        if mean > 0 and peak > SPIKE_FACTOR * mean and len(highlights) < MAX_HIGHLIGHTS:
+            highlights.append(
+                f"{row['service_name']} {row['metric_name']} spiked to {peak:g} (average {mean:g}, {peak / mean:.1f}x)"
+            )
+    lead = (
+        f"{total.get('series', len(rows))} metric series from {total.get('services', '?')} services "
+        f"({total.get('samples', 0)} samples) in {choice.table}; {total.get('spiking', 0)} series spiked "
+        f"(max > {SPIKE_FACTOR:g}x average)."
+    )
+    data = {
+        "source": choice.table,
+        "metric_filter": req.context_id,
+        "total_series": total.get("series"),
+        "total_samples": total.get("samples"),
+        "services": total.get("services"),
+        "spiking_series": total.get("spiking"),
+        "metrics": rows,
+    }
+    return available(req, lead, data, highlights)
+
+
+# --------------------------------------------------------------------------- logs
+
+
+@collector(ContextType.LOGS)
+async def collect_logs(req: CollectRequest) -> TelemetryContext:
+    """Lines per severity and service, error share, error bursts, top error messages and newest errors."""
+    choice = rollup("logs", req.time_range)
+    step = req.time_range.step_seconds()
+    params = {"service": req.context_id or ""}
+    severity, recent, bursts, messages = await gather_sources(
+        ch(req, "signals_logs_severity", rollup=choice, **params),
+        ch(req, "signals_logs_recent_errors", **params),
+        ch(req, "signals_logs_error_bursts", step=step, **params),
+        ch(req, "signals_logs_top_messages", **params),
+    )
+    if not severity and not recent:
+        return empty(req, choice.table)
+    distribution: dict[str, int] = {}
+    per_service: dict[str, dict[str, int]] = {}
+    for row in severity:
+        lines = int(row["lines"])
+        distribution[row["severity_text"]] = distribution.get(row["severity_text"], 0) + lines
+        stats = per_service.setdefault(row["service_name"], {"lines": 0, "errors": 0})
+        stats["lines"] += lines
+        if row["severity_text"].upper() in ERROR_SEVERITIES:
+            stats["errors"] += lines
+    total = sum(distribution.values())
+    error_total = sum(stats["errors"] for stats in per_service.values())
+    services = sorted(
+        (
+            {"service_name": name, **stats, "error_percent": percent(stats["errors"], stats["lines"])}
+            for name, stats in per_service.items()
+        ),
+        key=lambda item: (-(item["error_percent"] or 0), -item["lines"], item["service_name"]),
+    )[: req.max_items]
+    highlights = _log_highlights(services, bursts, req, step)
+    lead = (
+        f"{total} log lines from {len(per_service)} services in {choice.table}; {error_total} at ERROR or above "
+        f"({percent(error_total, total) or 0:g}%)."
+    )
+    data = {
+        "source": choice.table,
+        "service_filter": req.context_id,
+        "total_logs": total,
+        "error_logs": error_total,
+        "severity_distribution": dict(sorted(distribution.items(), key=lambda item: -item[1])),
+        "services": services,
+        "error_bursts": [{**row, "peak_at": row["peak_at"], "bucket_seconds": step} for row in bursts[: req.max_items]],
+        "top_error_messages": messages,
+        "recent_errors": recent,
+    }
+    return available(req, lead, data, highlights)
+
+
+def _log_highlights(
+    services: list[dict[str, Any]], bursts: list[dict[str, Any]], req: CollectRequest, step: int
+) -> list[str]:
+    highlights = []
+    buckets = max(1.0, req.time_range.duration.total_seconds() / step)
+    for row in bursts:
+        average = row["errors"] / buckets
+        if row["peak"] >= BURST_MIN_ERRORS and row["peak"] > BURST_FACTOR * average:
+            highlights.append(
+                f"Error burst in {row['service_name']}: {row['peak']} error lines in the {step}-second bucket at "
+                f"{clock(row['peak_at'])} (average {average:.1f} per bucket)"
+            )
+    for item in services:
+        if (item["error_percent"] or 0) > ERROR_RATE_PERCENT and item["errors"] >= BURST_MIN_ERRORS:
+            highlights.append(
+                f"{item['service_name']}: {item['error_percent']:g}% of its {item['lines']} log lines are errors"
+            )
+    return highlights[:MAX_HIGHLIGHTS]
+
+
+# --------------------------------------------------------------------------- traces
+
+
+@collector(ContextType.TRACES)
+async def collect_traces(req: CollectRequest) -> TelemetryContext:
+    """Per-service request latency (avg, p50, p95, p99, max ms) and error rates from entry spans."""
+    latency_choice = rollup("service_latency_percentiles", req.time_range)
+    errors_choice = rollup("service_error_rates", req.time_range)
+    params = {"service": ""}
+    latency, errors = await gather_sources(
+        ch(req, "signals_trace_latency", rollup=latency_choice, **params),
+        ch(req, "signals_trace_errors", rollup=errors_choice, **params),
+    )
+    if not latency and not errors:
+        return empty(req, f"{latency_choice.table}, {errors_choice.table}")
+    latencies = [
+        {
+            "service_name": row["service_name"],
+            "requests": row["requests"],
+            **{key: number(row[key]) for key in ("avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")},
+        }
+        for row in latency
+    ]
+    error_rates = [
+        {
+            "service_name": row["service_name"],
+            "requests": row["requests"],
+            "errors": row["errors"],
+            "error_percent": percent(row["errors"], row["requests"]),
+        }
+        for row in errors
+    ]
+    highlights = [
+        f"{row['service_name']} is slow: p95 {row['p95_ms']:g} ms (p99 {row['p99_ms']:g} ms)"
+        for row in latencies
+        if (row["p95_ms"] or 0) > SLOW_P95_MS
+    ]
+    highlights += [
+        f"{row['service_name']} fails {row['error_percent']:g}% of requests ({row['errors']} of {row['requests']})"
+        for row in error_rates
+        if (row["error_percent"] or 0) > ERROR_RATE_PERCENT
+    ]
+    requests = sum(row["requests"] for row in error_rates)
+    failed = sum(row["errors"] for row in error_rates)
+    lead = (
+        f"{requests} requests across {len(error_rates) or len(latencies)} services "
+        f"({latency_choice.table}, {errors_choice.table}); {failed} failed ({percent(failed, requests) or 0:g}%)."
+    )
+    data = {
+        "sources": [latency_choice.table, errors_choice.table],
+        "total_requests": requests,
+        "failed_requests": failed,
+        "service_latencies": latencies,
+        "service_error_rates": error_rates,
+    }
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+
+
+# --------------------------------------------------------------------------- exemplars
+
+
+@collector(ContextType.EXEMPLARS)
+async def collect_exemplars(req: CollectRequest) -> TelemetryContext:
+    """Newest exemplars plus a per-metric digest: largest value and its trace, exemplars on failed traces."""
+    params = {"metric": _metric_filter(req)}
+    recent, by_metric = await gather_sources(
+        ch(req, "signals_exemplars_recent", **params),
+        ch(req, "signals_exemplars_by_metric", **params),
+    )
+    if not recent and not by_metric:
+        return empty(req, "exemplars")
+    metrics = [
+        {
+            "service_name": row["service_name"],
+            "metric_name": row["metric_name"],
+            "exemplars": row["exemplars"],
+            "avg": number(row["mean"], 4),
+            "max": number(row["maximum"], 4),
+            "max_trace_id": row["max_trace_id"],
+            "failed_traces": row["failed_traces"],
+        }
+        for row in by_metric
+    ]
+    highlights = []
+    for row in metrics:
+        if row["failed_traces"]:
+            highlights.append(
+                f"{row['failed_traces']} of {row['exemplars']} {row['service_name']} {row['metric_name']} exemplars "
+                "link to failed traces"
+            )
+        mean, peak = row["avg"] or 0, row["max"] or 0
+        if mean > 0 and peak > SPIKE_FACTOR * mean:
+            highlights.append(
+                f"Outlier exemplar for {row['service_name']} {row['metric_name']}: {peak:g} (average {mean:g}), "
+                f"trace {row['max_trace_id']}"
+            )
+    count = sum(row["exemplars"] for row in metrics)
+    lead = f"{count} exemplars for {len(metrics)} service metrics link metric samples to traces (table exemplars)."
+    data = {"source": "exemplars", "metric_filter": req.context_id, "metrics": metrics, "exemplars": recent}
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+
+
+# --------------------------------------------------------------------------- uptime
+
+
+@collector(ContextType.UPTIME)
+async def collect_uptime(req: CollectRequest) -> TelemetryContext:
+    """Availability and response times per monitor (and region), outages and expiring certificates."""
+    choice = rollup("uptime_checks", req.time_range)
+    regional, failures = await gather_sources(
+        ch(req, "signals_uptime_monitors", rollup=choice),
+        ch(req, "signals_uptime_failures"),
+    )
+    if not regional:
+        return empty(req, choice.table)
+    monitors: dict[str, dict[str, Any]] = {}
+    regions = []
+    for row in regional:
+        availability = percent(row["successes"], row["checks"])
+        regions.append(
+            {
+                "monitor_name": row["monitor_name"],
+                "region": row["region"],
+                "checks": row["checks"],
+                "availability_percent": availability,
+                "avg_ms": number(row["avg_ms"]),
+                "p95_ms": number(row["p95_ms"]),
+                "max_ms": row["max_ms"],
+            }
+        )
+        item = monitors.setdefault(
+            row["monitor_id"],
+            {"monitor_id": row["monitor_id"], "monitor_name": row["monitor_name"], "checks": 0, "successes": 0,
+             "worst_p95_ms": 0.0, "max_ms": 0, "ssl_days_remaining": None},
+        )  # fmt: skip
+        item["checks"] += row["checks"]
+        item["successes"] += row["successes"]
+        item["worst_p95_ms"] = max(item["worst_p95_ms"], number(row["p95_ms"]) or 0.0)
+        item["max_ms"] = max(item["max_ms"], row["max_ms"] or 0)
+        if row["ssl_days"] is not None and row["ssl_days"] >= 0:
+            days = item["ssl_days_remaining"]
+            item["ssl_days_remaining"] = row["ssl_days"] if days is None else min(days, row["ssl_days"])
+    for item in monitors.values():
+        item["availability_percent"] = percent(item["successes"], item["checks"])
+    ordered = sorted(monitors.values(), key=lambda m: (m["availability_percent"] or 0, m["monitor_name"]))
+    highlights = _uptime_highlights(ordered, failures)
+    checks = sum(m["checks"] for m in ordered)
+    successes = sum(m["successes"] for m in ordered)
+    below = sum(1 for m in ordered if (m["availability_percent"] or 0) < UPTIME_SLA_PERCENT)
+    lead = (
+        f"{len(ordered)} uptime monitors ran {checks} checks ({choice.table}); overall availability "
+        f"{percent(successes, checks) or 0:g}%, {below} below the {UPTIME_SLA_PERCENT:g}% SLA."
+    )
+    data = {
+        "source": choice.table,
+        "overall_availability_percent": percent(successes, checks),
+        "monitors": ordered[: req.max_items],
+        "regions": regions[: req.max_items],
+        "failures": failures,
+    }
+    return available(req, lead, data, highlights)
+
+
+def _uptime_highlights(monitors: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[str]:
+    highlights = []
+    failed = {row["monitor_id"]: row for row in failures}
+    for item in monitors:
+        name, availability = item["monitor_name"], item["availability_percent"] or 0
+        if availability < UPTIME_SLA_PERCENT:
+            detail = failed.get(item["monitor_id"])
+            outage = ""
+            if detail:
+                outage = (
+                    f": {detail['failures']} failed checks from {detail['regions']} regions between "
+                    f"{clock(detail['first_failure'])} and {clock(detail['last_failure'])} (last error: "
+                    f"{detail['last_status_code'] or ''} {detail['last_error']}".rstrip()
+                    + ")"
+                )
+            highlights.append(f"{name} availability {availability:g}% is below the {UPTIME_SLA_PERCENT:g}% SLA{outage}")
+        if item["worst_p95_ms"] > UPTIME_SLOW_P95_MS:
+            highlights.append(f"{name} is slow: p95 {item['worst_p95_ms']:g} ms in its slowest region")
+        days = item["ssl_days_remaining"]
+        if days is not None and days <= CERT_WARN_DAYS:
+            highlights.append(f"{name}: TLS certificate expires in {days} days")
+    return highlights[:MAX_HIGHLIGHTS]
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@collector(ContextType.AUDIT)
+async def collect_audit(req: CollectRequest) -> TelemetryContext:
+    """Newest audit events, counts per type and result, and failed/denied attempts grouped by source."""
+    choice = rollup("audit_logs", req.time_range)
+    events, stats, failures = await gather_sources(
+        ch(req, "signals_audit_events"),
+        ch(req, "signals_audit_stats", rollup=choice),
+        ch(req, "signals_audit_failures"),
+    )
+    if not events and not stats:
+        return empty(req, "audit_logs")
+    total = sum(row["events"] for row in stats)
+    failed = sum(row["events"] for row in stats if row["result"] != "SUCCESS")
+    denied = sum(row["events"] for row in stats if row["result"] == "DENIED")
+    highlights = []
+    for row in failures:
+        if row["attempts"] >= FAILED_LOGIN_ALERT:
+            highlights.append(
+                f"{row['attempts']} {row['result'].lower()} {row['action']} attempts for "
+                f"{row['user_email'] or 'unknown'} from {row['ip_address'] or 'unknown address'} "
+                f"between {clock(row['first_at'])} and {clock(row['last_at'])}"
+            )
+    if denied:
+        highlights.append(f"{denied} requests were denied by authorization")
+    lead = f"{total} audit events in the window ({choice.table}); {failed} failed or denied."
+    data = {
+        "sources": ["audit_logs", choice.table],
+        "total_events": total,
+        "failed_or_denied": failed,
+        "stats": stats,
+        "failures": failures,
+        "events": events,
+    }
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
