@@ -46,19 +46,22 @@ from datetime import time as dtime
 from decimal import Decimal
 from functools import cache
 from importlib import resources as importlib_resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import mcp.types as mt
 from fastmcp.exceptions import ToolError
 from loguru import logger
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
+# The server first: importing it imports every capability module, so importing this module first works too.
+from tfo_mcp.server import READ_ONLY, mcp, on_shutdown, on_startup
+
+# isort: split
 from tfo_mcp import __version__, sessions
 from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.logs import scrub_secrets
 from tfo_mcp.resources import ComponentHealth, health_check
-from tfo_mcp.server import READ_ONLY, mcp, on_shutdown, on_startup
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -142,6 +145,8 @@ class _Store:
         options = f"{existing} -c DateStyle=ISO -c IntervalStyle=iso_8601".strip()
         return {
             "autocommit": True,
+            # no automatic server-side prepared statements: pg_query's connections are DISCARD ALL-ed on return
+            "prepare_threshold": None,
             "connect_timeout": max(2, math.ceil(self._settings.connect_timeout)),
             "application_name": "tfo-mcp",
             "options": options,
@@ -580,6 +585,13 @@ def _describe_error(exc: Exception, query: str, timeout: float) -> str:
 # --------------------------------------------------------------------------- JSON-safe values
 
 
+_PLAIN = frozenset({int, str, bool, type(None)})
+
+
+def _json_row(raw: Any) -> list[Any]:
+    return [v if type(v) in _PLAIN else json_value(v) for v in raw]
+
+
 def json_value(value: Any) -> Any:
     """A PostgreSQL value as JSON: numbers stay numbers, numeric becomes a string (exact), times ISO-8601.
 
@@ -610,29 +622,37 @@ def json_value(value: Any) -> Any:
 @cache
 def _loaders() -> list[tuple[str, type]]:
     """Loaders pg_query uses instead of psycopg's defaults (exact text where Python types lose information)."""
-    from psycopg import DataError
-    from psycopg.types import datetime as pg_datetime
+    from psycopg import DataError, adapters
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
     from psycopg.types.string import TextLoader
 
-    def lenient(base: type) -> type:
-        class Lenient(base):  # type: ignore[misc,valid-type]
-            """Dates Python cannot hold (infinity, year 10000, BC) come back as PostgreSQL's text."""
+    def lenient(type_name: str) -> type:
+        fast = adapters.get_loader(adapters.types[type_name].oid, Format.TEXT)
+        assert fast is not None
+
+        class Lenient(Loader):
+            """psycopg's own (C) loader; values Python cannot hold (infinity, year 10000, BC) as PostgreSQL's text."""
+
+            def __init__(self, oid: int, context: Any = None) -> None:
+                super().__init__(oid, context)
+                self._load = fast(oid, context).load
 
             def load(self, data: Any) -> Any:
                 try:
-                    return super().load(data)
+                    return self._load(data)
                 except DataError:
                     return bytes(data).decode("utf-8", "replace")
 
-        Lenient.__name__ = f"Lenient{base.__name__}"
+        Lenient.__name__ = f"Lenient{type_name.title()}Loader"
         return Lenient
 
     return [
         ("interval", TextLoader),
         ("bytea", TextLoader),
-        ("date", lenient(pg_datetime.DateLoader)),
-        ("timestamp", lenient(pg_datetime.TimestampLoader)),
-        ("timestamptz", lenient(pg_datetime.TimestamptzLoader)),
+        ("date", lenient("date")),
+        ("timestamp", lenient("timestamp")),
+        ("timestamptz", lenient("timestamptz")),
     ]
 
 
@@ -662,7 +682,9 @@ class ColumnInfo(BaseModel):
 
 class QueryResult(BaseModel):
     columns: list[ColumnInfo] = Field(description="Result columns in order")
-    rows: list[list[Any]] = Field(
+    # Schema "array of arrays" without per-value subschemas: clients that validate results against the output
+    # schema (the MCP SDK does) then check 100 rows, not every value.
+    rows: Annotated[list[list[Any]], WithJsonSchema({"type": "array", "items": {"type": "array"}})] = Field(
         description=(
             "Rows as arrays aligned with columns. numeric values are strings (exact), timestamps ISO-8601, "
             "intervals ISO-8601 durations, bytea hex text (\\x...), json/jsonb as JSON, arrays as lists"
@@ -691,19 +713,29 @@ class _Rows:
         self.size = 2
         self.truncated_reason: Literal["max_rows", "max_result_bytes"] | None = None
 
-    def add(self, raw: Any) -> bool:
-        """Take one row; False once a cap is reached (the row is then not kept)."""
-        if len(self.rows) >= self.max_rows:
+    @staticmethod
+    def _size(value: Any) -> int:
+        return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+    def add(self, batch: list[Any]) -> bool:
+        """Take a batch of rows; False once a cap is reached (rows beyond it are not kept)."""
+        room = self.max_rows - len(self.rows)
+        converted = [_json_row(raw) for raw in batch[:room]]
+        if len(batch) > room:
             self.truncated_reason = "max_rows"
-            return False
-        row = [json_value(v) for v in raw]
-        size = len(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode()) + 1
-        if self.size + size > self.max_bytes:
-            self.truncated_reason = "max_result_bytes"
-            return False
-        self.rows.append(row)
-        self.size += size
-        return True
+        size = self._size(converted) - 1  # one JSON list for the whole batch: brackets, commas
+        if self.size + size <= self.max_bytes:
+            self.rows.extend(converted)
+            self.size += size
+        else:  # near the byte cap: row by row
+            for row in converted:
+                size = self._size(row) + 1
+                if self.size + size > self.max_bytes:
+                    self.truncated_reason = "max_result_bytes"
+                    break
+                self.rows.append(row)
+                self.size += size
+        return self.truncated_reason is None
 
 
 async def _declare(conn: Any, query: str, params: list[Any] | None) -> Any:
@@ -728,7 +760,7 @@ async def _fetch_capped(cursor: Any, rows: _Rows) -> None:
         size = min(wanted - fetched, FETCH_BATCH)
         batch = await cursor.fetchmany(size)
         fetched += len(batch)
-        if not all(rows.add(raw) for raw in batch) or len(batch) < size:
+        if not rows.add(batch) or len(batch) < size:
             break
 
 
@@ -747,7 +779,7 @@ async def _run_pipeline(conn: Any, query: str, params: list[Any] | None, rows: _
     if cursor.description:
         while True:
             batch = await cursor.fetchmany(FETCH_BATCH)
-            if not all(rows.add(raw) for raw in batch) or not batch:
+            if not batch or not rows.add(batch):
                 break
     return cursor
 
