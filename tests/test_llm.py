@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from collections import Counter
 
 import pytest
 
-from tests.support.fixtures_llm import fake_key
+from tests.support.fixtures_llm import LLM_ENV_VARS, fake_key
 from tfo_mcp import config, llm
 
 
@@ -272,6 +274,25 @@ def test_importing_the_server_does_not_import_litellm() -> None:
     code = "import sys, tfo_mcp.server, tfo_mcp.llm; print('litellm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_llm_module_imported_first_and_the_models_command_work() -> None:
+    code = "from tfo_mcp import llm; import sys; print(len(llm.list_models()), 'litellm' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == ["112", "False"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_") and k != "XAI_API_KEY"}
+    env["XAI_API_KEY"] = fake_key("grok")
+    cli = subprocess.run(
+        [sys.executable, "-m", "tfo_mcp", "models", "--available", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in env.items() if k not in LLM_ENV_VARS or k == "XAI_API_KEY"},
+    )
+    assert cli.returncode == 0, cli.stderr
+    rows = json.loads(cli.stdout)
+    assert {row["provider"] for row in rows} == {"grok"} and len(rows) == 10
+    assert fake_key("grok") not in cli.stdout + cli.stderr
 
 
 async def test_litellm_is_quieted_when_first_used(no_llm_settings: None) -> None:

@@ -41,8 +41,11 @@ from pydantic import BaseModel, Field
 from tfo_mcp import analytics, sessions
 from tfo_mcp.config import LLMSettings, get_settings, redact_url
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.resources import ComponentHealth, health_check
 from tfo_mcp.server import READ_ONLY_OPEN_WORLD, mcp, on_shutdown
+
+# isort: split
+# After the server: importing it imports every capability module, some of which import resources.
+from tfo_mcp.resources import ComponentHealth, health_check
 
 if TYPE_CHECKING:
     from types import ModuleType
