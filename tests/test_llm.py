@@ -204,6 +204,22 @@ def test_config_beats_environment_and_env_aliases_are_read(clean_llm_env: None, 
     assert "sk-from-config" not in repr(openai)
 
 
+@pytest.mark.parametrize("provider", list(llm.PROVIDERS))
+def test_every_provider_takes_its_key_and_base_url_from_its_customary_variables(
+    clean_llm_env: None, monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    spec = llm.PROVIDERS[provider]
+    for name in spec.key_env[:1]:
+        monkeypatch.setenv(name, fake_key(provider))
+    monkeypatch.setenv(spec.base_url_env[0], f"http://127.0.0.1:9/{provider}/")
+    install({})
+    model = next(entry.model for entry in llm.catalog() if entry.provider == provider)
+    resolved = llm.resolve_model(f"{provider}/{model}")
+    assert resolved.base_url == f"http://127.0.0.1:9/{provider}"
+    assert resolved.api_key == (fake_key(provider) if spec.key_env else None)
+    assert llm.provider_credentials(provider).base_url_source == f"env:{spec.base_url_env[0]}"
+
+
 def test_seed_claude_section_configures_anthropic(clean_llm_env: None) -> None:
     install(
         {

@@ -1,16 +1,37 @@
 """LLM layer: 12 providers and the model catalog through LiteLLM, and the `claude_conversation` tool.
 
-Providers and credentials (first match wins for each value):
+Credentials and base URL of a provider, first match wins for each value:
 
-* ``llm.providers.<name>.api_key`` / ``.base_url`` in config (YAML, or env such as
-  ``TELEMETRYFLOW_MCP_LLM__PROVIDERS__OPENAI__API_KEY``); for Anthropic also ``llm.api_key`` / ``llm.base_url``
-  (the seed's ``claude`` section, ``TELEMETRYFLOW_MCP_CLAUDE_API_KEY``);
-* the provider's usual environment variables (:data:`PROVIDERS`, ``key_env`` and ``base_url_env``), e.g.
-  ``ANTHROPIC_API_KEY`` + ``ANTHROPIC_BASE_URL``, ``OLLAMA_HOST``, ``CUSTOM_LLM_API_KEY`` + ``CUSTOM_LLM_BASE_URL``.
+1. config ``llm.providers.<name>.api_key`` / ``.base_url`` (YAML, or env such as
+   ``TELEMETRYFLOW_MCP_LLM__PROVIDERS__OPENAI__API_KEY``; aliases such as ``gemini``/``xai`` accepted);
+   for Anthropic also ``llm.api_key`` / ``llm.base_url`` (the seed's ``claude`` section);
+2. the provider's customary environment variables:
 
-Ollama needs no key: it counts as configured once a base URL is set (``OLLAMA_HOST``). The custom endpoint needs
-a base URL; its key is optional. LiteLLM is imported on first use only (it takes seconds); importing this module
-does not import it.
+   provider   key                                base URL override                              LiteLLM prefix
+   anthropic  ANTHROPIC_API_KEY                  ANTHROPIC_BASE_URL, ANTHROPIC_API_BASE         anthropic/
+   google     GEMINI_API_KEY, GOOGLE_API_KEY     GEMINI_BASE_URL, GEMINI_API_BASE               gemini/
+   openai     OPENAI_API_KEY                     OPENAI_BASE_URL, OPENAI_API_BASE               openai/
+   deepseek   DEEPSEEK_API_KEY                   DEEPSEEK_BASE_URL, DEEPSEEK_API_BASE           deepseek/
+   qwen       DASHSCOPE_API_KEY, QWEN_API_KEY    DASHSCOPE_BASE_URL, QWEN_BASE_URL              dashscope/
+   ollama     (none)                             OLLAMA_HOST, OLLAMA_BASE_URL, OLLAMA_API_BASE  ollama_chat/
+   mistral    MISTRAL_API_KEY                    MISTRAL_BASE_URL, MISTRAL_API_BASE             mistral/
+   grok       XAI_API_KEY                        XAI_BASE_URL, XAI_API_BASE                     xai/
+   kimi       MOONSHOT_API_KEY                   MOONSHOT_BASE_URL, MOONSHOT_API_BASE           moonshot/
+   zhipu      ZAI_API_KEY, ZHIPU_API_KEY         ZAI_BASE_URL, ZHIPU_BASE_URL                   zai/
+   mimo       XIAOMI_MIMO_API_KEY, MIMO_API_KEY  XIAOMI_MIMO_BASE_URL, MIMO_BASE_URL            xiaomi_mimo/
+   custom     CUSTOM_LLM_API_KEY (optional)      CUSTOM_LLM_BASE_URL (required)                 openai/
+
+   (LiteLLM's own ``<PREFIX>_API_BASE`` names are read too.)
+
+A base URL is what the provider's own SDK calls its base: ``https://api.anthropic.com``,
+``https://generativelanguage.googleapis.com/v1beta``, ``https://api.openai.com/v1``, ``http://localhost:11434``
+(``OLLAMA_HOST=host:port`` works too)... (:data:`PROVIDERS` ``default_base_url``). Ollama needs no key: it counts
+as configured once a base URL is set. The custom endpoint needs a base URL; its key is optional.
+
+Model names: a catalog id (``tfo_mcp/data/models.tsv``), ``provider/model`` (``ollama/qwen3:32b``), or any LiteLLM
+model string (``groq/llama-3.3-70b-versatile``, credentials then read by LiteLLM itself). A bare id is routed by the
+earlier server's prefix rules (``qwen3:32b`` -> qwen before ollama), unless only the catalog's provider is
+configured. LiteLLM is imported on first use only (seconds); importing this module does not import it.
 """
 
 from __future__ import annotations
