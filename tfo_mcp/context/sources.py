@@ -43,6 +43,7 @@ __all__ = [
     "available",
     "ch",
     "empty",
+    "empty_unless_failed",
     "failures",
     "gather_sources",
     "load_sql",
@@ -484,3 +485,17 @@ def empty(req: CollectRequest, source: str) -> TelemetryContext:
     from tfo_mcp.context.types import empty_context
 
     return empty_context(req.context_type, req.time_range, source)
+
+
+def empty_unless_failed(req: CollectRequest, source: str, *results: Any) -> TelemetryContext:
+    """``empty`` when every source answered with nothing; when some source failed, the emptiness is not known,
+    so raise StoreUnavailable naming the failed sources (the context becomes ``unavailable``)."""
+    from tfo_mcp.errors import StoreUnavailable
+
+    failed = [item for item in results if isinstance(item, Failed)]
+    if failed:
+        raise StoreUnavailable(
+            "no data from the sources that answered, and "
+            + "; ".join(f"{item.source} failed: {item.reason}" for item in failed)
+        )
+    return empty(req, source)
