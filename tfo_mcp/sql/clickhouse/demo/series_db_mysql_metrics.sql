@@ -1,0 +1,5 @@
+-- Demo data: MySQL / MariaDB / Percona server metrics (labels is JSON text with the flavor and instance name).
+INSERT INTO db_mysql_metrics (timestamp, instance_id, metric_name, metric_value, labels, organization_id, workspace_id,
+                              tenant_id)
+SELECT ts, %(s_entity)s[i], %(s_metric)s[i], value, %(s_labels)s[i], %(org_id)s, %(s_ws)s[i], %(s_tenant)s[i]
+FROM (/*SERIES*/)
