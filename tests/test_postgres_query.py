@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -201,3 +203,30 @@ async def test_query_url_login_runs_the_tools(client: Client, pg: PgDatabase) ->
     assert data["rows"] == [[pg.roles.reader, 500]]
     internal = await postgres.fetch_all("SELECT current_user AS who")
     assert internal == [{"who": pg.roles.app}]
+
+
+async def test_a_cancelled_call_stops_the_server_query(client: Client, pg: PgDatabase) -> None:
+    """The client gives up (timeout -> cancel notification): PostgreSQL stops the statement too."""
+    with pytest.raises(Exception, match="timed out"):
+        await client.call_tool("pg_query", {"query": "SELECT pg_sleep(30) AS cancelled_sleep"}, timeout=0.5)
+    running = -1
+    for _ in range(30):
+        running = await pg.scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%cancelled_sleep%%'"
+            " AND state = 'active' AND pid <> pg_backend_pid()"
+        )
+        if running == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert running == 0
+    assert (await _query(client, "SELECT 'pool still fine'"))["rows"] == [["pool still fine"]]
+
+
+async def test_concurrent_calls_share_a_small_pool(client: Client, pg: PgDatabase) -> None:
+    await pg.configure(max_conns=3)
+    started = time.monotonic()
+    results = await asyncio.gather(*(_query(client, "SELECT $1::int, pg_sleep(0.2)", [i]) for i in range(12)))
+    assert [r["rows"][0][0] for r in results] == list(range(12))
+    assert time.monotonic() - started < 4  # 12 x 0.2 s on 3 connections, not serialised
+    timeouts = await _query(client, "SELECT current_setting('idle_in_transaction_session_timeout')")
+    assert timeouts["rows"] == [["1min"]]

@@ -69,7 +69,6 @@ if TYPE_CHECKING:
 
 URL_ENV = "TELEMETRYFLOW_MCP_POSTGRES_URL"
 QUERY_URL_ENV = "TELEMETRYFLOW_MCP_POSTGRES_QUERY_URL"
-SESSION_STATES = ("created", "initializing", "ready", "closing", "closed")
 #: a store known to be down is probed again at most this often (faster calls fail at once with the last reason)
 PROBE_INTERVAL = 1.0
 #: how long the pool keeps reconnecting in the background before it waits for the next call
@@ -121,7 +120,7 @@ class _Store:
     def __init__(self, label: str, env_name: str, url: str, settings: PostgresSettings, discard: bool) -> None:
         self.label = label
         self.env_name = env_name
-        self.redacted = redact_url(url)
+        self.redacted = scrub_secrets(redact_url(url))  # URL or key=value conninfo: no password either way
         self._url = url
         self._settings = settings
         self._discard = discard
@@ -462,9 +461,14 @@ class _Transaction:
         conn, self.conn = self.conn, None
         if conn is None:
             return
+        import psycopg
+
         try:
             if exc_type is None and self.commit:
-                await conn.execute("COMMIT")
+                try:
+                    await conn.execute("COMMIT")
+                except psycopg.Error as error:  # e.g. a deferred constraint: nothing was committed
+                    raise _query_error(error, "COMMIT", self.timeout) from None
             elif not conn.closed:
                 with contextlib.suppress(Exception):
                     await conn.execute("ROLLBACK")
@@ -485,7 +489,7 @@ async def fetch_all(sql: str, params: Any = None, *, timeout: float | None = Non
     from psycopg.rows import dict_row
 
     store = _main_store()
-    limit = timeout or get_settings().postgres.statement_timeout
+    limit = timeout if timeout is not None else get_settings().postgres.statement_timeout
     async with _Transaction(store, write=False, timeout=limit) as tx:
         assert tx.conn is not None
         try:
