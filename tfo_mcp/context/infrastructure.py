@@ -186,9 +186,10 @@ async def collect_hosts(req: CollectRequest) -> TelemetryContext:
         connections, nodes = (rows_of(item) for item in extra)
         data["connections"] = _label_connections(connections, nodes)
         highlights += [
-            f"Packet loss {c['avg_packet_loss']:g}% on {c['source']} -> {c['target']} (max {c['max_packet_loss']:g}%)"
+            f"Packet loss {c['packet_loss_percent']:g}% on {c['source']} -> {c['target']} "
+            f"(peak {c['peak_packet_loss_percent']:g}%)"
             for c in data["connections"]
-            if (c["avg_packet_loss"] or 0) > PACKET_LOSS_PERCENT
+            if (c["packet_loss_percent"] or 0) > PACKET_LOSS_PERCENT
         ]
     failed.update(failures(*extra))
     if failed:
@@ -215,12 +216,12 @@ def _label_connections(connections: list[dict[str, Any]], nodes: list[dict[str, 
         {
             "source": names.get(row["source_node_id"], row["source_node_id"]),
             "target": names.get(row["target_node_id"], row["target_node_id"]),
-            "avg_latency_ms": number(row["avg_latency_ms"]),
-            "max_latency_ms": number(row["max_latency_ms"]),
-            "avg_packet_loss": number(row["avg_packet_loss"], 3),
-            "max_packet_loss": number(row["max_packet_loss"], 3),
-            "bytes_sent": row["bytes_sent"],
-            "bytes_received": row["bytes_received"],
+            "latency_ms": number(row["latency_ms"]),
+            "peak_latency_ms": number(row["peak_latency_ms"]),
+            "packet_loss_percent": number(row["packet_loss_percent"], 3),
+            "peak_packet_loss_percent": number(row["peak_packet_loss_percent"], 3),
+            "sent_bytes": row["sent_bytes"],
+            "received_bytes": row["received_bytes"],
         }
         for row in connections
     ]

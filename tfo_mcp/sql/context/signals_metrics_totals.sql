@@ -1,10 +1,10 @@
 -- metrics context totals (rollup): series, samples, services and spiking series in the window.
-SELECT count() AS series, sum(samples) AS samples, uniqExact(service_name) AS services,
+SELECT count() AS series, sum(series_samples) AS samples, uniqExact(service_name) AS services,
        countIf(mean > 0 AND maximum > 3 * mean) AS spiking
 FROM
 (
     SELECT service_name, metric_name, metric_type, avgMerge(avg_value) AS mean, maxMerge(max_value) AS maximum,
-           countMerge(count) AS samples
+           countMerge(count) AS series_samples
     FROM {table}
     WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s
       AND (%(metric)s = '' OR metric_name = %(metric)s)
