@@ -170,6 +170,7 @@ async def test_health_reports_version_and_redacted_url(pg: PgDatabase) -> None:
     assert main["reachable"] is True and query["reachable"] is True
     assert main["detail"].startswith("PostgreSQL 1") and f"{pg.roles.app}:***@" in main["detail"]
     assert f"{pg.roles.reader}:***@" in query["detail"] and main["latency_ms"] > 0
+    assert "sessions recorded" in main["detail"] and "sessions recorded" not in query["detail"]
     assert pg.roles.app_password not in json.dumps(health) and pg.roles.reader_password not in json.dumps(health)
 
 

@@ -1053,6 +1053,7 @@ class _SessionQueue:
         self.failed = 0
         self.written = 0
         self.warned_missing_table = False
+        self.last_warning = ("", 0.0)  # (reason, monotonic time): one warning per reason per minute
 
 
 _queue = _SessionQueue()
@@ -1140,7 +1141,11 @@ def _log_session_failure(exc: Exception) -> None:
                 "postgres: the sessions table does not exist; run `tfo-mcp db migrate` or set postgres.auto_migrate"
             )
         return
-    logger.warning("postgres: could not record sessions: {}", _clean_reason(exc))
+    reason = _clean_reason(exc)
+    now = time.monotonic()
+    if reason != _queue.last_warning[0] or now - _queue.last_warning[1] > 60:
+        _queue.last_warning = (reason, now)
+        logger.warning("postgres: could not record sessions (kept in memory): {}", reason)
 
 
 async def _write_sessions(snapshots: list[dict[str, Any]]) -> None:
@@ -1375,6 +1380,9 @@ async def _measure(store: _Store, name: str) -> ComponentHealth:
         )
     latency = round((time.perf_counter() - started) * 1000, 2)
     detail = f"PostgreSQL {rows} at {store.redacted}; {store.pool_stats()}"
+    if store is _state.main:
+        counts = stats()
+        detail += f"; sessions recorded {counts['written']}, failed {counts['failed']}, dropped {counts['dropped']}"
     return ComponentHealth(name=name, configured=True, reachable=True, detail=detail, latency_ms=latency)
 
 
@@ -1488,6 +1496,7 @@ async def reset() -> None:
     _queue.loop = None
     _queue.dropped = _queue.failed = _queue.written = 0
     _queue.warned_missing_table = False
+    _queue.last_warning = ("", 0.0)
 
 
 def stats() -> dict[str, Any]:
