@@ -466,3 +466,21 @@ async def test_shutdown_hook_closes_litellm_clients_after_use(llm_env: FakeProvi
     # LiteLLM builds new clients on the next call
     result = await llm.complete([{"role": "user", "content": "again"}], model="gemini-2.5-flash")
     assert result.reply == "Echo: again"
+
+
+async def test_cancelled_call_is_recorded_and_a_broken_progress_callback_is_harmless(
+    llm_env: FakeProvider, recorded: list
+) -> None:
+    async def broken(chars: int, message: str) -> None:
+        raise ConnectionResetError("client went away")
+
+    result = await llm.complete([{"role": "user", "content": "still fine"}], model="gpt-4.1", progress=broken)
+    assert result.reply == "Echo: still fine"
+
+    llm_env.behaviour.delay = 1.0
+    task = asyncio.create_task(llm.complete([{"role": "user", "content": "slow"}], model="gpt-4.1"))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert recorded[-1][1]["error_type"] == "cancelled" and recorded[-1][1]["success"] is False

@@ -728,6 +728,16 @@ class _StreamState:
     provider_model: str | None = None
 
 
+async def _report(progress: ProgressCallback, chars: int, message: str) -> None:
+    """Send one progress update; a client that cannot take it must not fail the call."""
+    try:
+        await progress(chars, message)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        logger.debug("progress notification not delivered: {}", type(exc).__name__)
+
+
 async def _stream_once(
     litellm: ModuleType, kwargs: dict[str, Any], state: _StreamState, progress: ProgressCallback | None, label: str
 ) -> None:
@@ -753,7 +763,7 @@ async def _stream_once(
             now = time.monotonic()
             if now - last_report >= PROGRESS_INTERVAL:
                 last_report = now
-                await progress(state.chars, f"{label}: received {state.chars} characters")
+                await _report(progress, state.chars, f"{label}: received {state.chars} characters")
 
 
 def _record_usage(
@@ -865,6 +875,17 @@ async def complete(
                 await _stream_once(litellm, kwargs, state, progress, label)
             break
         except asyncio.CancelledError:
+            _record_usage(
+                session_id=session_id,
+                conversation_id=conversation_id,
+                provider=resolved.provider,
+                model=resolved.model,
+                usage=None,
+                cost_usd=None,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                error_type="cancelled",
+                error_message="the call was cancelled by the client or the server",
+            )
             raise
         except Exception as exc:
             kind, status = _classify(exc)
@@ -907,7 +928,7 @@ async def complete(
     cost = _cost_usd(litellm, resolved, usage.input_tokens, usage.output_tokens)
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     if progress is not None:
-        await progress(state.chars, f"{label}: done, {usage.output_tokens} tokens")
+        await _report(progress, state.chars, f"{label}: done, {usage.output_tokens} tokens")
     _record_usage(
         session_id=session_id,
         conversation_id=conversation_id,
