@@ -415,8 +415,8 @@ async def partial(source: str, coro: Awaitable[Any]) -> Any:
 
 
 def rows_of(result: Any) -> Any:
-    """``result`` itself, or an empty list when it is :class:`Failed`."""
-    return [] if isinstance(result, Failed) else result
+    """``result`` itself, or an empty list when it is :class:`Failed` or None."""
+    return [] if result is None or isinstance(result, Failed) else result
 
 
 def failures(*results: Any) -> dict[str, str]:
