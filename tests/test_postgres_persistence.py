@@ -12,7 +12,7 @@ from fastmcp import Client
 from mcp.shared.exceptions import MCPError
 
 from tests.support.fixtures_postgres import PgDatabase
-from tests.support.pg_server import free_port
+from tests.support.pg_server import TcpProxy, free_port
 from tfo_mcp import postgres, server
 
 pytestmark = pytest.mark.postgres
@@ -67,6 +67,28 @@ async def test_auto_migrate_runs_in_the_background_at_start(pg: PgDatabase) -> N
         await postgres.wait_started()
         assert set(OWN_TABLES) <= await _tables(pg)
     assert await pg.scalar("SELECT count(*) FROM schema_migrations") == 2
+
+
+async def test_auto_migrate_waits_for_postgres_to_come_back(pg: PgDatabase) -> None:
+    await _drop_own_tables(pg)
+    host, port = pg.app_url.rsplit("@", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    proxy = TcpProxy(host, int(port))  # not started: PostgreSQL is "down" at start-up
+    await pg.configure(url=pg.app_url.replace(f"{host}:{port}", f"127.0.0.1:{proxy.port}"), auto_migrate=True)
+    try:
+        async with Client(server.mcp) as client:
+            await postgres.wait_started()
+            result = await client.call_tool("pg_query", {"query": "SELECT 1"}, raise_on_error=False)
+            assert result.is_error and "unreachable" in result.content[0].text
+            assert not set(OWN_TABLES) & await _tables(pg)
+            await proxy.start()
+            deadline = time.monotonic() + 10
+            while (await client.call_tool("pg_query", {"query": "SELECT 1"}, raise_on_error=False)).is_error:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+            await postgres.wait_started()
+            assert set(OWN_TABLES) <= await _tables(pg)
+    finally:
+        await proxy.stop()
 
 
 async def test_sessions_are_recorded_in_postgres(pg: PgDatabase) -> None:

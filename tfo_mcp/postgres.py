@@ -198,10 +198,15 @@ class _Store:
         self.reason = reason
 
     def _mark_up(self) -> None:
+        if self.state == "up":
+            return
         if self.state == "down":
             logger.info("postgres ({}): {} is reachable again", self.label, self.redacted)
         self.state = "up"
         self.reason = None
+        running = _state.migration_task is not None and not _state.migration_task.done()
+        if self is _state.main and get_settings().postgres.auto_migrate and not _state.auto_migrated and not running:
+            _state.migration_task = _spawn(_auto_migrate(), "auto-migrate")  # also after an outage at start-up
 
     async def probe(self) -> str | None:
         """Connect once outside the pool: None when it works, else the reason (password-free)."""
@@ -332,6 +337,8 @@ class _State:
         self.query: _Store | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
         self.start_task: asyncio.Task[Any] | None = None
+        self.auto_migrated = False
+        self.migration_task: asyncio.Task[Any] | None = None
 
 
 _state = _State()
@@ -1438,16 +1445,25 @@ async def _start() -> None:
         store._mark_up()
     if main is not None and main.state == "up":
         _ensure_writer(asyncio.get_running_loop())
-        if get_settings().postgres.auto_migrate:
-            await migrate("server")
+
+
+async def _auto_migrate() -> None:
+    """postgres.auto_migrate: apply the server migrations once per process (again only after a failure).
+
+    Two at once (start-up and a reconnection) are safe: migrate() takes an advisory lock.
+    """
+    if not _state.auto_migrated:
+        await migrate("server")
+        _state.auto_migrated = True
 
 
 async def wait_started(timeout: float = 10.0) -> None:
-    """Wait for the background start-up task (tests, the CLI); never raises for a store that is down."""
-    task = _state.start_task
-    if task is not None and not task.done():
-        with contextlib.suppress(TimeoutError, Exception):
-            await asyncio.wait_for(asyncio.shield(task), timeout)
+    """Wait for the background start-up work and any auto-migration (tests, the CLI); never raises."""
+    for name in ("start_task", "migration_task"):  # the start-up may begin the migration: read it afterwards
+        task = getattr(_state, name)
+        if task is not None and not task.done():
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), timeout)
 
 
 @on_startup
@@ -1491,6 +1507,8 @@ async def reset() -> None:
     _state.main = None
     _state.query = None
     _state.start_task = None
+    _state.auto_migrated = False
+    _state.migration_task = None
     _queue.items.clear()
     _queue.event = None
     _queue.loop = None
