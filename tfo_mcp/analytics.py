@@ -1,18 +1,474 @@
-"""Recording of the server's own tool calls, sessions, errors and LLM usage.
+"""Recording of the server's own tool calls, sessions, resource reads, prompt gets, errors and LLM usage.
 
-Placeholder interface: the datastores work replaces the bodies with a bounded,
-batched queue into ClickHouse. Every function is non-blocking and never raises.
+:func:`record` is synchronous, never blocks and never raises: it appends the row to a bounded in-memory
+queue. A background task (started with the server, stopped and flushed at shutdown) writes the queue in
+batches into ClickHouse through ``Backend.insert``. When ClickHouse is unconfigured, down or slow, the
+rows of a failed batch, and new rows arriving while the queue is full, are dropped and counted
+(:func:`stats`: queued, written, dropped, last_error) instead of blocking or crashing a tool call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import socket
+import threading
+import time
+from collections import Counter, deque
 from typing import Any
+
+from loguru import logger
+
+from tfo_mcp import sessions
+from tfo_mcp.config import get_settings
+from tfo_mcp.logs import scrub_secrets
+
+_UTC = dt.UTC
+_NOW = object()  # default marker: the time the row was recorded
+
+#: Columns of each analytics table with the default used when a row leaves one out.
+TABLES: dict[str, dict[str, Any]] = {
+    "tool_calls": {
+        "timestamp": _NOW, "server_id": "", "session_id": "", "tool_name": "", "success": 1,
+        "duration_ms": 0.0, "input_size": 0, "output_size": 0, "error_type": "", "error_message": "",
+    },
+    "api_usage": {
+        "timestamp": _NOW, "server_id": "", "session_id": "", "conversation_id": "", "provider": "",
+        "model": "", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": 0.0,
+        "duration_ms": 0.0, "success": 1, "error_type": "", "error_message": "",
+    },
+    "session_analytics": {
+        "session_id": "", "server_id": "", "state": "", "client_name": "", "client_version": "",
+        "protocol_version": "", "started_at": _NOW, "initialized_at": None, "closed_at": None,
+        "duration_seconds": 0.0, "tool_calls": 0, "api_calls": 0, "input_tokens": 0, "output_tokens": 0,
+        "errors": 0, "updated_at": _NOW,
+    },
+    "error_analytics": {
+        "timestamp": _NOW, "server_id": "", "session_id": "", "source": "server", "name": "",
+        "error_type": "", "error_code": 0, "error_message": "", "context": "{}",
+    },
+    "resource_access": {
+        "timestamp": _NOW, "server_id": "", "session_id": "", "resource_uri": "", "success": 1,
+        "duration_ms": 0.0, "response_size": 0, "error_message": "",
+    },
+    "prompt_usage": {
+        "timestamp": _NOW, "server_id": "", "session_id": "", "prompt_name": "", "arguments_count": 0,
+        "success": 1, "duration_ms": 0.0, "response_size": 0, "error_message": "",
+    },
+}  # fmt: skip
+UNSIGNED = frozenset(
+    {"success", "input_size", "output_size", "input_tokens", "output_tokens", "total_tokens", "tool_calls",
+     "api_calls", "errors", "response_size", "arguments_count"}
+)  # fmt: skip
+MESSAGE_CHARS = 2000
+FLUSH_TIMEOUT = 30.0
+STOP_TIMEOUT = 5.0
+MAX_BACKOFF = 30.0
+
+
+class _Recorder:
+    """The queue, its counters and the background flusher."""
+
+    def __init__(self) -> None:
+        self.queue: deque[tuple[str, dict[str, Any], dt.datetime]] = deque()
+        self.lock = threading.Lock()
+        self.written: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self.last_error: str | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.wake: asyncio.Event | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.flush_lock: asyncio.Lock | None = None
+        self.backoff = 0.0
+        self.retry_at = 0.0
+        #: connection key -> session id, and per-session LLM tallies for the session rows.
+        self.connections: dict[str, str] = {}
+        self.usage: dict[str, list[int]] = {}
+
+
+_rec = _Recorder()
+
+
+def enabled() -> bool:
+    """Whether recording is on (``clickhouse.analytics_enabled``)."""
+    return get_settings().clickhouse.analytics_enabled
+
+
+def server_id() -> str:
+    """This instance's name in analytics rows (``clickhouse.server_id``, else the host name)."""
+    return get_settings().clickhouse.server_id or _hostname()
+
+
+_host: list[str] = []
+
+
+def _hostname() -> str:
+    if not _host:
+        _host.append(socket.gethostname() or "tfo-mcp")
+    return _host[0]
+
+
+# --------------------------------------------------------------------------- recording
 
 
 def record(table: str, row: dict[str, Any]) -> None:
-    """Queue one analytics row for `table` (tool_calls, api_usage, session_analytics, ...)."""
+    """Queue one analytics row for ``table`` (tool_calls, api_usage, session_analytics, error_analytics,
+    resource_access, prompt_usage). Missing columns take defaults; never blocks, never raises."""
+    try:
+        if not enabled():
+            return
+        if table not in TABLES:
+            logger.debug("analytics: unknown table {}", table)
+            return
+        now = dt.datetime.now(_UTC)
+        with _rec.lock:
+            if len(_rec.queue) >= get_settings().clickhouse.analytics_queue_size:
+                _rec.dropped[table] += 1
+                return
+            _rec.queue.append((table, dict(row), now))
+            if table == "api_usage":
+                _tally_usage(row)
+        if table == "api_usage" and not row.get("success", True):
+            _queue_llm_error(row, now)
+        if len(_rec.queue) >= get_settings().clickhouse.analytics_batch_size:
+            _wake()
+    except Exception as exc:  # recording must never break the caller
+        with contextlib.suppress(Exception):
+            _rec.dropped[table] += 1
+            _rec.last_error = f"record: {type(exc).__name__}"
+
+
+def _queue_llm_error(row: dict[str, Any], now: dt.datetime) -> None:
+    error = {
+        "session_id": row.get("session_id") or "",
+        "source": "llm",
+        "name": row.get("model") or "",
+        "error_type": row.get("error_type") or "LLMError",
+        "error_message": row.get("error_message") or "",
+        "context": {"provider": row.get("provider") or "", "conversation_id": row.get("conversation_id") or ""},
+    }
+    with _rec.lock:
+        if len(_rec.queue) < get_settings().clickhouse.analytics_queue_size:
+            _rec.queue.append(("error_analytics", error, now))
+        else:
+            _rec.dropped["error_analytics"] += 1
+
+
+def _tally_usage(row: dict[str, Any]) -> None:
+    key = str(row.get("session_id") or "")
+    session_id = _rec.connections.get(key, key)
+    if not session_id:
+        return
+    tally = _rec.usage.setdefault(session_id, [0, 0, 0])
+    tally[0] += 1
+    tally[1] += int(row.get("input_tokens") or 0)
+    tally[2] += int(row.get("output_tokens") or 0)
+
+
+def _wake() -> None:
+    loop, wake = _rec.loop, _rec.wake
+    if loop is None or wake is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        wake.set()
+    else:
+        loop.call_soon_threadsafe(wake.set)
+
+
+def session_for(connection_key: str) -> str:
+    """The session id of a connection (the key itself when the session is unknown)."""
+    return _rec.connections.get(connection_key, connection_key)
+
+
+def _payload_size(value: Any, depth: int = 0) -> int:
+    """Characters of text/bytes in a tool, resource or prompt result (content blocks, contents, messages)."""
+    if value is None or depth > 5:
+        return 0
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return sum(_payload_size(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return len(json.dumps(value, default=str))
+    for attribute in ("text", "blob", "content", "contents", "messages"):
+        inner = getattr(value, attribute, None)
+        if inner is not None:
+            return _payload_size(inner, depth + 1)
+    return 0
+
+
+def _arguments_size(arguments: Any) -> int:
+    if not arguments:
+        return 0
+    try:
+        return len(json.dumps(arguments, default=str, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _error_text(result: Any, error: BaseException | None) -> tuple[str, str, int]:
+    """(error_type, message, code) of a failed call: an exception, or an isError tool result."""
+    if error is not None:
+        code = getattr(error, "code", None)
+        if not isinstance(code, int):
+            code = getattr(getattr(error, "error", None), "code", 0)
+        return type(error).__name__, str(error), code if isinstance(code, int) else 0
+    content = getattr(result, "content", None) or []
+    text = next((getattr(block, "text", "") for block in content if getattr(block, "text", None)), "")
+    return "ToolError", text, 0
+
+
+def _record_call(
+    table: str,
+    source: str,
+    name_column: str,
+    name: str,
+    connection_key: str,
+    seconds: float,
+    result: Any,
+    error: BaseException | None,
+    extra: dict[str, Any],
+) -> None:
+    failed = error is not None or bool(getattr(result, "is_error", False))
+    session_id = session_for(connection_key)
+    row = {name_column: name, "session_id": session_id, "success": 0 if failed else 1, "duration_ms": seconds * 1000}
+    row.update(extra)
+    if failed:
+        error_type, message, code = _error_text(result, error)
+        message = scrub_secrets(message)[:MESSAGE_CHARS]
+        row["error_message"] = message
+        if table == "tool_calls":
+            row["error_type"] = error_type
+        record(table, row)
+        record(
+            "error_analytics",
+            {
+                "session_id": session_id,
+                "source": source,
+                "name": name,
+                "error_type": error_type,
+                "error_code": code,
+                "error_message": message,
+            },
+        )
+    else:
+        record(table, row)
+
+
+def record_tool_call(
+    connection_key: str, name: str, arguments: Any, result: Any, error: BaseException | None, seconds: float
+) -> None:
+    """Record one tool call (SessionMiddleware calls this); never raises."""
+    with contextlib.suppress(Exception):
+        if enabled():
+            sizes = {"input_size": _arguments_size(arguments), "output_size": _payload_size(result)}
+            _record_call("tool_calls", "tool", "tool_name", name, connection_key, seconds, result, error, sizes)
+
+
+def record_resource_read(
+    connection_key: str, uri: str, result: Any, error: BaseException | None, seconds: float
+) -> None:
+    """Record one resource read; never raises."""
+    with contextlib.suppress(Exception):
+        if enabled():
+            extra = {"response_size": _payload_size(result)}
+            _record_call(
+                "resource_access", "resource", "resource_uri", uri, connection_key, seconds, result, error, extra
+            )
+
+
+def record_prompt_get(
+    connection_key: str, name: str, arguments: Any, result: Any, error: BaseException | None, seconds: float
+) -> None:
+    """Record one prompt get; never raises."""
+    with contextlib.suppress(Exception):
+        if enabled():
+            extra = {"arguments_count": len(arguments or {}), "response_size": _payload_size(result)}
+            _record_call("prompt_usage", "prompt", "prompt_name", name, connection_key, seconds, result, error, extra)
+
+
+def _on_session(event: str, session: sessions.Session, extra: dict[str, Any]) -> None:
+    """Session life-cycle listener: one session_analytics row at open, ready and close."""
+    if event == "open":
+        _rec.connections[session.connection_key] = session.id
+    if event not in ("open", "ready", "close"):
+        return
+    api_calls, input_tokens, output_tokens = _rec.usage.get(session.id, (0, 0, 0))
+    data = session.as_dict()
+    record(
+        "session_analytics",
+        {
+            "session_id": session.id,
+            "state": "closed" if event == "close" else session.state,
+            "client_name": session.client_name or "",
+            "client_version": session.client_version or "",
+            "protocol_version": session.protocol_version or "",
+            "started_at": session.created_at,
+            "initialized_at": session.initialized_at,
+            "closed_at": session.closed_at,
+            "duration_seconds": data["duration_seconds"],
+            "tool_calls": session.tool_calls,
+            "api_calls": api_calls,
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "errors": session.errors,
+        },
+    )
+    if event == "close":
+        if _rec.connections.get(session.connection_key) == session.id:
+            _rec.connections.pop(session.connection_key, None)
+        _rec.usage.pop(session.id, None)
+
+
+sessions.add_listener(_on_session)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _coerce(column: str, value: Any, default: Any, now: dt.datetime) -> Any:
+    if value is None:
+        return now if default is _NOW else default
+    if default is _NOW or column in ("initialized_at", "closed_at"):
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=_UTC)
+        if isinstance(value, (int, float)):
+            return dt.datetime.fromtimestamp(value, _UTC)
+        return dt.datetime.fromisoformat(str(value))
+    if isinstance(default, bool) or column in UNSIGNED:
+        return max(0, int(value))
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)[:MESSAGE_CHARS]
+    text = str(value)
+    return scrub_secrets(text)[:MESSAGE_CHARS] if "message" in column else text[:MESSAGE_CHARS]
+
+
+def _to_row(table: str, row: dict[str, Any], now: dt.datetime, sid: str) -> tuple[Any, ...]:
+    columns = TABLES[table]
+    if not row.get("server_id"):
+        row["server_id"] = sid
+    if table == "api_usage" and not row.get("total_tokens"):
+        row["total_tokens"] = int(row.get("input_tokens") or 0) + int(row.get("output_tokens") or 0)
+    return tuple(_coerce(name, row.get(name), default, now) for name, default in columns.items())
+
+
+def _take(limit: int) -> list[tuple[str, dict[str, Any], dt.datetime]]:
+    with _rec.lock:
+        count = min(limit, len(_rec.queue))
+        return [_rec.queue.popleft() for _ in range(count)]
+
+
+async def flush() -> int:
+    """Write everything queued now; return the rows written. Failed batches are dropped and counted."""
+    from tfo_mcp import clickhouse
+
+    if _rec.flush_lock is None:
+        _rec.flush_lock = asyncio.Lock()
+    total = 0
+    async with _rec.flush_lock:
+        if _rec.queue:
+            await clickhouse.ensure_schema()
+        batch_size = get_settings().clickhouse.analytics_batch_size
+        sid = server_id()
+        while _rec.queue:
+            grouped: dict[str, list[tuple[Any, ...]]] = {}
+            for table, row, now in _take(batch_size):
+                try:
+                    grouped.setdefault(table, []).append(_to_row(table, row, now, sid))
+                except (TypeError, ValueError) as exc:
+                    _rec.dropped[table] += 1
+                    _rec.last_error = f"{table}: bad row ({exc})"
+            for table, rows in grouped.items():
+                try:
+                    backend = clickhouse.get_clickhouse()
+                    await asyncio.wait_for(backend.insert(table, list(TABLES[table]), rows), FLUSH_TIMEOUT)
+                except Exception as exc:
+                    _rec.dropped[table] += len(rows)
+                    _rec.last_error = scrub_secrets(f"{table}: {exc}")[:500] or type(exc).__name__
+                    _rec.backoff = min(max(_rec.backoff * 2, 1.0), MAX_BACKOFF)
+                    _rec.retry_at = time.monotonic() + _rec.backoff
+                else:
+                    _rec.written[table] += len(rows)
+                    total += len(rows)
+                    _rec.backoff = 0.0
+    return total
+
+
+async def _run() -> None:
+    interval = get_settings().clickhouse.analytics_flush_interval
+    while True:
+        assert _rec.wake is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_rec.wake.wait(), interval)
+        _rec.wake.clear()
+        if not _rec.queue or time.monotonic() < _rec.retry_at:
+            continue
+        try:
+            await flush()
+        except Exception as exc:  # keep the flusher alive whatever happens
+            _rec.last_error = scrub_secrets(f"flush: {exc}")[:500]
+
+
+async def start() -> None:
+    """Start the background flusher (idempotent; the ClickHouse start-up hook calls it)."""
+    if not enabled() or (_rec.task is not None and not _rec.task.done()):
+        return
+    _rec.loop = asyncio.get_running_loop()
+    _rec.wake = asyncio.Event()
+    _rec.flush_lock = asyncio.Lock()
+    _rec.task = asyncio.create_task(_run(), name="tfo-analytics-flusher")
+
+
+async def stop() -> None:
+    """Stop the flusher and write what is queued (bounded wait); idempotent (the shutdown hook calls it)."""
+    task, _rec.task = _rec.task, None
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if _rec.queue:
+        try:
+            await asyncio.wait_for(flush(), STOP_TIMEOUT)
+        except Exception as exc:
+            _rec.last_error = scrub_secrets(f"final flush: {exc}")[:500]
+        if _rec.queue:
+            with _rec.lock:
+                for table, _, _ in _rec.queue:
+                    _rec.dropped[table] += 1
+                _rec.queue.clear()
+    _rec.loop = _rec.wake = None
 
 
 def stats() -> dict[str, Any]:
     """Queue counters for status://health."""
-    return {"queued": 0, "written": 0, "dropped": 0}
+    tables = sorted(set(_rec.written) | set(_rec.dropped))
+    return {
+        "enabled": enabled(),
+        "running": _rec.task is not None and not _rec.task.done(),
+        "queued": len(_rec.queue),
+        "written": sum(_rec.written.values()),
+        "dropped": sum(_rec.dropped.values()),
+        "last_error": _rec.last_error,
+        "tables": {name: {"written": _rec.written[name], "dropped": _rec.dropped[name]} for name in tables},
+    }
+
+
+def reset_stats() -> None:
+    """Forget counters and queued rows (tests)."""
+    with _rec.lock:
+        _rec.queue.clear()
+        _rec.written.clear()
+        _rec.dropped.clear()
+        _rec.last_error = None
+        _rec.backoff = 0.0
+        _rec.retry_at = 0.0

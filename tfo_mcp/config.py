@@ -135,7 +135,12 @@ class ClickHouseSettings(_Section):
     connect_timeout: float = Field(5.0, gt=0)
     max_execution_time: float = Field(30.0, gt=0)
     max_result_bytes: int = Field(4 * 1024 * 1024, ge=1024)
-    auto_migrate: bool | None = None
+    auto_migrate: bool | None = None  # None: on for the embedded chDB store, off for native servers
+    server_id: str | None = None  # instance name in analytics rows (default: host name)
+    analytics_enabled: bool = True  # record this server's own usage into ClickHouse
+    analytics_queue_size: int = Field(10_000, ge=10)  # rows held while ClickHouse is slow; more are dropped
+    analytics_batch_size: int = Field(500, ge=1)
+    analytics_flush_interval: float = Field(1.0, gt=0)  # seconds between background flushes
 
 
 class SecuritySettings(_Section):

@@ -149,19 +149,65 @@ class SessionMiddleware(Middleware):
         return result
 
     async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        from tfo_mcp import analytics
+
         started = time.perf_counter()
         ok = False
         error: str | None = None
+        result: Any = None
+        failure: BaseException | None = None
         try:
             result = await call_next(context)
             ok = not getattr(result, "is_error", False)
             return result
         except Exception as exc:
-            error = type(exc).__name__
+            error, failure = type(exc).__name__, exc
             raise
         finally:
-            sessions.record_call(
-                _connection_key(context), "tool", context.message.name, ok, time.perf_counter() - started, error
+            seconds = time.perf_counter() - started
+            key = _connection_key(context)
+            sessions.record_call(key, "tool", context.message.name, ok, seconds, error)
+            analytics.record_tool_call(key, context.message.name, context.message.arguments, result, failure, seconds)
+
+    async def on_read_resource(
+        self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
+    ) -> Any:
+        from tfo_mcp import analytics
+
+        started = time.perf_counter()
+        result: Any = None
+        failure: BaseException | None = None
+        try:
+            result = await call_next(context)
+            return result
+        except Exception as exc:
+            failure = exc
+            raise
+        finally:
+            analytics.record_resource_read(
+                _connection_key(context), str(context.message.uri), result, failure, time.perf_counter() - started
+            )
+
+    async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
+        from tfo_mcp import analytics
+
+        started = time.perf_counter()
+        result: Any = None
+        failure: BaseException | None = None
+        try:
+            result = await call_next(context)
+            return result
+        except Exception as exc:
+            failure = exc
+            raise
+        finally:
+            analytics.record_prompt_get(
+                _connection_key(context),
+                context.message.name,
+                context.message.arguments,
+                result,
+                failure,
+                time.perf_counter() - started,
             )
 
 
@@ -212,4 +258,4 @@ mcp = TFOServer(
 )
 
 # Capability modules register their tools, resources and prompts on `mcp` when imported.
-from tfo_mcp import builtin_prompts, commands, files, llm, postgres, resources, system  # noqa: E402,F401
+from tfo_mcp import builtin_prompts, clickhouse, commands, files, llm, postgres, resources, system  # noqa: E402,F401

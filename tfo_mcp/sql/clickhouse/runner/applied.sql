@@ -1,0 +1,4 @@
+SELECT version, any(checksum) AS checksum
+FROM schema_migrations
+WHERE kind = %(kind)s
+GROUP BY version
