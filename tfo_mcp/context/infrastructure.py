@@ -165,9 +165,11 @@ async def collect_hosts(req: CollectRequest) -> TelemetryContext:
         ]  # fmt: skip
     elif kind is ContextType.INFRA_NETWORK:
         choice = rollup("network_map_connection_metrics", req.time_range)
+        names_from = max(req.time_range.start, req.time_range.end - timedelta(hours=1))
         extras = [
             partial("clickhouse connections", ch(req, "infra_connection_quality", rollup=choice)),
             partial("postgresql network nodes", pg(req, "infra_network_nodes")),
+            partial("clickhouse node names", ch(req, "infra_node_names", names_from=names_from)),
         ]
     (hosts, failed, table), *extra = await gather_sources(host_metrics(req, HOST_METRICS[kind]), *extras)
     if not hosts:
@@ -183,8 +185,8 @@ async def collect_hosts(req: CollectRequest) -> TelemetryContext:
         ]
         highlights += _prediction_notes(predictions)
     elif kind is ContextType.INFRA_NETWORK:
-        connections, nodes = (rows_of(item) for item in extra)
-        data["connections"] = _label_connections(connections, nodes)
+        connections, nodes, node_names = (rows_of(item) for item in extra)
+        data["connections"] = _label_connections(connections, [*node_names, *nodes])
         highlights += [
             f"Packet loss {c['packet_loss_percent']:g}% on {c['source']} -> {c['target']} "
             f"(peak {c['peak_packet_loss_percent']:g}%)"
@@ -390,12 +392,14 @@ async def collect_queues(req: CollectRequest) -> TelemetryContext:
         name = f"{queue['broker_name']}/{queue['queue_name']}"
         depth = _avg(queue, "queue.depth")
         age = _avg(queue, "queue.oldest_message_age_s", "max")
-        if re.search(r"(dlq|dead)", queue["queue_name"], re.IGNORECASE) and depth:
-            highlights.append(f"Dead-letter queue {name} holds {depth:.0f} messages on average")
-        elif age is not None and age > QUEUE_OLDEST_SECONDS:
-            highlights.append(f"Queue {name}: oldest message waited {age:.0f} s")
         publish, consume = _avg(queue, "queue.publish_rate"), _avg(queue, "queue.consume_rate")
-        if publish and consume is not None and consume < 0.8 * publish:
+        if re.search(r"(dlq|dead)", queue["queue_name"], re.IGNORECASE):
+            if depth:
+                highlights.append(f"Dead-letter queue {name} holds {depth:.0f} messages on average")
+            continue
+        if age is not None and age > QUEUE_OLDEST_SECONDS:
+            highlights.append(f"Queue {name}: oldest message waited {age:.0f} s")
+        if publish and publish >= 1 and consume is not None and consume < 0.8 * publish:
             highlights.append(f"Queue {name} is consumed slower ({consume:.1f}/s) than published ({publish:.1f}/s)")
     lead = f"{len(queues)} queues on {len({q['broker_name'] for q in queues})} brokers report metrics ({choice.table})."
     return available(

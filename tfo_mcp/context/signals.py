@@ -209,12 +209,13 @@ async def collect_traces(req: CollectRequest) -> TelemetryContext:
     ]
     requests = sum(row["requests"] for row in error_rates)
     failed = sum(row["errors"] for row in error_rates)
+    tables = list(dict.fromkeys([latency_choice.table, errors_choice.table]))
     lead = (
-        f"{requests} requests across {len(error_rates) or len(latencies)} services "
-        f"({latency_choice.table}, {errors_choice.table}); {failed} failed ({percent(failed, requests) or 0:g}%)."
+        f"{requests} requests across {len(error_rates) or len(latencies)} services ({', '.join(tables)}); "
+        f"{failed} failed ({percent(failed, requests) or 0:g}%)."
     )
     data = {
-        "sources": [latency_choice.table, errors_choice.table],
+        "sources": tables,
         "total_requests": requests,
         "failed_requests": failed,
         "service_latencies": latencies,
@@ -337,11 +338,11 @@ def _uptime_highlights(monitors: list[dict[str, Any]], failures: list[dict[str, 
             detail = failed.get(item["monitor_id"])
             outage = ""
             if detail:
+                code = f"HTTP {detail['last_status_code']}: " if detail["last_status_code"] else ""
                 outage = (
                     f": {detail['failures']} failed checks from {detail['regions']} regions between "
                     f"{clock(detail['first_failure'])} and {clock(detail['last_failure'])} (last error: "
-                    f"{detail['last_status_code'] or ''} {detail['last_error']}".rstrip()
-                    + ")"
+                    f"{code}{detail['last_error']})"
                 )
             highlights.append(f"{name} availability {availability:g}% is below the {UPTIME_SLA_PERCENT:g}% SLA{outage}")
         if item["worst_p95_ms"] > UPTIME_SLOW_P95_MS:

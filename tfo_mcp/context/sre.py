@@ -8,6 +8,7 @@ throughput, anomalies and change-events; the others ignore it.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,6 +46,8 @@ HEALTH_SCORE_MIN = 70.0
 #: page threshold (2 % of a 30-day budget in one hour).
 FAST_BURN_RATE = 14.4
 TRAFFIC_DROP_FACTOR = 3.0
+#: Spikes, drops and latency peaks are only judged on buckets with at least this many requests (fewer is noise).
+MIN_REQUESTS_PER_BUCKET = 20
 #: Changes whose before/after error rates are compared (most recent first) and the minutes on each side.
 CHANGE_IMPACT_COUNT = 5
 CHANGE_IMPACT_MINUTES = 30
@@ -127,7 +130,14 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
     services, operations, peaks = await gather_sources(
         ch(req, "signals_trace_latency", rollup=latency_choice, service=service),
         ch(req, "sre_slow_operations", rollup=ops_choice, service=service),
-        ch(req, "sre_latency_peaks", rollup=latency_choice, service=service, step=step),
+        ch(
+            req,
+            "sre_latency_peaks",
+            rollup=latency_choice,
+            service=service,
+            step=step,
+            min_requests=MIN_REQUESTS_PER_BUCKET,
+        ),
     )
     if not services:
         return empty(req, latency_choice.table)
@@ -172,7 +182,12 @@ async def collect_throughput(req: CollectRequest) -> TelemetryContext:
     """Requests per service: total, average rate, busiest and quietest bucket (spikes and drops)."""
     choice = rollup("service_error_rates", req.time_range)
     step = choice.interval_seconds or req.time_range.step_seconds()
-    rows = await ch(req, "sre_throughput", rollup=choice, service=_service(req), step=step)
+    first, last = req.time_range.start.timestamp(), req.time_range.end.timestamp()
+    full_from, full_to = math.ceil(first / step) * step, math.floor(last / step) * step
+    expected = max(0, (full_to - full_from) // step)
+    rows = await ch(
+        req, "sre_throughput", rollup=choice, service=_service(req), step=step, full_from=full_from, full_to=full_to
+    )
     if not rows:
         return empty(req, choice.table)
     seconds = req.time_range.duration.total_seconds()
@@ -180,25 +195,29 @@ async def collect_throughput(req: CollectRequest) -> TelemetryContext:
     highlights = []
     for row in rows:
         mean_per_bucket = row["requests"] / max(1.0, seconds / step)
+        trough = 0 if row["full_buckets"] < expected else row["trough"]
         item = {
             "service_name": row["service_name"],
             "requests": row["requests"],
             "avg_rps": number(row["requests"] / seconds, 3),
             "peak_rps": number(row["peak"] / step, 3),
             "peak_at": row["peak_at"],
-            "trough_rps": number(row["trough"] / step, 3),
-            "trough_at": row["trough_at"],
+            "trough_rps": number(trough / step, 3) if expected else None,
+            "trough_at": row["trough_at"] if expected and row["full_buckets"] >= expected else None,
             "bucket_seconds": step,
         }
         services.append(item)
-        if mean_per_bucket > 0 and row["peak"] > SPIKE_FACTOR * mean_per_bucket:
+        if mean_per_bucket < MIN_REQUESTS_PER_BUCKET:
+            continue  # too few requests per bucket to call a spike or a drop
+        if row["peak"] > SPIKE_FACTOR * mean_per_bucket:
             highlights.append(
                 f"{row['service_name']} traffic spiked to {item['peak_rps']:g} req/s at {clock(row['peak_at'])} "
                 f"(average {item['avg_rps']:g} req/s)"
             )
-        if row["buckets"] > 2 and row["trough"] * TRAFFIC_DROP_FACTOR < mean_per_bucket:
+        if expected >= 3 and trough * TRAFFIC_DROP_FACTOR < mean_per_bucket:
+            when = f" at {clock(item['trough_at'])}" if item["trough_at"] else ""
             highlights.append(
-                f"{row['service_name']} traffic dropped to {item['trough_rps']:g} req/s at {clock(row['trough_at'])} "
+                f"{row['service_name']} traffic dropped to {item['trough_rps']:g} req/s{when} "
                 f"(average {item['avg_rps']:g} req/s)"
             )
     total = sum(row["requests"] for row in rows)

@@ -1,7 +1,11 @@
--- Requests per service from raw entry spans in %(step)s-second buckets: total, busiest and quietest bucket.
-SELECT service_name, sum(bucket_requests) AS requests, max(bucket_requests) AS peak, min(bucket_requests) AS trough,
-       toDateTime(argMax(bucket, bucket_requests), 'UTC') AS peak_at, toDateTime(argMin(bucket, bucket_requests), 'UTC') AS trough_at,
-       count() AS buckets
+-- Requests per service from raw entry spans in %(step)s-second buckets (epoch seconds): total, the busiest bucket,
+-- and the quietest of the buckets wholly inside [%(full_from)s, %(full_to)s), with how many of those had requests.
+SELECT service_name, sum(bucket_requests) AS requests, max(bucket_requests) AS peak,
+       toDateTime(argMax(bucket, bucket_requests), 'UTC') AS peak_at,
+       minIf(bucket_requests, bucket >= %(full_from)s AND bucket + %(step)s <= %(full_to)s) AS trough,
+       toDateTime(argMinIf(bucket, bucket_requests, bucket >= %(full_from)s AND bucket + %(step)s <= %(full_to)s), 'UTC')
+           AS trough_at,
+       countIf(bucket >= %(full_from)s AND bucket + %(step)s <= %(full_to)s) AS full_buckets
 FROM
 (
     SELECT service_name, intDiv(toUInt32(toDateTime({time})), %(step)s) * %(step)s AS bucket, count() AS bucket_requests
