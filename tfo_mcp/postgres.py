@@ -123,7 +123,7 @@ class _Store:
         self.redacted = scrub_secrets(redact_url(url))  # URL or key=value conninfo: no password either way
         self._url = url
         self._settings = settings
-        self._discard = discard
+        self.discard = discard  # DISCARD ALL before a connection goes back (it ran pg_query)
         self.pool: AsyncConnectionPool | None = None
         self.state: Literal["new", "starting", "up", "down"] = "new"
         self.reason: str | None = None
@@ -170,7 +170,6 @@ class _Store:
             min_size=min(settings.min_conns, settings.max_conns),
             max_size=settings.max_conns,
             open=False,
-            reset=_discard_all if self._discard else None,
             name=f"tfo-mcp-{self.label}",
             timeout=settings.connect_timeout,
             reconnect_timeout=RECONNECT_TIMEOUT,
@@ -323,11 +322,6 @@ class _Store:
         stats = self.pool.get_stats()
         idle, size = stats.get("pool_available", 0), stats.get("pool_size", 0)
         return f"pool {idle} idle of {size} (max {self._settings.max_conns})"
-
-
-async def _discard_all(conn: AsyncConnection) -> None:
-    """Pool reset for connections that ran pg_query: drop any session state a statement left behind."""
-    await conn.execute("DISCARD ALL")
 
 
 class _State:
@@ -483,6 +477,14 @@ class _Transaction:
             for hook in self.after_end:
                 with contextlib.suppress(Exception):
                     await hook()
+            if self.store.discard and not conn.closed:
+                # Session state a statement can leave behind (advisory locks, PREPARE, SET after a commit)
+                # goes before the connection is reused. Inline, not a pool reset: that runs in a pool worker,
+                # and the next call would wait for it.
+                try:
+                    await conn.execute("DISCARD ALL")
+                except Exception:
+                    await conn.close()
             await self.store.release(conn)
 
 
