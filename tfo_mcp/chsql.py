@@ -79,7 +79,8 @@ PROTECTED_SETTINGS = frozenset(
     {
         "readonly", "allow_ddl", "max_execution_time", "timeout_overflow_mode", "max_result_rows",
         "max_result_bytes", "result_overflow_mode", "max_memory_usage", "max_rows_to_read", "max_bytes_to_read",
-        "read_overflow_mode", "max_execution_time_leaf", "timeout_overflow_mode_leaf", "session_timezone",
+        "read_overflow_mode", "max_execution_time_leaf", "timeout_overflow_mode_leaf", "session_timezone", "limit",
+        "offset",
     }
 )  # fmt: skip
 
