@@ -181,8 +181,9 @@ async def _serve_stdio() -> None:
 
     token = set_transport("stdio")
     try:
-        # Same sequence as FastMCP.run_stdio_async, with the guarded streams.
-        async with mcp._lifespan_manager(), guarded_stdio() as (read, write):
+        # FastMCP.run_stdio_async's steps with the guarded streams, opened before the lifespan so that
+        # anything start-up hooks or native libraries write to fd 1 is already diverted to stderr.
+        async with guarded_stdio() as (read, write), mcp._lifespan_manager():
             await mcp._mcp_server.run(read, write, mcp._mcp_server.create_initialization_options())
     finally:
         reset_transport(token)
