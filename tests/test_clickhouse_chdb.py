@@ -107,6 +107,14 @@ async def test_query_stopped_at_max_execution_time() -> None:
     assert time.monotonic() - started < 10
 
 
+async def test_memory_hungry_query_is_stopped(chdb_dir: Path) -> None:
+    await clickhouse.reset()
+    with clickhouse_settings(f"chdb://{chdb_dir}", TELEMETRYFLOW_MCP_CLICKHOUSE_MAX_MEMORY_USAGE=str(64 * 1024 * 1024)):
+        with pytest.raises(QueryError, match=r"more memory than clickhouse\.max_memory_usage"):
+            await clickhouse.get_clickhouse().query("SELECT groupArray(number) FROM numbers(100000000)", max_rows=1)
+        await clickhouse.reset()
+
+
 async def test_parallel_queries_run_on_several_threads() -> None:
     backend = clickhouse.get_clickhouse()
     import asyncio

@@ -100,6 +100,16 @@ async def test_max_execution_time_stops_the_query_on_the_server() -> None:
     assert running.rows == [(0,)]
 
 
+async def test_memory_hungry_query_is_stopped(native_url: str) -> None:
+    await clickhouse.reset()
+    with clickhouse_settings(native_url, TELEMETRYFLOW_MCP_CLICKHOUSE_MAX_MEMORY_USAGE=str(64 * 1024 * 1024)):
+        with pytest.raises(QueryError, match=r"more memory than clickhouse\.max_memory_usage"):
+            await clickhouse.get_clickhouse().query(
+                "SELECT groupArray(number) FROM (SELECT number FROM system.numbers LIMIT 100000000)", max_rows=1
+            )
+        await clickhouse.reset()
+
+
 async def test_row_cap_sets_truncated_and_exact_fit_does_not() -> None:
     backend = clickhouse.get_clickhouse()
     capped = await backend.query("SELECT number FROM system.numbers LIMIT 1000000", max_rows=10)
@@ -310,3 +320,19 @@ async def test_inline_insert_values_is_refused_quickly(canary: None) -> None:
     assert time.monotonic() - started < 1
     await backend.execute("INSERT INTO canary SELECT 9, 'x'")
     assert (await backend.query("SELECT count() FROM canary")).rows == [(4,)]
+
+
+async def test_tls_connection_with_clickhouses_url(native_server: NativeServer) -> None:
+    if native_server.tls_port is None:
+        pytest.fail("openssl is needed to make the test server's TLS certificate", pytrace=False)
+    base = f"clickhouses://tfo:{NATIVE_PASSWORD}@127.0.0.1:{native_server.tls_port}/default"
+    for url in (f"{base}?ca_certs={native_server.certificate}", f"{base}?verify=false"):
+        await clickhouse.reset()
+        with clickhouse_settings(url):
+            result = await clickhouse.get_clickhouse().query("SELECT 1", max_rows=1)
+            assert result.rows == [(1,)]
+            await clickhouse.reset()
+    with clickhouse_settings(base, TELEMETRYFLOW_MCP_CLICKHOUSE_CONNECT_TIMEOUT="2"):  # self-signed, not trusted
+        with pytest.raises(StoreUnavailable, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+            await clickhouse.get_clickhouse().query("SELECT 1")
+        await clickhouse.reset()

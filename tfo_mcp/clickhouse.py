@@ -96,6 +96,7 @@ UNKNOWN_TABLE = 60
 UNKNOWN_DATABASE = 81
 AUTH_CODES = frozenset({192, 193, 194, 516})
 ACCESS_DENIED = 497
+MEMORY_LIMIT_EXCEEDED = 241
 
 
 @dataclass
@@ -185,6 +186,8 @@ def _query_error(code: int | None, message: str, *, timeout: float | None = None
     if code == TIMEOUT_EXCEEDED:
         limit = f" of {timeout:g} s" if timeout else ""
         error: QueryError = QueryTimeout(f"the query ran past max_execution_time{limit} and was stopped: {text}")
+    elif code == MEMORY_LIMIT_EXCEEDED:
+        error = QueryError(f"the query needed more memory than clickhouse.max_memory_usage allows: {text}")
     elif code in (READONLY, ACCESS_DENIED):
         error = QueryRefused(f"refused by ClickHouse (read-only access): {text}")
     else:
@@ -287,6 +290,7 @@ class Backend:
         limits: dict[str, Any] = {"max_execution_time": max(1, math.ceil(seconds))}
         if readonly:
             limits["readonly"] = 1
+            limits["max_memory_usage"] = self.cfg.max_memory_usage
         if max_rows is not None:
             if max_rows < 1:
                 raise ValueError("max_rows must be at least 1")

@@ -135,6 +135,7 @@ class ClickHouseSettings(_Section):
     connect_timeout: float = Field(5.0, gt=0)
     max_execution_time: float = Field(30.0, gt=0)
     max_result_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    max_memory_usage: int = Field(1024**3, ge=1024 * 1024)  # bytes one read-only query may use (server-side)
     auto_migrate: bool | None = None  # None: on for the embedded chDB store, off for native servers
     server_id: str | None = None  # instance name in analytics rows (default: host name)
     analytics_enabled: bool = True  # record this server's own usage into ClickHouse

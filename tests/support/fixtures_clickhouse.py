@@ -37,7 +37,7 @@ CONFIG_XML = """<?xml version="1.0"?>
     </logger>
     <listen_host>127.0.0.1</listen_host>
     <tcp_port>{port}</tcp_port>
-    <path>{root}/data/</path>
+{tls}    <path>{root}/data/</path>
     <tmp_path>{root}/tmp/</tmp_path>
     <user_files_path>{root}/user_files/</user_files_path>
     <format_schema_path>{root}/format_schemas/</format_schema_path>
@@ -49,6 +49,15 @@ CONFIG_XML = """<?xml version="1.0"?>
     <uncompressed_cache_size>67108864</uncompressed_cache_size>
     <max_concurrent_queries>50</max_concurrent_queries>
 </yandex>
+"""
+
+TLS_XML = """    <tcp_port_secure>{port}</tcp_port_secure>
+    <openSSL><server>
+        <certificateFile>{root}/server.crt</certificateFile><privateKeyFile>{root}/server.key</privateKeyFile>
+        <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile>
+        <cacheSessions>true</cacheSessions><disableProtocols>sslv2,sslv3</disableProtocols>
+        <preferServerCiphers>true</preferServerCiphers>
+    </server></openSSL>
 """
 
 USERS_XML = """<?xml version="1.0"?>
@@ -101,12 +110,17 @@ class NativeServer:
 
     root: Path
     port: int
+    tls_port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     starts: int = field(default=0)
 
     def url(self, user: str = "tfo", database: str = "default") -> str:
         password = f":{NATIVE_PASSWORD}" if user == "tfo" else ""
         return f"clickhouse://{user}{password}@127.0.0.1:{self.port}/{database}"
+
+    @property
+    def certificate(self) -> Path:
+        return self.root / "server.crt"
 
     def start(self) -> None:
         command = [*_server_command(), f"--config-file={self.root / 'config.xml'}"]
@@ -157,6 +171,20 @@ class NativeServer:
         self.process = None
 
 
+def _make_certificate(root: Path) -> bool:
+    """A self-signed certificate for 127.0.0.1 (for clickhouses://); False when openssl is missing."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return False
+    key, certificate = str(root / "server.key"), str(root / "server.crt")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return True
+
+
 @pytest.fixture(scope="session")
 def native_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeServer]:
     """A clickhouse-server of our own (read-only users, kill/restart), started once per test run."""
@@ -164,7 +192,11 @@ def native_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NativeSe
     for name in ("data", "tmp", "user_files", "format_schemas", "log"):
         (root / name).mkdir()
     server = NativeServer(root=root, port=_free_port())
-    (root / "config.xml").write_text(CONFIG_XML.format(root=root, port=server.port))
+    tls = ""
+    if _make_certificate(root):
+        server.tls_port = _free_port()
+        tls = TLS_XML.format(root=root, port=server.tls_port)
+    (root / "config.xml").write_text(CONFIG_XML.format(root=root, port=server.port, tls=tls))
     (root / "users.xml").write_text(USERS_XML.format(password=NATIVE_PASSWORD))
     server.start()
     try:
