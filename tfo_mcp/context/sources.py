@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import uuid
@@ -64,7 +65,7 @@ MIN_QUERY_SECONDS = 0.05
 #: Rows any one context query may return, whatever its LIMIT says (the server stops there too).
 MAX_QUERY_ROWS = 5_000
 #: Seconds a KILL QUERY issued for a cancelled query may take before we give up waiting for it.
-KILL_TIMEOUT = 1.0
+KILL_TIMEOUT = 0.5
 _SQL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MARKER_PREFIX = "tfo-ctx"
 
@@ -230,22 +231,40 @@ def _budget_left(req: CollectRequest) -> float:
 # --------------------------------------------------------------------------- ClickHouse
 
 
-#: id(backend) -> whether it is a pre-20 native server (reads the platform_legacy schema).
-_legacy_servers: dict[int, bool] = {}
+#: id(backend) -> None for a modern server, else the tables of an older server's database (platform_legacy).
+_legacy_servers: dict[int, frozenset[str] | None] = {}
 LEGACY_MAJOR_BELOW = 20
 
 
-async def _is_legacy(backend: Any) -> bool:
-    """True for a native server older than 20.x (no DateTime64/Map: the legacy SQL variants apply)."""
+async def _legacy_tables(backend: Any) -> frozenset[str] | None:
+    """None for chDB and native servers from 20.x on; for older servers (no DateTime64/Map, the platform_legacy
+    schema with fewer rollups) the set of tables in the database, read once per backend."""
     if backend.kind == "chdb":
-        return False
+        return None
     key = id(backend)
     if key not in _legacy_servers:
         result = await backend.query("SELECT version()", readonly=True, timeout=5)
         version = str(result.rows[0][0]) if result.rows else ""
-        major = int(version.split(".", 1)[0]) if version.split(".", 1)[0].isdigit() else LEGACY_MAJOR_BELOW
-        _legacy_servers[key] = major < LEGACY_MAJOR_BELOW
+        head = version.split(".", 1)[0]
+        tables: frozenset[str] | None = None
+        if not head.isdigit() or int(head) < LEGACY_MAJOR_BELOW:
+            listed = await backend.query(
+                "SELECT name FROM system.tables WHERE database = currentDatabase()", readonly=True, timeout=5
+            )
+            tables = frozenset(str(row[0]) for row in listed.rows)
+        _legacy_servers[key] = tables
     return _legacy_servers[key]
+
+
+def _available_choice(choice: RollupChoice, tables: frozenset[str]) -> RollupChoice:
+    """``choice``, or the largest smaller rollup (else the raw table) when the server lacks that rollup."""
+    if choice.kind == "raw" or choice.table in tables:
+        return choice
+    spec = ROLLUP_FAMILIES[choice.family]
+    for seconds, table, bucket in reversed(spec.rollups):
+        if seconds <= choice.interval_seconds and table in tables:
+            return RollupChoice(choice.family, table, bucket, "rollup", seconds)
+    return RollupChoice(choice.family, spec.raw_table, spec.raw_time, "raw", 0)
 
 
 async def _kill(backend: Any, marker: str) -> None:
@@ -282,6 +301,9 @@ async def ch(
     from tfo_mcp.clickhouse import QueryTimeout, get_clickhouse
 
     backend = get_clickhouse()
+    legacy = await _legacy_tables(backend)
+    if rollup is not None and legacy is not None:
+        rollup = _available_choice(rollup, legacy)
     values = _window_params(req)
     if rollup is not None:
         values["bucket_from"], values["bucket_to"] = _bucket_bounds(rollup, req.time_range)
@@ -289,7 +311,7 @@ async def ch(
     values.update(params)
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
     name = _variant(sql_name, rollup)
-    sql = f"/* {marker} */\n" + _fill(load_sql(name, legacy=await _is_legacy(backend)), rollup)
+    sql = f"/* {marker} */\n" + _fill(load_sql(name, legacy=legacy is not None), rollup)
     remaining = _budget_left(req)
     embedded = backend.kind == "chdb"
     # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).
@@ -324,6 +346,18 @@ def as_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
+async def _reachable(store: Any, seconds: float) -> None:
+    """Until the pool has served a connection, check with one direct connection that PostgreSQL answers, so a
+    server that refuses connections is reported with its reason at once instead of after the pool's wait."""
+    if getattr(store, "state", "up") == "up" or not hasattr(store, "probe"):
+        return
+    reason = await asyncio.wait_for(store.probe(), seconds)
+    if reason is not None:
+        with contextlib.suppress(Exception):
+            store._mark_down(reason)
+        raise store.unavailable(reason)
+
+
 async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str, Any]]:
     """Run ``tfo_mcp/sql/context/<sql_name>.sql`` on PostgreSQL (``postgres.url``) for ``req``; rows as dicts.
 
@@ -335,12 +369,11 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
     """
     from tfo_mcp import postgres
 
-    if not postgres.is_configured():
-        # Same message as the store itself, without waiting for a pool.
-        postgres._main_store()
     org = as_uuid(req.organization_id)
     if org is None:
+        postgres._main_store()  # still says so when PostgreSQL is not configured
         return []
+    await _reachable(postgres._main_store(), _budget_left(req))
     values: dict[str, Any] = _window_params(req)
     values["org"] = org
     values["user_id"] = as_uuid(req.user_id)
