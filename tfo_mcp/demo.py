@@ -1929,6 +1929,8 @@ _AUDIT_ACTIONS = (
 )
 
 AUDIT_COLUMNS = [
+    "id",
+    "created_at",
     "timestamp",
     "user_id",
     "user_email",
@@ -1978,6 +1980,8 @@ def _audit_rows(plan: OrgPlan, window: Window, rng: random.Random) -> list[tuple
         rid = resource_id or plan.uid(resource, rng.randint(1, 40))
         rows.append(
             (
+                uuid.UUID(int=rng.getrandbits(128)),
+                moment,
                 moment,
                 user["id"],
                 user["email"],
@@ -3175,6 +3179,8 @@ def _cost_rows(plan: OrgPlan, window: Window, rng: random.Random) -> list[tuple[
 
 
 LLM_COLUMNS = [
+    "id",
+    "created_at",
     "timestamp",
     "message_id",
     "conversation_id",
@@ -3216,6 +3222,8 @@ def _llm_rows(plan: OrgPlan, window: Window, rng: random.Random) -> list[tuple[A
         prompt_cost, completion_cost = prompt * 3, completion * 15
         rows.append(
             (
+                plan.uid("llm_usage", moment.isoformat()),
+                moment,
                 moment,
                 plan.uid("llm_message", moment.isoformat()),
                 plan.uid("conversation", user["email"], moment.hour),
@@ -5597,6 +5605,7 @@ async def migrate_platform() -> dict[str, list[str]]:
     """
     from tfo_mcp import clickhouse, postgres
 
+    await clickhouse.get_clickhouse().ensure_database()
     kind = "platform" if await _modern_clickhouse() else "platform_legacy"
     applied = {"clickhouse": await clickhouse.migrate(kind)}
     if postgres.is_configured():
@@ -5876,8 +5885,16 @@ async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dic
     await postgres.execute("DELETE FROM workspaces WHERE organization_id = ANY(%s::uuid[])", [ids])
     await postgres.execute("DELETE FROM organizations WHERE organization_id = ANY(%s::uuid[])", [ids])
     counts: dict[str, int] = {}
+    # Columns defaulting to now() get a fixed time instead, so the same seed writes the same rows.
+    timed = await postgres.fetch_all(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND column_default ILIKE '%%now()%%'"
+    )
+    fixed_time = window.now - timedelta(days=1)
+    for row in timed:
+        _NOW_COLUMNS.setdefault(row["table_name"], set()).add(row["column_name"])
     for table, key, rows in _global_pg_rows(plans, window.now):
-        await _pg_insert(table, rows, conflict=key)
+        await _pg_insert(table, _with_times(table, rows, fixed_time), conflict=key)
         counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
     role_permissions = [
         {
@@ -5888,12 +5905,12 @@ async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dic
         for role, permissions in _ROLE_PERMISSIONS.items()
         for permission in permissions
     ]
-    await _pg_insert("role_permissions", role_permissions, conflict="id")
+    await _pg_insert("role_permissions", _with_times("role_permissions", role_permissions, fixed_time), conflict="id")
     await _check_global_ids()
     for plan in plans:
         rng = random.Random(f"{seed}/postgres/{plan.index}")
         for table, rows in _org_pg_rows(plan, window, rng):
-            await _pg_insert(table, rows)
+            await _pg_insert(table, _with_times(table, rows, fixed_time))
             counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
     logger.info("demo seed: PostgreSQL rows written in {:.1f} s", time.perf_counter() - started)
     return counts
@@ -5916,6 +5933,16 @@ async def _check_global_ids() -> None:
 
 
 PG_MAX_PARAMS = 30_000
+#: table -> columns whose default is now() (filled by _seed_postgres from the catalog).
+_NOW_COLUMNS: dict[str, set[str]] = {}
+
+
+def _with_times(table: str, rows: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
+    """Rows with every now()-defaulted column the row leaves out set to ``moment``."""
+    columns = _NOW_COLUMNS.get(table)
+    if not columns:
+        return rows
+    return [{**{name: moment for name in columns if name not in row}, **row} for row in rows]
 
 
 async def _pg_insert(table: str, rows: list[dict[str, Any]], conflict: str | None = None) -> None:

@@ -1,0 +1,639 @@
+"""The TFO platform schema: migrations are idempotent, rollups fill from raw rows, tenants never merge.
+
+Runs on the embedded engine (chDB, the ``platform`` schema), on the native clickhouse-server 18.16 (the
+``platform_legacy`` schema) and on a real PostgreSQL (the ``platform`` tables).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import pytest_asyncio
+
+from tfo_mcp import config
+
+CH_SQL = Path(__file__).resolve().parent.parent / "tfo_mcp" / "sql" / "clickhouse"
+PG_SQL = Path(__file__).resolve().parent.parent / "tfo_mcp" / "sql" / "postgres" / "platform"
+ORG_1, ORG_2 = "org-one", "org-two"
+NOW = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+DIMENSION_TYPES = ("String", "LowCardinality", "Enum8", "DateTime", "Date", "UUID", "Array")
+
+#: Rollup targets a TFO reader queries by name (the feed views fill them).
+EXPECTED_ROLLUPS = {
+    "metrics_5m",
+    "metrics_1h",
+    "metrics_1d",
+    "logs_5m",
+    "logs_1h",
+    "logs_1d",
+    "traces_5m",
+    "traces_1h",
+    "traces_1d",
+    "service_latency_percentiles_5m",
+    "service_latency_percentiles_1h",
+    "service_latency_percentiles_1d",
+    "service_error_rates_5m",
+    "service_error_rates_1h",
+    "service_error_rates_1d",
+    "exemplars_1h",
+    "uptime_checks_5m",
+    "uptime_checks_1h",
+    "uptime_checks_1d",
+    "audit_logs_5m",
+    "audit_logs_1h",
+    "llm_usage_hourly_mv",
+    "vm_metrics_5m",
+    "vm_metrics_1h",
+    "vm_metrics_1d",
+    "kubernetes_metrics_5m",
+    "kubernetes_metrics_1h",
+    "kubernetes_metrics_1d",
+    "cache_metrics_1h",
+    "queue_metrics_1h",
+    "load_balancer_metrics_1h",
+    "service_map_metrics_5m",
+    "service_map_metrics_1h",
+    "service_map_metrics_1d",
+    "network_map_traffic_5m",
+    "network_map_traffic_1h",
+    "network_map_traffic_1d",
+    "network_map_connection_metrics_5m",
+    "network_map_connection_metrics_1h",
+    "network_map_connection_metrics_1d",
+    "signal_correlations_5m",
+    "signal_correlations_1h",
+    "cost_data_daily_mv",
+    "db_aurora_metrics_1m",
+}
+EXPECTED_LEGACY_ROLLUPS = {
+    "metrics_5m",
+    "metrics_1h",
+    "logs_5m",
+    "logs_1h",
+    "traces_1h",
+    "service_latency_percentiles_5m",
+    "service_latency_percentiles_1h",
+    "service_error_rates_5m",
+    "service_error_rates_1h",
+    "uptime_checks_1h",
+    "audit_logs_1h",
+}
+EXPECTED_PG_TABLES = {
+    "organizations",
+    "workspaces",
+    "tenants",
+    "regions",
+    "plans",
+    "subscriptions",
+    "users",
+    "roles",
+    "permissions",
+    "role_permissions",
+    "user_roles",
+    "user_permissions",
+    "user_sessions",
+    "api_keys",
+    "sso_providers",
+    "data_masking_policies",
+    "retention_policies",
+    "llm_providers",
+    "alert_rules",
+    "alert_instances",
+    "notification_channels",
+    "report_definitions",
+    "report_executions",
+    "slo_definitions",
+    "uptime_monitors",
+    "remediation_plans",
+    "kubernetes_clusters",
+    "kubernetes_namespaces",
+    "kubernetes_nodes",
+    "kubernetes_pods",
+    "kubernetes_deployments",
+    "kubernetes_persistent_volumes",
+    "kubernetes_persistent_volume_claims",
+    "kubernetes_services",
+    "kubernetes_configmaps",
+    "kubernetes_secrets",
+    "kubernetes_hpas",
+    "agents",
+    "service_map_services",
+    "service_map_dependencies",
+    "network_map_nodes",
+    "network_map_connections",
+    "database_instances",
+    "database_monitoring_rules",
+    "database_instance_tags",
+    "aurora_cluster_topology",
+    "aurora_instance_status",
+    "mssql_instances",
+    "security_vulnerabilities",
+    "security_incidents",
+    "compliance_controls",
+}
+
+
+def _with_database(url: str, database: str) -> str:
+    if url.startswith("chdb:"):
+        return url.split("?", 1)[0] + f"?database={database}"
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+async def _use(url: str) -> config.LoadedSettings | None:
+    from tfo_mcp import clickhouse
+
+    previous = config._current
+    await clickhouse.reset()
+    config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url}))
+    return previous
+
+
+async def _drop_database(url: str, database: str) -> None:
+    from tfo_mcp import clickhouse
+
+    await _use(_with_database(url, "default"))
+    await clickhouse.get_clickhouse().execute(f"DROP DATABASE IF EXISTS {database}")
+    await clickhouse.reset()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def chdb_platform(chdb_dir: Path) -> AsyncIterator[str]:
+    """A fresh chDB database with the platform schema applied once; yields its URL."""
+    from tfo_mcp import demo
+
+    database = f"tfo_schema_{secrets.token_hex(3)}"
+    url = f"chdb://{chdb_dir}?database={database}"
+    previous = await _use(url)
+    applied = await demo.migrate_platform()
+    assert applied["clickhouse"] == sorted(p.stem for p in (CH_SQL / "platform").glob("[0-9]*.sql"))
+    try:
+        yield url
+    finally:
+        await _drop_database(url, database)
+        config._current = previous
+
+
+@pytest_asyncio.fixture(scope="module")
+async def native_platform(native_url: str) -> AsyncIterator[str]:
+    """A fresh database on the native clickhouse-server (18.16) with the platform schema applied once."""
+    from tfo_mcp import demo
+
+    database = f"tfo_legacy_{secrets.token_hex(3)}"
+    url = _with_database(native_url, database)
+    previous = await _use(url)
+    applied = await demo.migrate_platform()
+    assert applied["clickhouse"] == ["001_core"], "an 18.x server must get the platform_legacy schema"
+    try:
+        yield url
+    finally:
+        await _drop_database(native_url, database)
+        config._current = previous
+
+
+async def _backend(url: str) -> Any:
+    from tfo_mcp import clickhouse
+
+    await _use(url)
+    return clickhouse.get_clickhouse()
+
+
+async def _rows(backend: Any, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    result = await backend.query(sql, params or {}, max_rows=100_000)
+    return [tuple(row) for row in result.rows]
+
+
+async def _tables(backend: Any) -> dict[str, tuple[str, str]]:
+    rows = await _rows(
+        backend, "SELECT name, engine, sorting_key FROM system.tables WHERE database = currentDatabase()"
+    )
+    return {name: (engine, key) for name, engine, key in rows}
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+async def test_clickhouse_platform_migration_is_idempotent(chdb_platform: str) -> None:
+    from tfo_mcp import clickhouse, demo
+
+    backend = await _backend(chdb_platform)
+    before = await _tables(backend)
+    assert (await demo.migrate_platform())["clickhouse"] == []  # recorded: nothing applied again
+    for path in sorted((CH_SQL / "platform").glob("[0-9]*.sql")):  # and every statement is IF NOT EXISTS
+        for statement in clickhouse.split_statements(path.read_text()):
+            await backend.execute(statement)
+    assert await _tables(backend) == before
+    assert set(before) >= EXPECTED_ROLLUPS
+    assert {f"{name}_feed" for name in EXPECTED_ROLLUPS} <= set(before)
+
+
+async def test_legacy_platform_migration_is_idempotent(native_platform: str) -> None:
+    from tfo_mcp import clickhouse, demo
+
+    backend = await _backend(native_platform)
+    before = await _tables(backend)
+    assert (await demo.migrate_platform())["clickhouse"] == []
+    for statement in clickhouse.split_statements((CH_SQL / "platform_legacy" / "001_core.sql").read_text()):
+        await backend.execute(statement)
+    assert await _tables(backend) == before
+    assert set(before) >= EXPECTED_LEGACY_ROLLUPS
+
+
+async def test_legacy_tables_have_the_modern_names_and_columns(chdb_platform: str, native_platform: str) -> None:
+    """Every legacy column exists in the modern schema under the same name (Nested maps excepted)."""
+    query = "SELECT table, name FROM system.columns WHERE database = currentDatabase()"
+    legacy = await _rows(await _backend(native_platform), query)
+    modern = set(await _rows(await _backend(chdb_platform), query))
+    missing = [
+        (table, name)
+        for table, name in legacy
+        if table != "schema_migrations"
+        and not table.endswith("_feed")
+        and "." not in name
+        and (table, name) not in modern
+    ]
+    assert missing == []
+    nested = {(table, name.split(".")[0]) for table, name in legacy if "." in name}
+    assert nested <= modern  # resource_attributes.key/.value <-> resource_attributes Map
+
+
+async def test_postgres_platform_migration_is_idempotent(pg: Any) -> None:
+    import psycopg
+
+    from tfo_mcp import postgres
+
+    first = await postgres.migrate("platform")
+    assert first == [f"platform/{p.stem}" for p in sorted(PG_SQL.glob("[0-9]*.sql"))]
+    assert await postgres.migrate("platform") == []
+    conn = await psycopg.AsyncConnection.connect(pg.app_url, autocommit=True)
+    async with conn:
+        for path in sorted(PG_SQL.glob("[0-9]*.sql")):  # every statement is IF NOT EXISTS
+            await conn.execute(path.read_text())
+        cur = await conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        tables = {row[0] for row in await cur.fetchall()}
+    assert tables >= EXPECTED_PG_TABLES
+
+
+async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
+    """Every PostgreSQL table with an organization_id column has an index starting with it (or it is the PK)."""
+    from tfo_mcp import postgres
+
+    await postgres.migrate("platform")
+    rows = await postgres.fetch_all(
+        "SELECT c.table_name, EXISTS (SELECT 1 FROM pg_indexes i WHERE i.tablename = c.table_name "
+        "AND i.indexdef ~ ('\\(' || 'organization_id')) AS indexed "
+        "FROM information_schema.columns c WHERE c.table_schema = 'public' AND c.column_name = 'organization_id'"
+    )
+    assert rows, "no table has organization_id"
+    assert [r["table_name"] for r in rows if not r["indexed"]] == []
+
+
+# --------------------------------------------------------------------------- sort keys
+
+
+@pytest.mark.parametrize("store", ["chdb", "native"])
+async def test_every_table_and_rollup_leads_with_organization_id(
+    store: str, chdb_platform: str, native_platform: str
+) -> None:
+    """organization_id leads every sort key; every grouped dimension of a rollup is in its sort key."""
+    url = chdb_platform if store == "chdb" else native_platform
+    backend = await _backend(url)
+    tables = await _tables(backend)
+    columns = await _rows(
+        backend,
+        "SELECT table, name, type, default_kind FROM system.columns WHERE database = currentDatabase()",
+    )
+    by_table: dict[str, list[tuple[str, str, str]]] = {}
+    for table, name, type_, default_kind in columns:
+        by_table.setdefault(table, []).append((name, type_, default_kind))
+    checked = 0
+    for table, (engine, key) in tables.items():
+        names = [n for n, _, _ in by_table.get(table, [])]
+        if "organization_id" not in names or not engine.endswith("MergeTree"):
+            continue
+        key_columns = [part.strip() for part in key.split(",")]
+        assert key_columns[0] == "organization_id", f"{table}: sort key {key} does not start with organization_id"
+        if engine in ("AggregatingMergeTree", "SummingMergeTree"):
+            dimensions = [
+                name
+                for name, type_, default_kind in by_table[table]
+                if default_kind != "ALIAS" and type_.startswith(DIMENSION_TYPES) and "Aggregate" not in type_
+            ]
+            missing = [d for d in dimensions if d not in key_columns]
+            assert missing == [], f"{table}: grouped dimensions {missing} not in its sort key {key}"
+            checked += 1
+    assert checked >= (len(EXPECTED_ROLLUPS) if store == "chdb" else len(EXPECTED_LEGACY_ROLLUPS))
+    for view, (engine, _) in tables.items():
+        if engine == "MaterializedView":
+            assert view.endswith("_feed") and view.removesuffix("_feed") in tables, f"{view}: no target table"
+
+
+# --------------------------------------------------------------------------- rollups fill, orgs stay apart
+
+
+def _metric_rows(legacy: bool) -> tuple[list[str], list[tuple[Any, ...]]]:
+    ts = NOW.replace(tzinfo=None) if legacy else NOW
+    attrs_cols = ["resource_attributes.key", "resource_attributes.value"] if legacy else ["resource_attributes"]
+    attrs = (["host.name"], ["h1"]) if legacy else ({"host.name": "h1"},)
+    columns = [
+        "timestamp",
+        "metric_name",
+        "metric_type",
+        "value",
+        "service_name",
+        "organization_id",
+        "workspace_id",
+        "tenant_id",
+        *attrs_cols,
+    ]
+    rows = []
+    for org, values, metric_type in (
+        (ORG_1, (10.0, 20.0, 30.0), "gauge"),
+        (ORG_2, (1000.0,), "gauge"),
+        (ORG_1, (5.0,), "counter"),
+    ):
+        for n, value in enumerate(values):
+            rows.append((ts + timedelta(seconds=n), "cpu", metric_type, value, "checkout", org, "ws-1", "t-1", *attrs))
+    return columns, rows
+
+
+def _trace_rows(legacy: bool) -> tuple[list[str], list[tuple[Any, ...]]]:
+    ts = NOW.replace(tzinfo=None) if legacy else NOW
+    columns = [
+        "timestamp",
+        "trace_id",
+        "span_id",
+        "parent_span_id",
+        "span_name",
+        "span_kind",
+        "service_name",
+        "status_code",
+        "status_message",
+        "duration_ns",
+        "organization_id",
+        "workspace_id",
+        "tenant_id",
+    ]
+    rows = []
+    for org, durations, errors in ((ORG_1, (10, 20, 30, 40), 1), (ORG_2, (5000,), 1)):
+        for n, duration in enumerate(durations):
+            status = "ERROR" if n < errors else "OK"
+            rows.append(
+                (
+                    ts,
+                    f"t{n}",
+                    f"s{n}",
+                    "",
+                    "GET /cart",
+                    "SERVER",
+                    "checkout",
+                    status,
+                    "",
+                    duration * 10**6,
+                    org,
+                    "ws-1",
+                    "t-1",
+                )
+            )
+        rows.append((ts, "tc", "sc", "s0", "SELECT cart", "CLIENT", "checkout", "UNSET", "", 10**6, org, "ws-1", "t-1"))
+    return columns, rows
+
+
+async def _insert_core(backend: Any, legacy: bool) -> None:
+    ts = NOW.replace(tzinfo=None) if legacy else NOW
+    await backend.insert("metrics", *_metric_rows(legacy))
+    await backend.insert("traces", *_trace_rows(legacy))
+    log_cols = [
+        "timestamp",
+        "trace_id",
+        "span_id",
+        "trace_flags",
+        "severity_text",
+        "severity_number",
+        "service_name",
+        "organization_id",
+        "workspace_id",
+        "tenant_id",
+        "body",
+    ]
+    logs = [(ts, "", "", 0, "ERROR", 17, "checkout", ORG_1, "ws-1", "t-1", "boom")] * 3
+    logs += [(ts, "", "", 0, "ERROR", 17, "checkout", ORG_2, "ws-1", "t-1", "other boom")]
+    logs += [(ts, "", "", 0, "INFO", 9, "checkout", ORG_1, "ws-2", "t-1", "fine")]
+    await backend.insert("logs", log_cols, logs)
+    up_cols = [
+        "checked_at",
+        "monitor_id",
+        "monitor_name",
+        "status",
+        "status_code",
+        "response_time",
+        "region",
+        "ssl_days_remaining",
+        "organization_id",
+    ]
+    checks = [
+        (ts, "m1", "API", "success", 200, 100, "eu", 30, ORG_1),
+        (ts, "m1", "API", "failure", 503, 300, "eu", 30, ORG_1),
+    ]
+    checks += [(ts, "m1", "API", "success", 200, 900, "eu", 5, ORG_2)]
+    await backend.insert("uptime_checks", up_cols, checks)
+    audit_cols = [
+        "timestamp",
+        "user_id",
+        "event_type",
+        "action",
+        "resource",
+        "result",
+        "organization_id",
+        "tenant_id",
+        "workspace_id",
+        "region_id",
+    ]
+    audit = [(ts, "u1", "AUTH", "login", "session", "FAILURE", ORG_1, "t", "w", "r")] * 2
+    audit += [(ts, "u9", "AUTH", "login", "session", "FAILURE", ORG_2, "t", "w", "r")]
+    await backend.insert("audit_logs", audit_cols, audit)
+
+
+async def _optimize(backend: Any, tables: list[str]) -> None:
+    for table in tables:
+        await backend.execute(f"OPTIMIZE TABLE {table} FINAL")
+
+
+@pytest.mark.parametrize("store", ["chdb", "native"])
+async def test_rollups_fill_from_raw_rows_and_never_merge_tenants(
+    store: str, chdb_platform: str, native_platform: str
+) -> None:
+    backend = await _backend(chdb_platform if store == "chdb" else native_platform)
+    legacy = store == "native"
+    await _insert_core(backend, legacy)
+    await _optimize(
+        backend,
+        [
+            "metrics_5m",
+            "metrics_1h",
+            "service_latency_percentiles_1h",
+            "service_error_rates_1h",
+            "logs_1h",
+            "uptime_checks_1h",
+            "audit_logs_1h",
+        ],
+    )
+    metrics = await _rows(
+        backend,
+        "SELECT organization_id, toString(metric_type), countMerge(count), avgMerge(avg_value), maxMerge(max_value), "
+        "quantileMerge(0.5)(p50_value) FROM metrics_1h WHERE service_name = 'checkout' "
+        "GROUP BY organization_id, metric_type ORDER BY organization_id, metric_type",
+    )
+    assert metrics == [
+        (ORG_1, "gauge", 3, 20.0, 30.0, 20.0),
+        (ORG_1, "counter", 1, 5.0, 5.0, 5.0),
+        (ORG_2, "gauge", 1, 1000.0, 1000.0, 1000.0),
+    ]
+    five = await _rows(
+        backend,
+        "SELECT organization_id, countMerge(count), avgMerge(avg_value) FROM metrics_5m WHERE metric_type = 'gauge' "
+        "GROUP BY organization_id ORDER BY organization_id",
+    )
+    assert five == [(ORG_1, 3, 20.0), (ORG_2, 1, 1000.0)]
+    p95 = await _rows(
+        backend,
+        "SELECT quantileMerge(0.95)(p95_value) FROM metrics_5m WHERE organization_id = %(o)s AND metric_type = 'gauge'",
+        {"o": ORG_1},
+    )
+    assert 28.0 <= p95[0][0] <= 30.0
+    latency = await _rows(
+        backend,
+        "SELECT organization_id, countMerge(request_count), avgMerge(avg_duration_ns) / 1e6, "
+        "quantileMerge(0.99)(p99_duration_ns) / 1e6 FROM service_latency_percentiles_1h "
+        "GROUP BY organization_id ORDER BY organization_id",
+    )
+    assert [row[:3] for row in latency] == [(ORG_1, 4, 25.0), (ORG_2, 1, 5000.0)]  # CLIENT span not a request
+    assert 39 <= latency[0][3] <= 40
+    errors = await _rows(
+        backend,
+        "SELECT organization_id, sum(total_requests), sum(error_count), round(avg(error_rate), 3) "
+        "FROM service_error_rates_1h GROUP BY organization_id ORDER BY organization_id",
+    )
+    assert errors == [(ORG_1, 4, 1, 0.25), (ORG_2, 1, 1, 1.0)]
+    logs = await _rows(
+        backend,
+        "SELECT organization_id, workspace_id, severity_text, sum(count) FROM logs_1h "
+        "GROUP BY organization_id, workspace_id, severity_text ORDER BY organization_id, workspace_id",
+    )
+    assert logs == [(ORG_1, "ws-1", "ERROR", 3), (ORG_1, "ws-2", "INFO", 1), (ORG_2, "ws-1", "ERROR", 1)]
+    uptime = await _rows(
+        backend,
+        "SELECT organization_id, countMerge(total_checks), countIfMerge(failure_count), avgMerge(avg_response_time), "
+        "minMerge(min_ssl_days_remaining) FROM uptime_checks_1h GROUP BY organization_id ORDER BY organization_id",
+    )
+    assert uptime == [(ORG_1, 2, 1, 200.0, 30), (ORG_2, 1, 0, 900.0, 5)]
+    audit = await _rows(
+        backend,
+        "SELECT organization_id, toString(result), sum(count) FROM audit_logs_1h GROUP BY organization_id, result "
+        "ORDER BY organization_id",
+    )
+    assert audit == [(ORG_1, "FAILURE", 2), (ORG_2, "FAILURE", 1)]
+    copies = await _rows(
+        backend, "SELECT organization_id, count() FROM logs_errors GROUP BY organization_id ORDER BY organization_id"
+    )
+    assert copies == [(ORG_1, 3), (ORG_2, 1)]
+    failed = await _rows(
+        backend, "SELECT organization_id, count() FROM traces_errors GROUP BY organization_id ORDER BY organization_id"
+    )
+    assert failed == [(ORG_1, 1), (ORG_2, 1)]
+
+
+async def test_modern_rollups_keep_averages_and_dimensions_apart(chdb_platform: str) -> None:
+    """Rollups that TFO reads as plain averages are sums + counts underneath: merging never sums an average."""
+    backend = await _backend(chdb_platform)
+    sm_cols = [
+        "timestamp",
+        "service_id",
+        "service_name",
+        "error_rate",
+        "avg_latency",
+        "health_score",
+        "uptime",
+        "request_rate",
+        "organization_id",
+    ]
+    for batch in (
+        [(NOW, "s1", "checkout", 1.0, 100.0, 90.0, 100.0, 5.0, ORG_1)],
+        [(NOW, "s1", "checkout", 3.0, 300.0, 70.0, 99.0, 7.0, ORG_1)],
+        [(NOW, "s1", "checkout", 50.0, 9000.0, 10.0, 50.0, 1.0, ORG_2)],
+    ):
+        await backend.insert("service_map_metrics", sm_cols, batch)  # separate inserts = separate parts
+    await _optimize(backend, ["service_map_metrics_1h"])
+    service_map = await _rows(
+        backend,
+        "SELECT organization_id, avg(avg_health_score), avg(avg_latency), max(max_latency), "
+        "sum(sum_error_rate) / sum(sample_count) FROM service_map_metrics_1h GROUP BY organization_id ORDER BY 1",
+    )
+    assert service_map == [(ORG_1, 80.0, 200.0, 300.0, 2.0), (ORG_2, 10.0, 9000.0, 9000.0, 50.0)]
+    k8s_cols = [
+        "timestamp",
+        "cluster_id",
+        "resource_type",
+        "resource_name",
+        "namespace",
+        "metric_name",
+        "value",
+        "organization_id",
+    ]
+    await backend.insert(
+        "kubernetes_metrics",
+        k8s_cols,
+        [
+            (NOW, "cluster-a", "node", "node-1", "", "k8s.node.cpu.utilization", 10.0, ORG_1),
+            (NOW, "cluster-b", "node", "node-1", "", "k8s.node.cpu.utilization", 90.0, ORG_1),
+            (NOW, "cluster-a", "node", "node-1", "", "k8s.node.cpu.utilization", 50.0, ORG_2),
+        ],
+    )
+    await _optimize(backend, ["kubernetes_metrics_1h"])
+    nodes = await _rows(
+        backend,
+        "SELECT organization_id, cluster_id, avgMerge(avg_value) FROM kubernetes_metrics_1h "
+        "GROUP BY organization_id, cluster_id ORDER BY 1, 2",
+    )
+    assert nodes == [(ORG_1, "cluster-a", 10.0), (ORG_1, "cluster-b", 90.0), (ORG_2, "cluster-a", 50.0)]
+    cost_cols = ["timestamp", "organization_id", "provider", "service_name", "category", "cost_usd", "usage_quantity"]
+    await backend.insert(
+        "cost_data",
+        cost_cols,
+        [
+            (NOW, ORG_1, "aws", "checkout", "compute", 1.25, 1.0),
+            (NOW, ORG_1, "aws", "checkout", "compute", 0.75, 1.0),
+            (NOW, ORG_2, "aws", "checkout", "compute", 9.0, 1.0),
+        ],
+    )
+    cost = await _rows(
+        backend, "SELECT organization_id, sum(total_cost_usd) FROM cost_data_daily_mv GROUP BY 1 ORDER BY 1"
+    )
+    assert cost == [(ORG_1, 2.0), (ORG_2, 9.0)]
+    mysql_cols = ["timestamp", "instance_id", "metric_name", "metric_value", "labels", "organization_id"]
+    await backend.insert(
+        "db_mysql_metrics", mysql_cols, [(NOW, "i1", "db.mysql.qcache.hit_ratio", 71.5, '{"flavor":"mariadb"}', ORG_1)]
+    )
+    aliases = await _rows(
+        backend, "SELECT value_float, metric_value FROM db_mysql_metrics WHERE organization_id = %(o)s", {"o": ORG_1}
+    )
+    assert aliases == [(71.5, 71.5)]
+
+
+def test_rollup_sql_uses_no_summed_averages() -> None:
+    """No feed view computes avg()/quantile() into a Summing or plain column: averages are states or sum/count."""
+    offenders = []
+    for path in sorted((CH_SQL / "platform").glob("[0-9]*.sql")) + sorted((CH_SQL / "platform_legacy").glob("*.sql")):
+        for statement in re.split(r";\s*$", path.read_text(), flags=re.MULTILINE):
+            if "MATERIALIZED VIEW" not in statement:
+                continue
+            for match in re.finditer(r"\b(avg|quantile[s]?)\s*\(", statement):
+                offenders.append(f"{path.name}: {statement[match.start() : match.start() + 40]!r}")
+    assert offenders == []
