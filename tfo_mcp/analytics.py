@@ -123,11 +123,14 @@ def record(table: str, row: dict[str, Any]) -> None:
             logger.debug("analytics: unknown table {}", table)
             return
         now = dt.datetime.now(_UTC)
+        row = dict(row)
+        if row.get("session_id"):  # a connection key (ctx.session_id) becomes the session's own id
+            row["session_id"] = _rec.connections.get(str(row["session_id"]), row["session_id"])
         with _rec.lock:
             if len(_rec.queue) >= get_settings().clickhouse.analytics_queue_size:
                 _rec.dropped[table] += 1
                 return
-            _rec.queue.append((table, dict(row), now))
+            _rec.queue.append((table, row, now))
             if table == "api_usage":
                 _tally_usage(row)
         if table == "api_usage" and not row.get("success", True):
@@ -394,7 +397,10 @@ async def flush() -> int:
                     await asyncio.wait_for(backend.insert(table, list(TABLES[table]), rows), FLUSH_TIMEOUT)
                 except Exception as exc:
                     _rec.dropped[table] += len(rows)
-                    _rec.last_error = scrub_secrets(f"{table}: {exc}")[:500] or type(exc).__name__
+                    hint = (
+                        " (run `tfo-mcp db migrate`)" if getattr(exc, "code", None) == clickhouse.UNKNOWN_TABLE else ""
+                    )
+                    _rec.last_error = scrub_secrets(f"{table}: {exc}{hint}")[:500] or type(exc).__name__
                     _rec.backoff = min(max(_rec.backoff * 2, 1.0), MAX_BACKOFF)
                     _rec.retry_at = time.monotonic() + _rec.backoff
                 else:
