@@ -456,7 +456,7 @@ async def collect_db_replication(req: CollectRequest) -> TelemetryContext:
         or row["name"] in {r["replication_source"] for r in replicas}
     ]
     worst = lags[0] if lags else None
-    lead = f"{plural(len(replicas), 'replica')} in the inventory, {len(aurora_rows)} Aurora cluster members; " + (
+    lead = f"{plural(len(replicas), 'registered replica')}, {len(aurora_rows)} Aurora cluster members; " + (
         f"worst lag {fmt(worst['max_lag_seconds'], 2)} s on {worst['instance']}." if worst else "no lag metrics."
     )
     data = {
@@ -496,18 +496,18 @@ async def collect_db_locks(req: CollectRequest) -> TelemetryContext:
     per_instance_total: dict[str, int] = {}
     for row in wait_rows:
         per_instance_total[row["instance_id"]] = per_instance_total.get(row["instance_id"], 0) + as_int(
-            row["wait_time_ms"]
+            row["total_wait_ms"]
         )
     for row in wait_rows:
         if row["wait_category"] != "Lock":
             continue
         name = inventory.name(row["instance_id"])
-        share = 100 * as_int(row["wait_time_ms"]) / max(per_instance_total[row["instance_id"]], 1)
+        share = 100 * as_int(row["total_wait_ms"]) / max(per_instance_total[row["instance_id"]], 1)
         lock_waits.append(
             {
                 "instance": name,
                 "wait_types": row["wait_types"],
-                "wait_time_ms": as_int(row["wait_time_ms"]),
+                "wait_time_ms": as_int(row["total_wait_ms"]),
                 "waiting_tasks": as_int(row["waiting_tasks"]),
                 "avg_wait_ms": number(row["avg_wait_ms"]),
                 "share_of_wait_time_percent": number(share, 1),
@@ -516,7 +516,7 @@ async def collect_db_locks(req: CollectRequest) -> TelemetryContext:
         add_note(
             notes,
             f"{name}: lock waits are {fmt(share, 1)}% of SQL Server wait time "
-            f"({as_int(row['wait_time_ms']) // 1000} s)",
+            f"({as_int(row['total_wait_ms']) // 1000} s)",
         )
     deadlocks = [row for row in rows if row["metric_name"] in DEADLOCK_METRICS and (row["max"] or 0) > 0]
     lead = (

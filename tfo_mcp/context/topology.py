@@ -310,7 +310,7 @@ async def collect_service_map(req: CollectRequest) -> TelemetryContext:
                 "version": info.get("version"),
                 "calls": outgoing.get(name, 0),
                 "called_by": incoming.get(name, 0),
-                **(live.get(name) or {}),
+                **(live.get(name) or _live({})),
             }
         )
     merged.sort(key=lambda row: (row.get("avg_health_score") is None, row.get("avg_health_score") or 0, row["name"]))
