@@ -1,0 +1,344 @@
+"""Helper A's context types on the seeded demo estate: available with figures that match the raw tables,
+organization isolation, the story's highlights, and the core SQL on a native clickhouse-server 18.16.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tfo_mcp.context.collector import collect_context
+from tfo_mcp.context.types import ContextType
+
+#: The context types helper A implements (signals, SRE, infrastructure, Kubernetes).
+CORE_TYPES = [
+    ContextType(value)
+    for value in (
+        "metrics", "logs", "traces", "exemplars", "uptime", "audit", "errors", "latency", "throughput", "saturation",
+        "service-health", "anomalies", "slo", "sli", "error-budget", "change-events", "deployment", "alert",
+        "infra-hosts", "infra-containers", "infra-network", "infra-storage", "infra-compute", "infra-database",
+        "infra-cache", "infra-queue", "infra-load-balancer", "infra-dns", "kubernetes-clusters",
+        "kubernetes-namespaces", "kubernetes-deployments", "kubernetes-pods", "kubernetes-services",
+        "kubernetes-nodes", "kubernetes-configmaps", "kubernetes-secrets", "kubernetes-hpa", "kubernetes-events",
+    )
+]  # fmt: skip
+ERROR_SEVERITIES = ("ERROR", "FATAL", "CRITICAL", "EMERGENCY", "ALERT")
+
+
+def _aligned(moment: datetime, minutes: int = 5) -> datetime:
+    return moment.replace(minute=moment.minute - moment.minute % minutes, second=0, microsecond=0)
+
+
+def _windows(now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """The last hour (raw tables) and a 6-hour window aligned to 5 minutes (the 5-minute rollups)."""
+    end = _aligned(now)
+    return {"raw": (now - timedelta(hours=1), now), "rollup": (end - timedelta(hours=6), end)}
+
+
+async def _raw(sql: str, **params: Any) -> list[dict[str, Any]]:
+    from tfo_mcp.clickhouse import get_clickhouse
+
+    return (await get_clickhouse().query(sql, params, readonly=True)).as_dicts()
+
+
+def _close(a: float | None, b: float | None, rel: float = 1e-6) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-6)
+
+
+# --------------------------------------------------------------------------- every type is available
+
+
+async def test_every_core_type_is_available_for_org_a(demo_store: Any) -> None:
+    problems = {}
+    for kind in CORE_TYPES:
+        result = await collect_context(kind, demo_store.org_a, time_to=demo_store.now)
+        if result.status != "available":
+            problems[kind.value] = f"{result.status}: {result.summary[:200]}"
+            continue
+        assert result.type is kind
+        assert result.summary and not result.summary.startswith("[SYSTEM]")
+        assert isinstance(result.data, dict) and isinstance(result.data["highlights"], list)
+        assert "unavailable_sources" not in result.data, (kind, result.data["unavailable_sources"])
+        json.loads(result.to_json())
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- figures match the raw tables
+
+
+@pytest.mark.parametrize("path", ["raw", "rollup"])
+async def test_metrics_match_the_raw_table(demo_store: Any, path: str) -> None:
+    start, end = _windows(demo_store.now)[path]
+    result = await collect_context("metrics", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    assert result.data["source"] == ("metrics" if path == "raw" else "metrics_5m")
+    expected = await _raw(
+        "SELECT service_name, metric_name, toString(metric_type) AS kind, avg(value) AS a, min(value) AS lo, "
+        "max(value) AS hi, count() AS n FROM metrics WHERE organization_id = %(org)s AND timestamp >= %(s)s "
+        "AND timestamp < %(e)s GROUP BY service_name, metric_name, kind",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    by_series = {(r["service_name"], r["metric_name"], r["kind"]): r for r in expected}
+    assert result.data["total_series"] == len(expected) == len(result.data["metrics"])
+    assert result.data["total_samples"] == sum(r["n"] for r in expected)
+    for row in result.data["metrics"]:
+        raw = by_series[(row["service_name"], row["metric_name"], row["metric_type"])]
+        assert row["samples"] == raw["n"]
+        assert _close(row["min"], round(raw["lo"], 4)) and _close(row["max"], round(raw["hi"], 4))
+        assert _close(row["avg"], round(raw["a"], 4), rel=1e-4)
+    spiking = sum(1 for r in expected if r["a"] > 0 and r["hi"] > 3 * r["a"])
+    assert result.data["spiking_series"] == spiking
+    assert spiking > 0 and result.data["highlights"]
+    # spiking series come first, so a short list still shows them
+    short = await collect_context("metrics", demo_store.org_a, time_from=start, time_to=end, max_items=3)
+    assert all(r["max"] > 3 * r["avg"] for r in short.data["metrics"])
+
+
+@pytest.mark.parametrize("path", ["raw", "rollup"])
+async def test_logs_match_the_raw_table(demo_store: Any, path: str) -> None:
+    start, end = _windows(demo_store.now)[path]
+    result = await collect_context("logs", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    assert result.data["source"] == ("logs" if path == "raw" else "logs_5m")
+    expected = await _raw(
+        "SELECT severity_text, count() AS n FROM logs WHERE organization_id = %(org)s AND timestamp >= %(s)s "
+        "AND timestamp < %(e)s GROUP BY severity_text",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    assert result.data["severity_distribution"] == {r["severity_text"]: r["n"] for r in expected}
+    assert result.data["total_logs"] == sum(r["n"] for r in expected)
+    assert result.data["error_logs"] == sum(r["n"] for r in expected if r["severity_text"] in ERROR_SEVERITIES)
+    newest = await _raw(
+        "SELECT max(timestamp) AS t FROM logs WHERE organization_id = %(org)s AND severity_number >= 17 "
+        "AND timestamp >= %(s)s AND timestamp < %(e)s",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    assert result.data["recent_errors"][0]["timestamp"] == newest[0]["t"]
+    checkout = await collect_context("logs", demo_store.org_a, time_from=start, time_to=end, context_id="checkout")
+    assert {row["service_name"] for row in checkout.data["services"]} == {"checkout"}
+
+
+@pytest.mark.parametrize("path", ["raw", "rollup"])
+async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
+    start, end = _windows(demo_store.now)[path]
+    result = await collect_context("traces", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    expected = await _raw(
+        "SELECT service_name, count() AS n, countIf(status_code = 'ERROR') AS failed, "
+        "quantileExact(0.95)(duration_ns) / 1e6 AS p95 FROM traces WHERE organization_id = %(org)s "
+        "AND timestamp >= %(s)s AND timestamp < %(e)s AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    raw = {r["service_name"]: r for r in expected}
+    errors = {r["service_name"]: r for r in result.data["service_error_rates"]}
+    latencies = {r["service_name"]: r for r in result.data["service_latencies"]}
+    assert set(errors) == set(latencies) == set(raw)
+    assert result.data["total_requests"] == sum(r["n"] for r in expected)
+    assert result.data["failed_requests"] == sum(r["failed"] for r in expected)
+    for name, row in raw.items():
+        assert errors[name]["requests"] == latencies[name]["requests"] == row["n"]
+        assert errors[name]["errors"] == row["failed"]
+        assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.1), (name, latencies[name], row)
+
+
+@pytest.mark.parametrize("path", ["raw", "rollup"])
+async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
+    start, end = _windows(demo_store.now)[path]
+    result = await collect_context("uptime", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    assert result.data["source"] == ("uptime_checks" if path == "raw" else "uptime_checks_5m")
+    expected = await _raw(
+        "SELECT monitor_name, count() AS n, countIf(status = 'success') AS ok, max(response_time) AS worst "
+        "FROM uptime_checks WHERE organization_id = %(org)s AND checked_at >= %(s)s AND checked_at < %(e)s "
+        "GROUP BY monitor_name",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    monitors = {m["monitor_name"]: m for m in result.data["monitors"]}
+    assert set(monitors) == {r["monitor_name"] for r in expected}
+    for row in expected:
+        monitor = monitors[row["monitor_name"]]
+        assert (monitor["checks"], monitor["successes"], monitor["max_ms"]) == (row["n"], row["ok"], row["worst"])
+        assert monitor["availability_percent"] == round(100 * row["ok"] / row["n"], 2)
+    total, ok = sum(r["n"] for r in expected), sum(r["ok"] for r in expected)
+    assert result.data["overall_availability_percent"] == round(100 * ok / total, 2)
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+async def test_no_value_of_one_organization_appears_in_the_other(demo_store: Any) -> None:
+    leaks = {}
+    for own, other in ((0, 1), (1, 0)):
+        org = (demo_store.org_a, demo_store.org_b)[own]
+        foreign = demo_store.org_values(other)
+        assert len(foreign) > 30
+        for kind in CORE_TYPES:
+            for window in ({"time_to": demo_store.now}, {"time_from": demo_store.now - timedelta(hours=24)}):
+                text = (await collect_context(kind, org, max_items=500, **window)).to_json()
+                found = [value for value in foreign if value in text]
+                if found:
+                    leaks[f"{kind.value} of org {own}"] = found[:5]
+    assert not leaks, leaks
+
+
+# --------------------------------------------------------------------------- the story's highlights
+
+
+async def _highlights(dataset: Any, kind: str, **kwargs: Any) -> str:
+    result = await collect_context(kind, dataset.org_a, time_to=dataset.now, **kwargs)
+    assert result.status == "available", result.summary
+    return " | ".join(result.data["highlights"])
+
+
+async def test_the_incident_shows_up_in_the_highlights(demo_store: Any) -> None:
+    story = demo_store.story
+    service = story["incident_service"]
+
+    logs = await _highlights(demo_store, "logs")
+    assert f"Error burst in {service}" in logs
+    errors = await _highlights(demo_store, "errors")
+    assert f"{service} fails" in errors and "Error burst" in errors
+    assert f"{service} is slow: p95" in await _highlights(demo_store, "traces")
+
+    pods = await _highlights(demo_store, "kubernetes-pods")
+    assert story["crashloop_deployment"] in pods and "CrashLoopBackOff" in pods
+    assert f"{story['crashloop_restarts']} restarts" in pods
+    events = await _highlights(demo_store, "kubernetes-events")
+    assert "BackOff" in events and story["crashloop_deployment"] in events
+
+    for kind in ("infra-storage", "infra-hosts", "saturation"):
+        text = await _highlights(demo_store, kind)
+        assert f"{story['saturated_host']}: system.disk.used_percent" in text and "above 90%" in text, kind
+    assert "failure probability" in await _highlights(demo_store, "infra-storage")
+
+    uptime = await _highlights(demo_store, "uptime")
+    assert f"{story['outage_monitor']} availability" in uptime and "below the 99% SLA" in uptime
+    assert f"{story['expiring_certificate_monitor']}: TLS certificate expires" in uptime
+
+    audit = await _highlights(demo_store, "audit")
+    assert story["attacker_ip"] in audit and f"{story['failed_login_count']} failure" in audit
+
+    changes = await _highlights(demo_store, "change-events")
+    assert story["deploy_version"] in changes and f"error rate of {service} rose" in changes
+    deployment = await _highlights(demo_store, "deployment")
+    assert f"revision {story['deploy_revision']}" in deployment
+
+    alerts = await _highlights(demo_store, "alert")
+    assert all(title in alerts for title in story["alert_titles"])
+    assert f"Critical anomaly in {service}" in await _highlights(demo_store, "anomalies")
+    slo = await collect_context("slo", demo_store.org_a, time_to=demo_store.now)
+    assert any(item["status"] == "breached" and item["service_name"] == service for item in slo.data["slos"])
+    budget = await _highlights(demo_store, "error-budget")
+    assert "fast burn" in budget
+    assert "pinned at its maximum" in await _highlights(demo_store, "kubernetes-hpa")
+    assert "expires in 9 days" in await _highlights(demo_store, "kubernetes-secrets")
+
+
+async def test_quiet_organization_has_no_incident_highlights(demo_store: Any) -> None:
+    """Org B has the same kinds of data without the incident: no outage, burst or crash loop is reported."""
+    for kind, phrase in (("uptime", "below the 99% SLA"), ("logs", "Error burst"), ("kubernetes-pods", "CrashLoop")):
+        result = await collect_context(kind, demo_store.org_b, time_to=demo_store.now)
+        assert result.status == "available"
+        assert phrase not in " ".join(result.data["highlights"]), kind
+
+
+async def test_max_items_caps_every_list(demo_store: Any) -> None:
+    for kind in CORE_TYPES:
+        result = await collect_context(kind, demo_store.org_a, time_to=demo_store.now, max_items=2)
+        for key, value in result.data.items():
+            if isinstance(value, list) and key not in ("highlights", "sources", "by_type_and_status"):
+                assert len(value) <= 10, (kind.value, key, len(value))
+
+
+# --------------------------------------------------------------------------- native clickhouse-server 18.16
+
+CORE_COPY = {
+    "metrics": ("timestamp", "metric_name", "metric_type", "value", "service_name", "organization_id",
+                "workspace_id", "tenant_id", "unit"),
+    "logs": ("timestamp", "trace_id", "span_id", "trace_flags", "severity_text", "severity_number", "service_name",
+             "organization_id", "workspace_id", "tenant_id", "body", "scope_name", "scope_version"),
+    "traces": ("timestamp", "trace_id", "span_id", "parent_span_id", "span_name", "span_kind", "service_name",
+               "status_code", "status_message", "duration_ns", "organization_id", "workspace_id", "tenant_id"),
+    "uptime_checks": ("checked_at", "monitor_id", "monitor_name", "status", "status_code", "response_time",
+                      "ip_address", "region", "error_message", "ssl_days_remaining", "organization_id",
+                      "workspace_id", "tenant_id"),
+}  # fmt: skip
+NATIVE_TYPES = ("metrics", "logs", "traces", "uptime")
+
+
+def _figures(kind: str, data: dict[str, Any]) -> Any:
+    """The exact figures of a core context (counts and sums; percentiles are compared separately)."""
+    if kind == "metrics":
+        return sorted((r["service_name"], r["metric_name"], r["metric_type"], r["samples"], r["min"], r["max"])
+                      for r in data["metrics"])  # fmt: skip
+    if kind == "logs":
+        bursts = sorted((r["service_name"], r["errors"], r["peak"]) for r in data["error_bursts"])
+        return data["severity_distribution"], data["error_logs"], bursts
+    if kind == "traces":
+        return sorted((r["service_name"], r["requests"], r["errors"]) for r in data["service_error_rates"])
+    return sorted((m["monitor_name"], m["checks"], m["successes"], m["max_ms"]) for m in data["monitors"])
+
+
+async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_server: Any) -> None:
+    """metrics, logs, traces and uptime on the platform_legacy schema of clickhouse-server 18.16 give the same
+    figures as on chDB, for the raw path (1 h) and the rollup path (6 h; where 18.16 lacks the rollup the
+    collector falls back to the next smaller one or the raw table)."""
+    from tfo_mcp import clickhouse, config
+
+    windows = _windows(demo_store.now)
+    orgs = (demo_store.org_a, demo_store.org_b)
+    embedded: dict[tuple[str, str], Any] = {}
+    for path, (start, end) in windows.items():
+        for kind in NATIVE_TYPES:
+            result = await collect_context(kind, orgs[0], time_from=start, time_to=end, max_items=500)
+            embedded[(kind, path)] = result.data
+    start = windows["rollup"][0]
+    copies = {}
+    for table, columns in CORE_COPY.items():
+        time_column = columns[0]
+        listed = ", ".join(f"toDateTime({c}) AS {c}" if c == time_column else c for c in columns)
+        copies[table] = (
+            await clickhouse.get_clickhouse().query(
+                f"SELECT {listed} FROM {table} WHERE organization_id IN %(orgs)s AND {time_column} >= %(s)s",
+                {"orgs": orgs, "s": start},
+                readonly=True,
+            )
+        ).rows
+
+    database = f"tfo_ctx_{uuid.uuid4().hex[:8]}"
+    await clickhouse.reset()
+    url = native_server.url(database=database)
+    config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url}))
+    await clickhouse.migrate("platform_legacy")  # creates the database too
+    backend = clickhouse.get_clickhouse()
+    assert (await backend.query("SELECT version()")).rows[0][0].startswith("18.")
+    for table, columns in CORE_COPY.items():
+        rows = [(datetime.fromisoformat(row[0]), *row[1:]) for row in copies[table]]
+        assert rows, table
+        await backend.insert(table, list(columns), rows)
+
+    for path, (start_at, end_at) in windows.items():
+        for kind in NATIVE_TYPES:
+            result = await collect_context(kind, orgs[0], time_from=start_at, time_to=end_at, max_items=500)
+            assert result.status == "available", (kind, path, result.summary)
+            assert _figures(kind, result.data) == _figures(kind, embedded[(kind, path)]), (kind, path)
+            if kind == "traces":
+                p95 = {r["service_name"]: r["p95_ms"] for r in embedded[(kind, path)]["service_latencies"]}
+                for row in result.data["service_latencies"]:
+                    assert math.isclose(row["p95_ms"], p95[row["service_name"]], rel_tol=0.05), (path, row)
+            text = result.to_json()
+            assert not [value for value in demo_store.org_values(1) if value in text]
+    await clickhouse.reset()
