@@ -518,7 +518,21 @@ async def test_ch_api_usage_sums_tokens_and_cost_per_model() -> None:
     assert usage["p95_duration_ms"] is not None and usage["last_request"]
     daily = await tool("ch_api_usage", {"model": model, "hours": 2000})
     assert daily["source"] == "api_usage_daily" and daily["models"][0]["total_tokens"] == 165
+    assert daily["models"][0]["cost_usd"] == pytest.approx(0.011)
     assert daily["models"][0]["p95_duration_ms"] is None
+
+
+async def test_ch_api_usage_reports_unknown_cost_as_null_not_zero() -> None:
+    model = f"unpriced-{uuid.uuid4().hex[:8]}"
+    now = dt.datetime.now(dt.UTC)
+    columns = ["timestamp", "server_id", "session_id", "provider", "model", "total_tokens", "cost_usd", "success"]
+    rows = [(now, "srv", "s", "ollama", model, 10, None, 1), (now, "srv", "s", "ollama", model, 20, None, 1)]
+    await clickhouse.get_clickhouse().insert("api_usage", columns, rows)
+    for hours in (24, 2000):
+        out = await tool("ch_api_usage", {"model": model, "hours": hours})
+        [usage] = out["models"]
+        assert usage["cost_usd"] is None and usage["unpriced_requests"] == 2
+        assert out["total_cost_usd"] is None
 
 
 async def test_ch_error_analytics_groups_by_type_and_code() -> None:

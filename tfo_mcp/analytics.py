@@ -36,7 +36,7 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     "api_usage": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "conversation_id": "", "provider": "",
-        "model": "", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": 0.0,
+        "model": "", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": None,
         "duration_ms": 0.0, "success": 1, "error_type": "", "error_message": "",
     },
     "session_analytics": {

@@ -1393,7 +1393,8 @@ class ModelUsage(BaseModel):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    cost_usd: float
+    cost_usd: float | None = Field(description="Summed cost of the priced requests; null when none was priced")
+    unpriced_requests: int = Field(description="Requests whose price LiteLLM did not know (not counted in cost)")
     avg_duration_ms: float
     p95_duration_ms: float | None = Field(description="Only from the hourly rollup (windows up to 31 days)")
     last_request: str | None
@@ -1404,8 +1405,13 @@ class ApiUsage(BaseModel):
     source: str = Field(description="Rollup table that answered")
     total_requests: int
     total_tokens: int
-    total_cost_usd: float
+    total_cost_usd: float | None = Field(description="Null when no request in the window had a known price")
     models: list[ModelUsage]
+
+
+def _total_cost(models: list[ModelUsage]) -> float | None:
+    priced = [m.cost_usd for m in models if m.cost_usd is not None]
+    return round(sum(priced), 6) if priced else None
 
 
 @mcp.tool(annotations=READ_ONLY)
@@ -1426,7 +1432,8 @@ async def ch_api_usage(
             input_tokens=row["input_total"],
             output_tokens=row["output_total"],
             total_tokens=row["tokens_total"],
-            cost_usd=round(row["cost_total"] or 0.0, 6),
+            cost_usd=None if row["cost_total"] is None else round(row["cost_total"], 6),
+            unpriced_requests=row["request_count"] - row["priced_count"],
             avg_duration_ms=row["avg_duration_ms"] or 0.0,
             p95_duration_ms=_quantile(row.get("duration_q"), 1),
             last_request=row.get("latest_request"),
@@ -1438,6 +1445,6 @@ async def ch_api_usage(
         source=f"api_usage_{rollup}",
         total_requests=sum(m.requests for m in models),
         total_tokens=sum(m.total_tokens for m in models),
-        total_cost_usd=round(sum(m.cost_usd for m in models), 6),
+        total_cost_usd=_total_cost(models),
         models=models,
     )

@@ -7,7 +7,8 @@ SELECT
     sum(input_tokens) AS input_total,
     sum(output_tokens) AS output_total,
     sum(total_tokens) AS tokens_total,
-    sum(cost_usd) AS cost_total,
+    if(sum(priced_requests) = 0, NULL, sum(cost_usd)) AS cost_total,
+    sum(priced_requests) AS priced_count,
     round(sum(duration_sum) / greatest(sum(requests), 1), 3) AS avg_duration_ms,
     quantilesMerge(0.5, 0.95)(duration_quantiles) AS duration_q,
     max(last_request) AS latest_request

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS api_usage
     input_tokens    UInt32,
     output_tokens   UInt32,
     total_tokens    UInt32,
-    cost_usd        Float64,
+    cost_usd        Nullable(Float64),  -- NULL when LiteLLM knows no price (never a made-up 0)
     duration_ms     Float64,
     success         UInt8,
     error_type      LowCardinality(String) DEFAULT '',

@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS api_usage_hourly
     output_tokens      SimpleAggregateFunction(sum, UInt64),
     total_tokens       SimpleAggregateFunction(sum, UInt64),
     cost_usd           SimpleAggregateFunction(sum, Float64),
+    priced_requests    SimpleAggregateFunction(sum, UInt64),  -- requests whose cost was known
     duration_sum       SimpleAggregateFunction(sum, Float64),
     duration_quantiles AggregateFunction(quantiles(0.5, 0.95), Float64),
     last_request       SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
@@ -110,7 +111,8 @@ SELECT
     sum(toUInt64(input_tokens)) AS input_tokens,
     sum(toUInt64(output_tokens)) AS output_tokens,
     sum(toUInt64(total_tokens)) AS total_tokens,
-    sum(cost_usd) AS cost_usd,
+    sum(ifNull(api_usage.cost_usd, 0)) AS cost_usd,
+    toUInt64(countIf(api_usage.cost_usd IS NOT NULL)) AS priced_requests,
     sum(duration_ms) AS duration_sum,
     quantilesState(0.5, 0.95)(duration_ms) AS duration_quantiles,
     max(timestamp) AS last_request
@@ -130,6 +132,7 @@ CREATE TABLE IF NOT EXISTS api_usage_daily
     output_tokens UInt64,
     total_tokens  UInt64,
     cost_usd      Float64,
+    priced_requests UInt64,
     duration_sum  Float64
 )
 ENGINE = SummingMergeTree
@@ -148,7 +151,8 @@ SELECT
     sum(toUInt64(input_tokens)) AS input_tokens,
     sum(toUInt64(output_tokens)) AS output_tokens,
     sum(toUInt64(total_tokens)) AS total_tokens,
-    sum(cost_usd) AS cost_usd,
+    sum(ifNull(api_usage.cost_usd, 0)) AS cost_usd,
+    toUInt64(countIf(api_usage.cost_usd IS NOT NULL)) AS priced_requests,
     sum(duration_ms) AS duration_sum
 FROM api_usage
 GROUP BY day, server_id, provider, model;
