@@ -1,0 +1,601 @@
+"""The demo estate's plan: organization profiles, ids, services, pods, the story's times, shared helpers.
+
+Everything here is deterministic in (orgs, services, scale, seed, now); ``tfo_mcp.demo`` writes the rows.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    pass
+
+
+ESTATE_FILE = Path(__file__).parent / "data" / "demo_estate.yaml"
+CATALOG_FILE = Path(__file__).parent / "data" / "demo_catalog.yaml"
+#: Namespace of every demo UUID (uuid5); organization ids use it without the seed.
+ID_NAMESPACE = uuid.UUID("5b0e8f3c-9a4d-4c1e-8f6a-2d7b1c0e9a11")
+METRIC_INSTANCES_PER_SCALE = 2
+UPTIME_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-1")
+UPTIME_REGION_FACTOR = (1.0, 1.35, 2.1)
+
+
+# The story: minutes before ``now``.
+FAILED_LOGINS_MIN = (52, 46)
+DEPLOY_MIN = 45
+INCIDENT_MIN = (38, 20)
+OUTAGE_MIN = (33, 24)
+ALERT_ERRORS_MIN = 36
+ALERT_LATENCY_MIN = 35
+INCIDENT_LATENCY_FACTOR = 3.5
+CRASHLOOP_RESTARTS = 17
+SATURATED_DISK_START = 91.0
+SATURATED_DISK_TREND_PER_HOUR = 0.15
+
+
+# --------------------------------------------------------------------------- ids, profiles, the plan
+
+
+def org_id(index: int) -> str:
+    """The id of demo organization ``index`` (0-based); the same for every seed."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"organization/{index}"))
+
+
+def demo_uid(*parts: Any) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, "/".join(str(part) for part in parts)))
+
+
+@cache
+def catalog() -> dict[str, Any]:
+    """The static catalogs (tfo_mcp/data/demo_catalog.yaml): metric definitions, digests, roles, plans ..."""
+    import yaml
+
+    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))
+
+
+@cache
+def estate() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load(ESTATE_FILE.read_text(encoding="utf-8"))
+
+
+def prefixed_profile(profile: dict[str, Any], prefix: str, index: int) -> dict[str, Any]:
+    """A copy of ``profile`` for organization ``index`` >= 2: every name gets ``prefix``."""
+
+    def walk(value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(item, key) for item in value]
+        if isinstance(value, str) and key in NAME_KEYS:
+            return prefix + value
+        return value
+
+    copy = walk(profile)
+    copy["name"] = f"Demo Org {index + 1} ({profile['name']} clone)"
+    copy["code"] = f"demo-org-{index + 1}"
+    copy["domain"] = f"demo-org-{index + 1}.example"
+    copy["region"] = dict(profile["region"])
+    copy["ip_prefix"] = f"10.{30 + index}"
+    copy["public_ip_prefix"] = f"192.0.{index % 250}"
+    copy["story"] = {}
+    copy["llm"] = {**profile["llm"], "name": f"{prefix}{profile['llm']['name']}"}
+    return copy
+
+
+#: Keys whose string values (and list items) are entity names that get a per-organization prefix.
+NAME_KEYS = frozenset(
+    {
+        "name",
+        "calls",
+        "host",
+        "tenant",
+        "queues",
+        "target_groups",
+        "firewall",
+        "dns",
+        "router",
+        "namespaces",
+        "custom_roles",
+        "internal_domain",
+        "code",
+        "first",
+        "last",
+    }
+)
+
+
+def org_profiles(orgs: int = 2) -> list[dict[str, Any]]:
+    """The profile (names, services, hosts, ...) of each of the first ``orgs`` demo organizations."""
+    base = estate()["orgs"]
+    profiles = []
+    for index in range(orgs):
+        if index < len(base):
+            profiles.append(base[index])
+        else:
+            profiles.append(prefixed_profile(base[index % len(base)], f"o{index + 1}-", index))
+    return profiles
+
+
+def distinctive_values(index: int, orgs: int = 2, services: int = 12) -> list[str]:
+    """Names only organization ``index`` has (services, hosts, clusters, users, monitors, ...): for leak tests."""
+    profile = org_profiles(orgs)[index]
+    values = {profile["name"], profile["code"], profile["domain"], org_id(index)}
+    values.update(s["name"] for s in active_services(profile, services, index))
+    values.update(h["name"] for h in profile["hosts"])
+    values.update(c["name"] for c in profile["clusters"])
+    values.update(d["name"] for d in profile["databases"])
+    values.update(m["name"] for m in profile["monitors"])
+    values.update(c["name"] for c in profile["caches"])
+    values.update(b["name"] for b in profile["brokers"])
+    values.update(lb["name"] for lb in profile["load_balancers"])
+    values.update(user_email(profile, u) for u in profile["users"])
+    values.update(f"{u['first']} {u['last']}" for u in profile["users"])
+    return sorted(values)
+
+
+def user_email(profile: dict[str, Any], user: dict[str, Any]) -> str:
+    return f"{user['first'].lower()}.{user['last'].lower()}@{profile['domain']}"
+
+
+def active_services(profile: dict[str, Any], services: int, index: int) -> list[dict[str, Any]]:
+    chosen = list(profile["services"][: max(1, services)])
+    story = profile.get("story") or {}
+    if index == 0:
+        names = {s["name"] for s in chosen}
+        for needed in (story.get("incident_service"), story.get("incident_downstream")):
+            if needed and needed not in names:
+                chosen.append(next(s for s in profile["services"] if s["name"] == needed))
+                names.add(needed)
+    return chosen
+
+
+def story(now: datetime | None = None, orgs: int = 2) -> dict[str, Any]:
+    """The story's names and times (org A = index 0) for a seed that used this ``now``."""
+    now = floor_minute(now)
+    profile = org_profiles(orgs)[0]
+    s = profile["story"]
+
+    def at(minutes: float) -> datetime:
+        return now - timedelta(minutes=minutes)
+
+    return {
+        "organization_id": org_id(0),
+        "organization_name": profile["name"],
+        "other_organization_id": org_id(1) if orgs > 1 else None,
+        "now": now,
+        "incident_service": s["incident_service"],
+        "incident_downstream": s["incident_downstream"],
+        "incident_start": at(INCIDENT_MIN[0]),
+        "incident_end": at(INCIDENT_MIN[1]),
+        "incident_message": s["incident_message"],
+        "deploy_at": at(DEPLOY_MIN),
+        "deploy_version": s["deploy_version"],
+        "previous_version": s["previous_version"],
+        "deploy_revision": s["deploy_revision"],
+        "cluster": profile["clusters"][0]["name"],
+        "namespace": s["crashloop"]["namespace"],
+        "crashloop_deployment": s["crashloop"]["deployment"],
+        "crashloop_restarts": CRASHLOOP_RESTARTS,
+        "saturated_host": s["saturated_host"],
+        "outage_monitor": s["outage_monitor"],
+        "outage_start": at(OUTAGE_MIN[0]),
+        "outage_end": at(OUTAGE_MIN[1]),
+        "failed_logins_start": at(FAILED_LOGINS_MIN[0]),
+        "failed_logins_end": at(FAILED_LOGINS_MIN[1]),
+        "failed_login_count": s["failed_logins"],
+        "attacker_ip": s["attacker_ip"],
+        "targeted_user": s["targeted_user"],
+        "slow_query_instance": s["slow_query"]["instance"],
+        "slow_query_digest_text": s["slow_query"]["text"],
+        "alert_titles": [s["alert_errors"], s["alert_latency"]],
+        "expiring_certificate_monitor": s["expiring_certificate_monitor"],
+    }
+
+
+def floor_minute(now: datetime | None) -> datetime:
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+K8S_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+@dataclass
+class Service:
+    """One application service of a demo organization, with everything its rows need."""
+
+    index: int
+    name: str
+    type: str
+    kind: str
+    rps: float
+    latency_ms: float
+    errors: float
+    op: str
+    calls: list[str]
+    store_system: str
+    store_statement: str
+    id: str
+    workspace_id: str
+    tenant_id: str
+    namespace: str
+    version: str
+    replicaset: str
+    pods: list[str]
+
+
+@dataclass
+class OrgPlan:
+    """Everything generated for one organization before any row is written."""
+
+    index: int
+    id: str
+    profile: dict[str, Any]
+    workspaces: list[dict[str, Any]]
+    services: list[Service]
+    instances: int
+    cluster_ids: dict[str, str]
+    story: dict[str, Any]
+    incident: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.profile["name"]
+
+    def service(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    def uid(self, *parts: Any) -> str:
+        return demo_uid(self.index, *parts)
+
+
+def k8s_suffix(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(K8S_ALPHABET) for _ in range(length))
+
+
+def namespace_for(service: dict[str, Any], namespaces: list[str]) -> str:
+    if service["name"] in namespaces:
+        return service["name"]
+    if service.get("type") in ("gateway", "worker") and len(namespaces) > 2:
+        return namespaces[2]
+    return namespaces[0]
+
+
+def plan_orgs(orgs: int, services: int, scale: int, seed: int, now: datetime) -> list[OrgPlan]:
+    """The deterministic plan of every organization (ids, names, versions, pods) for one seed."""
+    plans = []
+    instances = METRIC_INSTANCES_PER_SCALE * scale
+    for index, profile in enumerate(org_profiles(orgs)):
+        rng = random.Random(f"{seed}/plan/{index}")
+        oid = org_id(index)
+        workspaces = []
+        for ws in profile["workspaces"]:
+            workspaces.append(
+                {
+                    "id": demo_uid(index, "workspace", ws["code"]),
+                    "code": ws["code"],
+                    "name": ws["name"],
+                    "tenant_id": demo_uid(index, "tenant", ws["tenant"]),
+                    "tenant_code": ws["tenant"],
+                }
+            )
+        active = active_services(profile, services, index)
+        story_cfg = profile.get("story") or {}
+        incident = index == 0 and bool(story_cfg.get("incident_service"))
+        plan_services = []
+        for position, raw in enumerate(active, start=1):
+            ws = workspaces[0] if raw.get("type") != "worker" or len(workspaces) == 1 else workspaces[1]
+            store = raw.get("store", "")
+            system, _, statement = store.partition(":")
+            replicaset = k8s_suffix(rng, 10)
+            version = f"{rng.randint(1, 4)}.{rng.randint(0, 30)}.{rng.randint(0, 12)}"
+            if incident and raw["name"] == story_cfg["incident_service"]:
+                version = story_cfg["previous_version"]
+            plan_services.append(
+                Service(
+                    index=position,
+                    name=raw["name"],
+                    type=raw.get("type", "api"),
+                    kind="CONSUMER" if raw.get("kind") == "consumer" else "SERVER",
+                    rps=float(raw["rps"]),
+                    latency_ms=float(raw["latency_ms"]),
+                    errors=float(raw["errors"]),
+                    op=raw["op"],
+                    calls=[c for c in raw.get("calls", []) if any(c == s["name"] for s in active)],
+                    store_system=system,
+                    store_statement=statement,
+                    id=demo_uid(index, "service", raw["name"]),
+                    workspace_id=ws["id"],
+                    tenant_id=ws["tenant_id"],
+                    namespace=namespace_for(raw, profile["namespaces"]),
+                    version=version,
+                    replicaset=replicaset,
+                    pods=[f"{raw['name']}-{replicaset}-{k8s_suffix(rng, 5)}" for _ in range(instances)],
+                )
+            )
+        cluster_ids = {c["name"]: demo_uid(index, "cluster", c["name"]) for c in profile["clusters"]}
+        plans.append(
+            OrgPlan(
+                index=index,
+                id=oid,
+                profile=profile,
+                workspaces=workspaces,
+                services=plan_services,
+                instances=instances,
+                cluster_ids=cluster_ids,
+                story=story_cfg,
+                incident=incident,
+            )
+        )
+    return plans
+
+
+# --------------------------------------------------------------------------- time helpers
+
+
+@dataclass(frozen=True)
+class Window:
+    """The seeded period and the story's instants (all UTC)."""
+
+    now: datetime
+    start: datetime
+
+    @property
+    def total_ms(self) -> int:
+        return int((self.now - self.start).total_seconds() * 1000)
+
+    def ago(self, minutes: float) -> datetime:
+        return self.now - timedelta(minutes=minutes)
+
+    def offset_ms(self, moment: datetime) -> int:
+        return int((moment - self.start).total_seconds() * 1000)
+
+    def clamp(self, moment: datetime) -> datetime:
+        return min(max(moment, self.start), self.now - timedelta(seconds=1))
+
+
+def naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def incident_services(plan: OrgPlan) -> set[str]:
+    """Services whose failures carry the incident message: the faulty service, its downstream, the gateway."""
+    if not plan.incident:
+        return set()
+    names = {plan.story["incident_service"], plan.story["incident_downstream"]}
+    names.update(s.name for s in plan.services if s.type == "gateway")
+    return names
+
+
+def leaking_service(plan: OrgPlan) -> str:
+    candidates = [s.name for s in plan.services if s.type == "api"]
+    return candidates[min(len(candidates) - 1, 7)] if candidates else ""
+
+
+def tenancy(plan: OrgPlan, workspace: int = 0) -> dict[str, str]:
+    ws = plan.workspaces[min(workspace, len(plan.workspaces) - 1)]
+    return {"ws": ws["id"], "tenant": ws["tenant_id"]}
+
+
+def incident_window_ms(plan: OrgPlan, window: Window, minutes: tuple[float, float]) -> dict[str, int]:
+    if not plan.incident:
+        return {}
+    return {
+        "spike_from_ms": window.offset_ms(window.ago(minutes[0])),
+        "spike_to_ms": window.offset_ms(window.ago(minutes[1])),
+    }
+
+
+def node_name(cluster: dict[str, Any], n: int) -> str:
+    return f"{cluster['name']}-node-{n + 1:02d}"
+
+
+def extra_workloads(plan: OrgPlan) -> list[dict[str, Any]]:
+    """The story's broken workloads (org A): one crash-looping pod and one failed (OOMKilled) pod."""
+    if not plan.incident:
+        return []
+    rng = random.Random(f"extra/{plan.index}")
+    out = []
+    for key, kind in (("crashloop", "crashloop"), ("failed_pod", "failed")):
+        spec = plan.story[key]
+        replicaset = k8s_suffix(rng, 10)
+        out.append(
+            {
+                "kind": kind,
+                "deployment": spec["deployment"],
+                "namespace": spec["namespace"],
+                "pod": f"{spec['deployment']}-{replicaset}-{k8s_suffix(rng, 5)}",
+            }
+        )
+    return out
+
+
+def org_databases(plan: OrgPlan, *types: str) -> list[dict[str, Any]]:
+    return [db for db in plan.profile["databases"] if not types or db["type"] in types]
+
+
+def db_labels(db: dict[str, Any], flavor: str) -> str:
+    import json
+
+    return json.dumps({"flavor": flavor, "instance": db["name"], "version": db["version"]}, separators=(",", ":"))
+
+
+def aurora_instances(plan: OrgPlan, db: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(instance identifier, role, availability zone) of an Aurora cluster: one writer, two readers."""
+    base = db["name"]
+    region = plan.profile["region"]["code"]
+    return [
+        (f"{base}-instance-1", "writer", f"{region}a"),
+        (f"{base}-instance-2", "reader", f"{region}b"),
+        (f"{base}-instance-3", "reader", f"{region}c"),
+    ]
+
+
+def monitor_id(plan: OrgPlan, name: str) -> str:
+    return plan.uid("monitor", name)
+
+
+def network_nodes(plan: OrgPlan) -> list[dict[str, Any]]:
+    """Network-map nodes: hosts, load balancers, firewall, DNS resolver, core router, the internet."""
+    profile = plan.profile
+    net = profile["network"]
+    ip = profile["ip_prefix"]
+    nodes = []
+    for n, host in enumerate(profile["hosts"]):
+        kind = "database" if host["role"] == "database" else "host"
+        nodes.append(
+            {
+                "name": host["name"],
+                "type": kind,
+                "ip": f"{ip}.1.{10 + n}",
+                "cpu": host["cpu"],
+                "mem": host["mem"],
+                "disk": host["disk"],
+                "net": 2e6 * host["cores"],
+                "conns": 40 + 8 * host["cores"],
+            }
+        )
+    for n, lb in enumerate(profile["load_balancers"]):
+        nodes.append(
+            {
+                "name": lb["name"],
+                "type": "load_balancer",
+                "ip": f"{ip}.0.{20 + n}",
+                "cpu": 18,
+                "mem": 31,
+                "disk": 12,
+                "net": 4.5e7,
+                "conns": 2400,
+            }
+        )
+    nodes.append(
+        {
+            "name": net["firewall"],
+            "type": "firewall",
+            "ip": f"{ip}.0.2",
+            "cpu": 24,
+            "mem": 40,
+            "disk": 18,
+            "net": 6e7,
+            "conns": 5200,
+        }
+    )
+    nodes.append(
+        {
+            "name": net["dns"],
+            "type": "dns",
+            "ip": f"{ip}.0.53",
+            "cpu": 7,
+            "mem": 22,
+            "disk": 15,
+            "net": 2e6,
+            "conns": 300,
+        }
+    )
+    nodes.append(
+        {
+            "name": net["router"],
+            "type": "router",
+            "ip": f"{ip}.0.1",
+            "cpu": 15,
+            "mem": 28,
+            "disk": 9,
+            "net": 9e7,
+            "conns": 8000,
+        }
+    )
+    nodes.append(
+        {
+            "name": f"{profile['code']}-internet",
+            "type": "external",
+            "ip": "0.0.0.0",
+            "cpu": 0,
+            "mem": 0,
+            "disk": 0,
+            "net": 6e7,
+            "conns": 0,
+        }
+    )
+    for node in nodes:
+        node["id"] = plan.uid("netnode", node["name"])
+    return nodes
+
+
+def network_connections(plan: OrgPlan, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for node in nodes:
+        by_type.setdefault(node["type"], []).append(node)
+    net = plan.profile["network"]
+    by_name = {node["name"]: node for node in nodes}
+    router, firewall, dns = by_name[net["router"]], by_name[net["firewall"]], by_name[net["dns"]]
+    internet = by_type["external"][0]
+    edges = [(internet, firewall, "https", 443, 18.0, 0.05, 900.0), (dns, router, "dns", 53, 0.4, 0.01, 40.0)]
+    edges += [(firewall, lb, "https", 443, 0.8, 0.02, 600.0) for lb in by_type.get("load_balancer", [])]
+    edges += [(lb, router, "tcp", 8080, 0.3, 0.01, 500.0) for lb in by_type.get("load_balancer", [])]
+    for node in by_type.get("host", []) + by_type.get("database", []):
+        edges.append((router, node, "tcp", 5432 if node["type"] == "database" else 22, 0.25, 0.02, 300.0))
+    lossy = tuple(plan.story.get("lossy_link") or ()) if plan.incident else ()
+    out = []
+    for src, dst, protocol, port, latency, loss, bandwidth in edges:
+        is_lossy = (src["name"], dst["name"]) == lossy
+        out.append(
+            {
+                "id": plan.uid("netconn", src["name"], dst["name"]),
+                "src": src,
+                "dst": dst,
+                "protocol": protocol,
+                "port": port,
+                "latency": latency,
+                "loss": 1.8 if is_lossy else loss,
+                "bandwidth": bandwidth,
+                "lossy": is_lossy,
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- ClickHouse: event rows from Python
+
+
+def every(window: Window, minutes: float, offset: float = 0.0) -> list[datetime]:
+    """Instants every ``minutes`` from the window start (plus ``offset`` minutes) up to now (exclusive)."""
+    out, moment = [], window.start + timedelta(minutes=offset)
+    step = timedelta(minutes=minutes)
+    while moment < window.now:
+        out.append(moment)
+        moment += step
+    return out
+
+
+def org_users(plan: OrgPlan) -> list[dict[str, Any]]:
+    profile = plan.profile
+    out = []
+    for n, user in enumerate(profile["users"]):
+        email = user_email(profile, user)
+        out.append(
+            {
+                "id": plan.uid("user", email),
+                "email": email,
+                "first": user["first"],
+                "last": user["last"],
+                "role": user["role"],
+                "ip": f"{profile['ip_prefix']}.8.{20 + n}",
+                "index": n,
+            }
+        )
+    return out
+
+
+def region_id(plan: OrgPlan) -> str:
+    return demo_uid("region", plan.profile["region"]["code"])
