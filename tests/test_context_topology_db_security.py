@@ -361,9 +361,7 @@ def _dead_postgres_url() -> str:
 
 
 async def test_postgresql_down_keeps_the_clickhouse_parts(demo_dataset: DemoDataset) -> None:
-    dead = demo_dataset.environ(
-        TELEMETRYFLOW_MCP_POSTGRES_URL=_dead_postgres_url(), TELEMETRYFLOW_MCP_POSTGRES__CONNECT_TIMEOUT="1"
-    )
+    dead = demo_dataset.environ(TELEMETRYFLOW_MCP_POSTGRES_URL=_dead_postgres_url())
     previous = await _install(dead)
     try:
         result = await collect_many(

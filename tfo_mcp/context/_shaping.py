@@ -7,11 +7,15 @@ functions shape rows that :func:`tfo_mcp.context.sources.ch` / :func:`~tfo_mcp.c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tfo_mcp.context.sources import number
+from tfo_mcp.context.sources import BudgetExceeded, number, partial
+
+if TYPE_CHECKING:
+    from tfo_mcp.context.collector import CollectRequest
 
 #: TFO thresholds (reference section 3.1).
 SPIKE_FACTOR = 3.0
@@ -36,6 +40,25 @@ MAX_HIGHLIGHTS = 8
 #: Rows a structural query (services, edges, nodes, inventory) may return before it is cut; lists shown to the
 #: caller are then cut to max_items with the total kept.
 STRUCTURE_CAP = 1000
+#: Share of the budget left that an optional source may use: a store that hangs (PostgreSQL down at first contact
+#: waits for its connect timeout) is given up in time for the required parts to answer.
+OPTIONAL_BUDGET_SHARE = 0.8
+
+
+async def optional(req: CollectRequest, source: str, coro: Awaitable[Any]) -> Any:
+    """:func:`~tfo_mcp.context.sources.partial` with a soft deadline (``OPTIONAL_BUDGET_SHARE`` of the budget left).
+
+    A source that fails or runs past it comes back as ``Failed`` (reason "timed out") and is cancelled, so the
+    context still answers with the other sources within the budget.
+    """
+
+    async def bounded() -> Any:
+        try:
+            return await asyncio.wait_for(coro, timeout=max(0.05, req.remaining() * OPTIONAL_BUDGET_SHARE))
+        except TimeoutError:
+            raise BudgetExceeded(f"{source} did not answer in time") from None
+
+    return await partial(source, bounded())
 
 
 def as_int(value: Any) -> int:

@@ -29,6 +29,7 @@ from tfo_mcp.context._shaping import (
     as_int,
     counts_by,
     fmt,
+    optional,
     plural,
     total_of,
 )
@@ -41,7 +42,6 @@ from tfo_mcp.context.sources import (
     failures,
     gather_sources,
     number,
-    partial,
     pg,
     raise_if_all_failed,
     rollup,
@@ -129,21 +129,22 @@ async def _inventory(req: CollectRequest) -> list[dict[str, Any]]:
     return await pg(req, "databases_instances", cap=STRUCTURE_CAP)
 
 
-async def _instance_filter(req: CollectRequest) -> tuple[str, Any]:
-    """The ClickHouse instance key for ``context_id`` and the inventory result (rows or Failed).
+async def _rows_for_instance(req: CollectRequest, sql_name: str, **params: Any) -> tuple[list[dict[str, Any]], Any]:
+    """Rows of a ClickHouse query narrowed to the ``context_id`` instance, and the inventory (rows or Failed).
 
-    A UUID is used as it is; a name is looked up in the inventory (an unknown name is used as it is: Aurora
-    clusters are keyed by their identifier).
+    Without a filter, or with an instance id (UUID), both run concurrently. A name is first looked up in the
+    inventory (an unknown name is used as it is: Aurora clusters are keyed by their identifier).
     """
-    inventory = await partial("database_instances", _inventory(req))
-    if not req.context_id:
-        return "", inventory
-    if as_uuid(req.context_id) is not None:
-        return req.context_id, inventory
-    for row in rows_of(inventory):
-        if row["name"] == req.context_id:
-            return str(row["id"]), inventory
-    return req.context_id, inventory
+    wanted = req.context_id or ""
+    if not wanted or as_uuid(wanted) is not None:
+        rows, inventory = await gather_sources(
+            ch(req, sql_name, instance=wanted, **params),
+            optional(req, "database_instances", _inventory(req)),
+        )
+        return rows, inventory
+    inventory = await optional(req, "database_instances", _inventory(req))
+    instance = next((str(row["id"]) for row in rows_of(inventory) if row["name"] == wanted), wanted)
+    return await ch(req, sql_name, instance=instance, **params), inventory
 
 
 async def _named_metrics(req: CollectRequest, names: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -192,11 +193,13 @@ async def _metric_sources(
 ) -> tuple[list[dict[str, Any]], Inventory, dict[str, str]]:
     """Engine metrics + metrics-table metrics + inventory, concurrently; the inventory may fail."""
     engine, otel, inventory = await gather_sources(
-        partial(
-            "db engine metrics", ch(req, "databases_engine_metrics", **{k: v for k, v in names.items() if k != "names"})
+        optional(
+            req,
+            "db engine metrics",
+            ch(req, "databases_engine_metrics", **{k: v for k, v in names.items() if k != "names"}),
         ),
-        partial("metrics", _named_metrics(req, names["names"])),
-        partial("database_instances", _inventory(req)),
+        optional(req, "metrics", _named_metrics(req, names["names"])),
+        optional(req, "database_instances", _inventory(req)),
     )
     raise_if_all_failed(engine, otel)
     inv = Inventory(rows_of(inventory))
@@ -211,9 +214,9 @@ async def collect_db_overview(req: CollectRequest) -> TelemetryContext:
     """The database inventory (status, type, provider), monitoring rules, tags and each instance's query load."""
     instances, rules, tags, qan = await gather_sources(
         _inventory(req),
-        partial("database_monitoring_rules", pg(req, "databases_rules")),
-        partial("database_instance_tags", pg(req, "databases_tags")),
-        partial("query analytics", ch(req, "databases_qan", instance="", sort="total", limit=STRUCTURE_CAP)),
+        optional(req, "database_monitoring_rules", pg(req, "databases_rules")),
+        optional(req, "database_instance_tags", pg(req, "databases_tags")),
+        optional(req, "query analytics", ch(req, "databases_qan", instance="", sort="total", limit=STRUCTURE_CAP)),
     )
     if not instances:
         return empty(req, "database_instances")
@@ -302,8 +305,7 @@ def _statement(row: dict[str, Any], inventory: Inventory) -> dict[str, Any]:
 async def collect_db_queries(req: CollectRequest) -> TelemetryContext:
     """Normalised statements across engines: by total time (db-queries) or by average latency (db-slow-queries)."""
     slow = req.context_type is ContextType.DB_SLOW_QUERIES
-    instance, inventory = await _instance_filter(req)
-    rows = await ch(req, "databases_qan", instance=instance, sort="avg" if slow else "total")
+    rows, inventory = await _rows_for_instance(req, "databases_qan", sort="avg" if slow else "total")
     if not rows:
         return empty(req, "db_*_queries (query analytics)")
     inv = Inventory(rows_of(inventory))
@@ -405,7 +407,7 @@ async def collect_db_replication(req: CollectRequest) -> TelemetryContext:
     """Replication topology (primaries, replicas, Aurora readers) and replica lag in seconds."""
     (rows, inventory, failed), aurora = await gather_sources(
         _metric_sources(req, REPLICATION_METRICS),
-        partial("aurora_instance_status", pg(req, "databases_aurora_replicas")),
+        optional(req, "aurora_instance_status", pg(req, "databases_aurora_replicas")),
     )
     aurora_rows = rows_of(aurora)
     replicas = [row for row in inventory.rows if row["role"] != "primary" or row["replication_source"]]
@@ -476,7 +478,7 @@ async def collect_db_locks(req: CollectRequest) -> TelemetryContext:
     """Lock waits and deadlocks per instance, and SQL Server lock waits against its other waits."""
     (rows, inventory, failed), waits = await gather_sources(
         _metric_sources(req, LOCK_METRICS),
-        partial("db_mssql_waits", ch(req, "databases_mssql_waits")),
+        optional(req, "db_mssql_waits", ch(req, "databases_mssql_waits")),
     )
     wait_rows = rows_of(waits)
     if not rows and not wait_rows:
@@ -550,8 +552,7 @@ def _hours_before(value: Any, end: Any) -> float | None:
 @collector(ContextType.DB_TABLES)
 async def collect_db_tables(req: CollectRequest) -> TelemetryContext:
     """Largest tables with size, growth, scan mix, churn, dead rows, bloat and vacuum age."""
-    instance, inventory = await _instance_filter(req)
-    rows = await ch(req, "databases_table_stats", instance=instance)
+    rows, inventory = await _rows_for_instance(req, "databases_table_stats")
     if not rows:
         return empty(req, "db_table_stats")
     inv = Inventory(rows_of(inventory))
@@ -605,8 +606,7 @@ async def collect_db_tables(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.DB_INDEXES)
 async def collect_db_indexes(req: CollectRequest) -> TelemetryContext:
     """Indexes with size, use and bloat: unused ones (drop candidates) first, then the largest."""
-    instance, inventory = await _instance_filter(req)
-    rows = await ch(req, "databases_index_stats", instance=instance)
+    rows, inventory = await _rows_for_instance(req, "databases_index_stats")
     if not rows:
         return empty(req, "db_index_stats")
     inv = Inventory(rows_of(inventory))

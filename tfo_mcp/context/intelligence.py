@@ -27,6 +27,7 @@ from tfo_mcp.context._shaping import (
     clock,
     counts_by,
     fmt,
+    optional,
     plural,
     total_of,
     without,
@@ -41,7 +42,6 @@ from tfo_mcp.context.sources import (
     failures,
     gather_sources,
     number,
-    partial,
     pg,
     raise_if_all_failed,
     rollup,
@@ -198,10 +198,10 @@ def _correlations(req: CollectRequest, limit: int) -> Any:
 async def collect_ai_patterns(req: CollectRequest) -> TelemetryContext:
     """Recurring patterns: signal correlations, repeating anomalies and the most frequent error-log shapes."""
     correlations, patterns, groups, logs = await gather_sources(
-        partial("signal_correlations", _correlations(req, STRUCTURE_CAP)),
-        partial("signal_correlations", ch(req, "intelligence_correlation_patterns")),
-        partial("anomaly_events", ch(req, "intelligence_anomaly_groups")),
-        partial("logs_errors", ch(req, "intelligence_error_log_groups", service="")),
+        optional(req, "signal_correlations", _correlations(req, STRUCTURE_CAP)),
+        optional(req, "signal_correlations", ch(req, "intelligence_correlation_patterns")),
+        optional(req, "anomaly_events", ch(req, "intelligence_anomaly_groups")),
+        optional(req, "logs_errors", ch(req, "intelligence_error_log_groups", service="")),
     )
     raise_if_all_failed(correlations, patterns, groups, logs)
     corr_rows, pattern_rows = rows_of(correlations), rows_of(patterns)
@@ -292,11 +292,11 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
     service = _service_filter(req)
     lookback = req.time_range.start - CHANGE_LOOKBACK
     anomalies, changes, logs, patterns, plans = await gather_sources(
-        partial("anomaly_events", ch(req, "intelligence_anomalies", service=service, limit=STRUCTURE_CAP)),
-        partial("change_events", ch(req, "intelligence_changes", lookback_from=lookback, limit=STRUCTURE_CAP)),
-        partial("logs_errors", ch(req, "intelligence_error_log_groups", service=service)),
-        partial("signal_correlations", ch(req, "intelligence_correlation_patterns")),
-        partial("remediation_plans", pg(req, "intelligence_remediation_plans")),
+        optional(req, "anomaly_events", ch(req, "intelligence_anomalies", service=service, limit=STRUCTURE_CAP)),
+        optional(req, "change_events", ch(req, "intelligence_changes", lookback_from=lookback, limit=STRUCTURE_CAP)),
+        optional(req, "logs_errors", ch(req, "intelligence_error_log_groups", service=service)),
+        optional(req, "signal_correlations", ch(req, "intelligence_correlation_patterns")),
+        optional(req, "remediation_plans", pg(req, "intelligence_remediation_plans")),
     )
     raise_if_all_failed(anomalies, changes, logs, patterns)
     anomaly_rows, change_rows = rows_of(anomalies), rows_of(changes)
@@ -420,11 +420,11 @@ def _digest(result: Any) -> dict[str, Any]:
 async def collect_ai_insights(req: CollectRequest) -> TelemetryContext:
     """Correlated insights: metrics, logs and traces digests, signal correlations and the strongest anomalies."""
     metrics, logs, traces, correlations, anomalies = await gather_sources(
-        partial("metrics", _signal(req, ContextType.METRICS)),
-        partial("logs", _signal(req, ContextType.LOGS)),
-        partial("traces", _signal(req, ContextType.TRACES)),
-        partial("signal_correlations", _correlations(req, req.max_items)),
-        partial("anomaly_events", ch(req, "intelligence_anomalies", service="", limit=min(5, req.max_items))),
+        optional(req, "metrics", _signal(req, ContextType.METRICS)),
+        optional(req, "logs", _signal(req, ContextType.LOGS)),
+        optional(req, "traces", _signal(req, ContextType.TRACES)),
+        optional(req, "signal_correlations", _correlations(req, req.max_items)),
+        optional(req, "anomaly_events", ch(req, "intelligence_anomalies", service="", limit=min(5, req.max_items))),
     )
     raise_if_all_failed(metrics, logs, traces, correlations, anomalies)
     signals = {"metrics": _digest(metrics), "logs": _digest(logs), "traces": _digest(traces)}
@@ -499,11 +499,11 @@ async def collect_ai_recommendations(req: CollectRequest) -> TelemetryContext:
     """Prioritised recommendations from remediation plans, failure forecasts, open vulnerabilities with a fix,
     unused indexes and the largest costs."""
     plans, predictions, vulns, indexes, cost = await gather_sources(
-        partial("remediation_plans", pg(req, "intelligence_remediation_plans")),
-        partial("predictions", ch(req, "platform_predictions", resource_type="", limit=STRUCTURE_CAP)),
-        partial("security_vulnerabilities", pg(req, "security_vulnerabilities")),
-        partial("db_index_stats", ch(req, "databases_index_stats", instance="")),
-        partial("cost_data", _cost_lines(req)),
+        optional(req, "remediation_plans", pg(req, "intelligence_remediation_plans")),
+        optional(req, "predictions", ch(req, "platform_predictions", resource_type="", limit=STRUCTURE_CAP)),
+        optional(req, "security_vulnerabilities", pg(req, "security_vulnerabilities")),
+        optional(req, "db_index_stats", ch(req, "databases_index_stats", instance="")),
+        optional(req, "cost_data", _cost_lines(req)),
     )
     raise_if_all_failed(plans, predictions, vulns, indexes, cost)
     items: list[dict[str, Any]] = []

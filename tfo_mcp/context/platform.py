@@ -33,6 +33,7 @@ from tfo_mcp.context._shaping import (
     clock,
     counts_by,
     fmt,
+    optional,
     plural,
     total_of,
 )
@@ -44,7 +45,6 @@ from tfo_mcp.context.sources import (
     failures,
     gather_sources,
     number,
-    partial,
     pg,
     raise_if_all_failed,
     rollup,
@@ -76,10 +76,10 @@ def _service_health(req: CollectRequest) -> Any:
 async def collect_platform_health(req: CollectRequest) -> TelemetryContext:
     """One verdict from agents, synthetic monitors, firing alerts and service health, each with its detail."""
     agents, uptime, alerts, services = await gather_sources(
-        partial("agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
-        partial("uptime_checks", _uptime(req)),
-        partial("alert_instances", pg(req, "platform_firing_alerts")),
-        partial("service_map_metrics", _service_health(req)),
+        optional(req, "agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
+        optional(req, "uptime_checks", _uptime(req)),
+        optional(req, "alert_instances", pg(req, "platform_firing_alerts")),
+        optional(req, "service_map_metrics", _service_health(req)),
     )
     raise_if_all_failed(agents, uptime, alerts, services)
     agent_rows, monitor_rows = rows_of(agents), rows_of(uptime)
@@ -196,17 +196,19 @@ def _hours_to_full(used: float, growth: float, window_hours: float) -> float | N
 async def collect_platform_capacity(req: CollectRequest) -> TelemetryContext:
     """Forecast failures (predictions), host and Kubernetes node saturation, and time until disks fill."""
     predictions, hosts, nodes, agents, clusters = await gather_sources(
-        partial("predictions", ch(req, "platform_predictions", resource_type="", limit=STRUCTURE_CAP)),
-        partial(
+        optional(req, "predictions", ch(req, "platform_predictions", resource_type="", limit=STRUCTURE_CAP)),
+        optional(
+            req,
             "vm_metrics",
             ch(req, "platform_host_usage", rollup=rollup("vm_metrics", req.time_range), limit=STRUCTURE_CAP),
         ),
-        partial(
+        optional(
+            req,
             "kubernetes_metrics",
             ch(req, "platform_node_usage", rollup=rollup("kubernetes_metrics", req.time_range), limit=STRUCTURE_CAP),
         ),
-        partial("agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
-        partial("kubernetes_clusters", pg(req, "platform_clusters")),
+        optional(req, "agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
+        optional(req, "kubernetes_clusters", pg(req, "platform_clusters")),
     )
     raise_if_all_failed(predictions, hosts, nodes)
     prediction_rows, host_rows, node_rows = rows_of(predictions), rows_of(hosts), rows_of(nodes)
@@ -391,11 +393,13 @@ async def collect_platform_performance(req: CollectRequest) -> TelemetryContext:
             rollup=rollup("service_latency_percentiles", req.time_range),
             limit=STRUCTURE_CAP,
         ),
-        partial(
+        optional(
+            req,
             "service_error_rates",
             ch(req, "platform_errors", rollup=rollup("service_error_rates", req.time_range), limit=STRUCTURE_CAP),
         ),
-        partial(
+        optional(
+            req,
             "metrics",
             ch(
                 req,

@@ -22,6 +22,7 @@ from tfo_mcp.context._shaping import (
     as_int,
     clock,
     counts_by,
+    optional,
     plural,
     total_of,
     without,
@@ -34,7 +35,6 @@ from tfo_mcp.context.sources import (
     failures,
     gather_sources,
     number,
-    partial,
     pg,
     raise_if_all_failed,
     rows_of,
@@ -91,7 +91,7 @@ async def collect_security_events(req: CollectRequest) -> TelemetryContext:
         ch(req, "security_auth_summary"),
         ch(req, "security_failing_sources"),
         ch(req, "security_recent_auth_failures"),
-        partial("security_events", ch(req, "security_event_summary")),
+        optional(req, "security_events", ch(req, "security_event_summary")),
     )
     detection_rows = rows_of(detections)
     if not summary and not detection_rows:
@@ -196,10 +196,10 @@ def _severity_rank(severity: str) -> int:
 async def collect_security_compliance(req: CollectRequest) -> TelemetryContext:
     """Compliance controls by framework, failing controls, data masking, retention, SSO and MFA coverage."""
     controls, failing, governance, retention = await gather_sources(
-        partial("compliance_controls", pg(req, "security_compliance_controls")),
-        partial("compliance_controls", pg(req, "security_failing_controls")),
-        partial("governance", pg(req, "security_governance")),
-        partial("retention_policies", pg(req, "security_retention_policies")),
+        optional(req, "compliance_controls", pg(req, "security_compliance_controls")),
+        optional(req, "compliance_controls", pg(req, "security_failing_controls")),
+        optional(req, "governance", pg(req, "security_governance")),
+        optional(req, "retention_policies", pg(req, "security_retention_policies")),
     )
     raise_if_all_failed(controls, failing, governance, retention)
     control_rows, failing_rows = rows_of(controls), rows_of(failing)
@@ -258,9 +258,9 @@ async def collect_security_access(req: CollectRequest) -> TelemetryContext:
     """Accounts (MFA, lockouts, sessions, roles), role assignments, API keys and denied access in the window."""
     users, roles, keys, denied = await gather_sources(
         pg(req, "security_users", limit=STRUCTURE_CAP),
-        partial("user_roles", pg(req, "security_role_summary")),
-        partial("api_keys", pg(req, "security_api_keys", limit=STRUCTURE_CAP)),
-        partial("audit_logs", ch(req, "security_failing_sources")),
+        optional(req, "user_roles", pg(req, "security_role_summary")),
+        optional(req, "api_keys", pg(req, "security_api_keys", limit=STRUCTURE_CAP)),
+        optional(req, "audit_logs", ch(req, "security_failing_sources")),
     )
     if not users:
         return empty(req, "users")
@@ -320,7 +320,7 @@ async def collect_security_threats(req: CollectRequest) -> TelemetryContext:
         ch(req, "security_event_summary"),
         ch(req, "security_threat_events"),
         ch(req, "security_threat_sources"),
-        partial("audit_logs", ch(req, "security_failing_sources")),
+        optional(req, "audit_logs", ch(req, "security_failing_sources")),
     )
     failing_rows = rows_of(failing)
     if not summary and not failing_rows:
@@ -381,8 +381,8 @@ async def collect_security_incidents(req: CollectRequest) -> TelemetryContext:
     """Open security incidents (and those detected or resolved in the window), critical alerts and open detections."""
     incidents, alerts, detections = await gather_sources(
         pg(req, "security_incidents"),
-        partial("alert_instances", pg(req, "security_critical_alerts")),
-        partial("security_events", ch(req, "security_threat_events")),
+        optional(req, "alert_instances", pg(req, "security_critical_alerts")),
+        optional(req, "security_events", ch(req, "security_threat_events")),
     )
     alert_rows = rows_of(alerts)
     open_detections = [

@@ -33,6 +33,7 @@ from tfo_mcp.context._shaping import (
     clock,
     counts_by,
     fmt,
+    optional,
     plural,
     total_of,
     without,
@@ -45,7 +46,6 @@ from tfo_mcp.context.sources import (
     failures,
     gather_sources,
     number,
-    partial,
     pg,
     raise_if_all_failed,
     rollup,
@@ -132,7 +132,7 @@ async def collect_dependencies(req: CollectRequest) -> TelemetryContext:
     """Service-to-service edges with their latency, error rate and call rate, plus the callee's live figures."""
     edges_rows, metrics = await gather_sources(
         pg(req, "topology_dependencies", service=req.context_id, cap=STRUCTURE_CAP),
-        partial("service_map_metrics", _service_metrics(req, "errors")),
+        optional(req, "service_map_metrics", _service_metrics(req, "errors")),
     )
     if not edges_rows:
         return empty(req, "service_map_dependencies")
@@ -285,9 +285,9 @@ async def collect_topology(req: CollectRequest) -> TelemetryContext:
 async def collect_service_map(req: CollectRequest) -> TelemetryContext:
     """Services with their live health, latency, error and request rates, and their dependencies."""
     services, dependencies, metrics = await gather_sources(
-        partial("service_map_services", pg(req, "topology_services", cap=STRUCTURE_CAP)),
-        partial("service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
-        partial("service_map_metrics", _service_metrics(req, "health")),
+        optional(req, "service_map_services", pg(req, "topology_services", cap=STRUCTURE_CAP)),
+        optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
+        optional(req, "service_map_metrics", _service_metrics(req, "health")),
     )
     raise_if_all_failed(services, dependencies, metrics)
     service_rows, edge_rows, metric_rows = rows_of(services), rows_of(dependencies), rows_of(metrics)
@@ -370,7 +370,7 @@ async def collect_service_map_focus(req: CollectRequest) -> TelemetryContext:
     choice = rollup("service_map_metrics", req.time_range)
     metrics, dependencies = await gather_sources(
         _service_metrics(req, focus),
-        partial("service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
+        optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
     )
     edge_rows = rows_of(dependencies)
     if not metrics and not edge_rows:
@@ -501,10 +501,10 @@ def _node_traffic(req: CollectRequest, limit: int) -> Any:
 async def collect_network_map(req: CollectRequest) -> TelemetryContext:
     """Network nodes and connections with live load, traffic, latency and packet loss."""
     nodes, connections, traffic, conn_metrics = await gather_sources(
-        partial("network_map_nodes", pg(req, "topology_network_nodes", cap=STRUCTURE_CAP)),
-        partial("network_map_connections", pg(req, "topology_network_connections", cap=STRUCTURE_CAP)),
-        partial("network_map_traffic", _node_traffic(req, STRUCTURE_CAP)),
-        partial("network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
+        optional(req, "network_map_nodes", pg(req, "topology_network_nodes", cap=STRUCTURE_CAP)),
+        optional(req, "network_map_connections", pg(req, "topology_network_connections", cap=STRUCTURE_CAP)),
+        optional(req, "network_map_traffic", _node_traffic(req, STRUCTURE_CAP)),
+        optional(req, "network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
     )
     raise_if_all_failed(nodes, connections, traffic, conn_metrics)
     node_rows, conn_rows = rows_of(nodes), rows_of(connections)
@@ -564,8 +564,8 @@ async def collect_network_traffic(req: CollectRequest) -> TelemetryContext:
     """Traffic in and out per node, the busiest connections by volume, and load on the busiest nodes."""
     traffic, conn_metrics, names = await gather_sources(
         _node_traffic(req, STRUCTURE_CAP),
-        partial("network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
-        partial("network_map_connections", _connection_names(req)),
+        optional(req, "network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
+        optional(req, "network_map_connections", _connection_names(req)),
     )
     if not traffic:
         return empty(req, rollup("network_map_traffic", req.time_range).table)
@@ -610,7 +610,7 @@ async def collect_network_connections(req: CollectRequest) -> TelemetryContext:
     """Connections between network nodes with protocol, status, latency, packet loss and volume."""
     connections, conn_metrics = await gather_sources(
         pg(req, "topology_network_connections", cap=STRUCTURE_CAP),
-        partial("network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
+        optional(req, "network_map_connection_metrics", _connection_traffic(req, STRUCTURE_CAP)),
     )
     if not connections:
         return empty(req, "network_map_connections")
@@ -736,9 +736,9 @@ async def collect_network_firewall(req: CollectRequest) -> TelemetryContext:
 async def collect_network_security(req: CollectRequest) -> TelemetryContext:
     """Network-borne threats (detections with a source IP or node), firewall blocks and denied access by IP."""
     threats, blocked, denied = await gather_sources(
-        partial("security_events", ch(req, "topology_network_threats")),
-        partial("network_firewall_events", ch(req, "topology_firewall_denied_sources")),
-        partial("audit_logs", ch(req, "topology_denied_access")),
+        optional(req, "security_events", ch(req, "topology_network_threats")),
+        optional(req, "network_firewall_events", ch(req, "topology_firewall_denied_sources")),
+        optional(req, "audit_logs", ch(req, "topology_denied_access")),
     )
     raise_if_all_failed(threats, blocked, denied)
     threat_rows, blocked_rows, denied_rows = rows_of(threats), rows_of(blocked), rows_of(denied)
