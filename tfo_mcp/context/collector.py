@@ -42,6 +42,7 @@ __all__ = [
     "collect_context",
     "collector",
     "registered_types",
+    "run_collector",
 ]
 
 #: Seconds a whole context may take (TFO's collector races a 5 s timer; here the work is also cancelled).

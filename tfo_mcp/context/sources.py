@@ -20,7 +20,8 @@ import contextlib
 import math
 import re
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -53,6 +54,7 @@ __all__ = [
     "percent",
     "pg",
     "raise_if_all_failed",
+    "raw_tables",
     "rollup",
     "rows_of",
 ]
@@ -139,17 +141,31 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
 }
 
 
+#: Set by :func:`raw_tables`: every rollup() in this task (and its children) answers with the raw table.
+_FORCE_RAW: ContextVar[bool] = ContextVar("tfo_context_force_raw", default=False)
+
+
+@contextlib.contextmanager
+def raw_tables() -> Iterator[None]:
+    """Within this block, collectors read raw tables instead of rollups (benchmarks and cross-checks)."""
+    token = _FORCE_RAW.set(True)
+    try:
+        yield
+    finally:
+        _FORCE_RAW.reset(token)
+
+
 def rollup(family: str, time_range: TimeRange, *, raw: bool = False) -> RollupChoice:
     """The table to read ``family`` from for ``time_range`` (section 1.4 of the TFO reference).
 
     The largest rollup whose interval is at most the window's step (``TimeRange.step_seconds()``: 60 s up
     to 1 h, 300 s up to 6 h, 900 s up to 24 h, ...), else the raw table. ``raw=True`` forces the raw table
-    (benchmarks, cross-checks).
+    (benchmarks, cross-checks), as does running inside :func:`raw_tables`.
     """
     spec = ROLLUP_FAMILIES.get(family)
     if spec is None:
         raise ValueError(f"unknown rollup family {family!r}")
-    if not raw:
+    if not raw and not _FORCE_RAW.get():
         step = time_range.step_seconds()
         fitting = [entry for entry in spec.rollups if entry[0] <= step]
         if fitting:
@@ -312,7 +328,7 @@ async def ch(
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
     name = _variant(sql_name, rollup)
     sql = f"/* {marker} */\n" + _fill(load_sql(name, legacy=legacy is not None), rollup)
-    remaining = _budget_left(req)
+    remaining = min(_budget_left(req), backend.cfg.max_execution_time)  # never above the configured limit
     embedded = backend.kind == "chdb"
     # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).
     seconds = round(remaining, 3) if embedded else max(1, math.ceil(remaining))
@@ -368,6 +384,7 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
     BudgetExceeded.
     """
     from tfo_mcp import postgres
+    from tfo_mcp.config import get_settings
 
     org = as_uuid(req.organization_id)
     if org is None:
@@ -379,7 +396,7 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
     values["user_id"] = as_uuid(req.user_id)
     values.update(params)
     sql = load_sql(sql_name)
-    remaining = _budget_left(req)
+    remaining = min(_budget_left(req), get_settings().postgres.statement_timeout)
     try:
         return await postgres.fetch_all(sql, values, timeout=remaining)
     except postgres.QueryError as exc:

@@ -1,0 +1,263 @@
+"""collect_context latency per context type on the embedded engine, and rollups against raw tables.
+
+    uv run python bench/bench_context.py [--scale 10] [--orgs 2] [--hours 24] [--runs 20] [--windows 1,24]
+                                         [--dir /tmp/tfo-bench-context] [--reseed] [--types metrics,logs]
+
+Seeds the demo estate (``tfo_mcp.demo.seed``) into a dedicated chDB directory (``--dir``, never the user's
+store) and a PostgreSQL database: ``TFO_BENCH_POSTGRES_URL`` when set, else a throwaway server started here
+(tests/support/pg_server.py). A later run with the same ``--dir`` and arguments reuses the data (``--reseed``
+forces a new seed). ``--scale 10`` with 2 organizations and 24 h writes > 10 M metric rows and > 5 M log
+lines and spans.
+
+Then, for every registered context type and window (hours before the seed's ``now``), one warm-up call and
+``--runs`` timed calls of ``collect_context`` for organization A: p50 / p95 in ms (target p95 <= 150 ms).
+For metrics, logs, traces and uptime the same contexts are computed from the raw tables
+(``sources.raw_tables()``: same collectors, raw SQL variants) and the speed-up of the rollup path is printed
+(target >= 20x where the window selects a rollup; a 1 h window reads raw rows by TFO's rule, ratio ~1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORE = ("metrics", "logs", "traces", "uptime")
+P95_TARGET_MS = 150.0
+RATIO_TARGET = 20.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--orgs", type=int, default=2)
+    parser.add_argument("--hours", type=int, default=24)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--raw-runs", type=int, default=5, help="timed runs of the raw-table variants")
+    parser.add_argument("--windows", default="1,24", help="comma-separated window lengths in hours")
+    parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "tfo-bench-context"))
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--types", default="", help="comma-separated context types (default: all registered)")
+    return parser.parse_args()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def timed(call: Any, runs: int) -> tuple[list[float], Any]:
+    result = await call()  # warm-up (caches, first connection)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = await call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, result
+
+
+def start_postgres(manifest: dict[str, Any] | None) -> tuple[str, Any]:
+    """The PostgreSQL URL to use and the throwaway server to stop at the end (None for an external one).
+
+    A throwaway server keeps its data directory between runs (recorded in the manifest) so a reused dataset
+    finds its PostgreSQL half again.
+    """
+    external = os.environ.get("TFO_BENCH_POSTGRES_URL")
+    if external:
+        return external, None
+    from tests.support.pg_server import ThrowawayPostgres, wait_until_accepting
+
+    saved = (manifest or {}).get("postgres")
+    if saved and Path(saved["root"]).is_dir():
+        server = ThrowawayPostgres(root=Path(saved["root"]), password=saved["password"], run_as=saved["run_as"])
+    else:
+        server = ThrowawayPostgres()
+    server.start()
+    wait_until_accepting(server.admin_url)
+    return server.admin_url, server
+
+
+def load_manifest(workdir: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The manifest of an earlier seed with the same arguments (None when absent, different or --reseed)."""
+    path = workdir / "manifest.json"
+    if args.reseed or not path.exists():
+        return None
+    manifest = json.loads(path.read_text())
+    wanted = {"scale": args.scale, "orgs": args.orgs, "hours": args.hours}
+    return manifest if manifest.get("args") == wanted else None
+
+
+async def seed(args: argparse.Namespace, workdir: Path, server: Any) -> dict[str, Any]:
+    """Seed the dataset; return (and save) the manifest: now, counts, arguments, the PostgreSQL data dir."""
+    from tfo_mcp import clickhouse, demo, postgres
+
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    wanted = {"scale": args.scale, "orgs": args.orgs, "hours": args.hours}
+    print(f"seeding {wanted} into {workdir} ...", flush=True)
+    started = time.perf_counter()
+    await demo.migrate_platform()
+    counts = await demo.seed(now=now, **wanted)
+    seconds = time.perf_counter() - started
+    await clickhouse.reset()
+    await postgres.reset()
+    manifest: dict[str, Any] = {"args": wanted, "now": now.isoformat(), "seconds": round(seconds, 1), "counts": counts}
+    if server is not None:
+        manifest["postgres"] = {"root": str(server.root), "password": server.password, "run_as": server.run_as}
+    (workdir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return manifest
+
+
+async def bench(args: argparse.Namespace, manifest: dict[str, Any]) -> int:
+    from tfo_mcp import demo
+    from tfo_mcp.context.collector import collect_context, registered_types
+    from tfo_mcp.context.sources import raw_tables
+
+    now = datetime.fromisoformat(manifest["now"])
+    org = demo.org_id(0)
+    counts = manifest["counts"]
+    print(
+        f"dataset: {counts.get('clickhouse.metrics', 0):,} metric rows, {counts.get('clickhouse.logs', 0):,} logs, "
+        f"{counts.get('clickhouse.traces', 0):,} spans ({args.orgs} orgs, {args.hours} h, scale {args.scale}); "
+        f"seeded in {manifest['seconds']} s"
+    )
+    kinds = [k.strip() for k in args.types.split(",") if k.strip()] or [k.value for k in registered_types()]
+    windows = [float(w) for w in args.windows.split(",") if w.strip()]
+    rows = []
+    failures = 0
+    for hours in windows:
+        start = now - timedelta(hours=hours)
+        for kind in kinds:
+
+            async def call(kind: str = kind, start: datetime = start) -> Any:
+                return await collect_context(kind, org, time_from=start, time_to=now)
+
+            samples, result = await timed(call, args.runs)
+            p50, p95 = statistics.median(samples), percentile(samples, 0.95)
+            source = result.data.get("source") or ",".join(result.data.get("sources", [])) if result.data else ""
+            rows.append((hours, kind, p50, p95, result.status, str(source)[:60]))
+            failures += p95 > P95_TARGET_MS
+            print(f"{hours:>5g} h  {kind:<26} p50 {p50:8.1f} ms  p95 {p95:8.1f} ms  {result.status:<11} {source}",
+                  flush=True)  # fmt: skip
+    print("\nrollup path vs raw tables (same collectors; raw = sources.raw_tables())")
+    print(f"{'window':>7} {'type':<8} {'rollup p50':>11} {'raw p50':>10} {'ratio':>7}  tables")
+    ratios = []
+    for hours in windows:
+        start = now - timedelta(hours=hours)
+        for kind in CORE:
+            if kinds and kind not in kinds:
+                continue
+
+            async def rolled(kind: str = kind, start: datetime = start) -> Any:
+                return await collect_context(kind, org, time_from=start, time_to=now)
+
+            async def raw(kind: str = kind, start: datetime = start) -> Any:
+                with raw_tables():
+                    return await collect_context(kind, org, time_from=start, time_to=now, budget=120)
+
+            fast, fast_result = await timed(rolled, args.runs)
+            slow, slow_result = await timed(raw, args.raw_runs)
+            ratio = statistics.median(slow) / statistics.median(fast)
+            tables = f"{_tables(fast_result)} vs {_tables(slow_result)}"
+            ratios.append((hours, kind, ratio, _tables(fast_result) != _tables(slow_result)))
+            print(f"{hours:>5g} h {kind:<8} {statistics.median(fast):>9.1f}ms {statistics.median(slow):>8.1f}ms "
+                  f"{ratio:>6.1f}x  {tables}", flush=True)  # fmt: skip
+    await query_ratios(args, now, org, windows)
+    print(f"\ntypes x windows over the {P95_TARGET_MS:g} ms p95 target: {failures} of {len(rows)}")
+    for hours, kind, _p50, p95, status, _ in sorted(rows, key=lambda r: -r[3])[:10]:
+        print(f"  slowest: {kind} ({hours:g} h) p95 {p95:.1f} ms [{status}]")
+    rolled_ratios = [r for r in ratios if r[3]]
+    if rolled_ratios:
+        worst = min(rolled_ratios, key=lambda r: r[2])
+        print(f"rollup speed-up where a rollup is used: min {worst[2]:.1f}x ({worst[1]}, {worst[0]:g} h), "
+              f"target {RATIO_TARGET:g}x")  # fmt: skip
+    return 0
+
+
+#: The queries of the core contexts that have a rollup and a raw variant: (context, family, SQL name, params).
+ROLLED_QUERIES = (
+    ("metrics", "metrics", "signals_metrics_series", {"metric": ""}),
+    ("metrics", "metrics", "signals_metrics_totals", {"metric": ""}),
+    ("logs", "logs", "signals_logs_severity", {"service": ""}),
+    ("traces", "service_latency_percentiles", "signals_trace_latency", {"service": ""}),
+    ("traces", "service_error_rates", "signals_trace_errors", {"service": ""}),
+    ("uptime", "uptime_checks", "signals_uptime_monitors", {}),
+)
+
+
+async def query_ratios(args: argparse.Namespace, now: datetime, org: str, windows: list[float]) -> None:
+    """The rollup-backed queries alone (rollup SQL vs its _raw variant), without the contexts' other queries."""
+    from tfo_mcp.context.collector import CollectRequest
+    from tfo_mcp.context.sources import ch, rollup
+    from tfo_mcp.context.types import ContextType, TimeRange
+
+    print("\nrollup-backed queries alone (rollup SQL vs its raw variant, p50)")
+    for hours in windows:
+        window = TimeRange(start=now - timedelta(hours=hours), end=now)
+        for kind, family, name, params in ROLLED_QUERIES:
+            choices = (rollup(family, window), rollup(family, window, raw=True))
+            medians = []
+            for choice, runs in zip(choices, (args.runs, args.raw_runs), strict=True):
+                request = CollectRequest(ContextType(kind), org, window, max_items=30, deadline=math.inf)
+                call = functools.partial(ch, request, name, rollup=choice, **params)
+
+                samples, _ = await timed(call, runs)
+                medians.append(statistics.median(samples))
+            print(f"{hours:>5g} h {name:<26} {choices[0].table:<32} {medians[0]:>8.1f} ms  raw {medians[1]:>8.1f} ms  "
+                  f"{medians[1] / medians[0]:>6.1f}x", flush=True)  # fmt: skip
+
+
+def _tables(result: Any) -> str:
+    data = result.data or {}
+    return str(data.get("source") or ",".join(data.get("sources", [])))
+
+
+async def main() -> int:
+    args = parse_args()
+    workdir = Path(args.dir)
+    (workdir / "chdb").mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(workdir, args)
+    pg_url, server = start_postgres(manifest)
+    try:
+        import tfo_mcp.server  # noqa: F401 - imports the capability modules in their intended order
+        from tfo_mcp import config
+        from tfo_mcp.logs import setup_logging
+
+        environ = {
+            "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{workdir / 'chdb'}",
+            "TELEMETRYFLOW_MCP_POSTGRES_URL": pg_url,
+            "TELEMETRYFLOW_MCP_CLICKHOUSE_ANALYTICS_ENABLED": "false",
+            "TELEMETRYFLOW_MCP_LOGGING_LEVEL": "WARNING",
+        }
+        loaded = config.load_settings(environ=environ)
+        config.set_settings(loaded)
+        setup_logging(loaded.settings.logging)
+        if manifest is None:
+            manifest = await seed(args, workdir, server)
+        else:
+            print(f"reusing the dataset seeded at {manifest['now']} in {workdir}")
+        return await bench(args, manifest)
+    finally:
+        from tfo_mcp import clickhouse, postgres
+
+        await clickhouse.reset()  # close chDB before the interpreter exits
+        await postgres.reset()
+        if server is not None:
+            server.stop(remove=False)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
