@@ -198,7 +198,7 @@ async def _run_clickhouse(req: CollectRequest, query: CustomQuery) -> dict[str, 
     names = query.names()
     sql = query.substituted({name: f"%({name})s" for name in names}, escape_percent=True)
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
-    remaining = req.remaining()
+    remaining = min(req.remaining(), backend.cfg.max_execution_time)  # never above the configured limit
     if remaining < 0.05:
         raise BudgetExceeded("the budget ran out before the custom query could start")
     seconds = round(remaining, 3) if backend.kind == "chdb" else max(1, math.ceil(remaining))
