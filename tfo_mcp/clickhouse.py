@@ -1125,7 +1125,9 @@ async def _start() -> None:
 
     _state.migrate_lock = asyncio.Lock()
     try:
-        if auto_migrate_enabled():
+        # The embedded store is opened on first use (a ch_* call or the first analytics flush): loading chDB
+        # costs about a second of CPU and would otherwise compete with the client's handshake.
+        if auto_migrate_enabled() and not is_embedded():
             get_clickhouse()
             _state.startup_task = asyncio.create_task(_auto_migrate(), name="tfo-clickhouse-migrate")
     except StoreUnavailable as exc:
