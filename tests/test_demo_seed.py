@@ -543,3 +543,33 @@ def test_story_matches_the_estate_file() -> None:
     assert story["failed_logins_start"] < story["failed_logins_end"] < story["deploy_at"]
     assert story["incident_service"] in demo.distinctive_values(0)
     assert story["organization_id"] == demo.org_id(0) != demo.org_id(1)
+
+
+async def test_native_copy_of_the_dataset_answers_like_the_embedded_one(native_demo: str, demo_dataset: Any) -> None:
+    """The legacy schema on clickhouse-server 18.16 holds the same recent core data and fills its rollups."""
+    from tfo_mcp import clickhouse
+
+    since = naive(demo_dataset.now - timedelta(hours=1))
+    sql = (
+        "SELECT service_name, sum(total_requests), sum(error_count) FROM service_error_rates_5m "
+        "WHERE organization_id = %(o)s AND five_minutes >= %(since)s GROUP BY service_name ORDER BY service_name"
+    )
+    params = {"o": demo_dataset.org_a, "since": since}
+    previous = config._current
+    try:
+        await clickhouse.reset()
+        config.set_settings(config.load_settings(environ=demo_dataset.environ()))
+        embedded = await ch(sql, params)
+        await clickhouse.reset()
+        config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": native_demo}))
+        native = await ch(sql, params)
+        failures = await ch(
+            "SELECT count() FROM uptime_checks WHERE organization_id = %(o)s AND status != 'success' "
+            "AND checked_at >= %(since)s",
+            params,
+        )
+    finally:
+        await clickhouse.reset()
+        config._current = previous
+    assert native == embedded and any(row[2] > 0 for row in native)
+    assert failures[0][0] >= 27  # the outage, 3 regions x 9 minutes

@@ -4,9 +4,11 @@
 database owned by the non-superuser app login, both migrated (``demo.migrate_platform``) and seeded with
 ``demo.seed(now=DemoDataset.now)`` (2 organizations, 12 services, 24 h, scale 1, seed 42; about 12 s).
 ``demo_store`` (function): installs settings pointing at that dataset (ClickHouse + PostgreSQL) for one test and
-restores the previous settings afterwards. Collector tests use these two; ``DemoDataset.story`` has the
-incident's names and times, ``org_a`` / ``org_b`` the organization ids, ``org_values(i)`` each organization's
-distinctive names (search org A's output for any of org B's).
+restores the previous settings afterwards. ``native_demo`` (session): the ``platform_legacy`` schema on the native
+clickhouse-server 18.16 (its own database) holding a copy of the dataset's last NATIVE_COPY_HOURS hours of the core
+tables (metrics, logs, traces, exemplars, uptime_checks, audit_logs; rollups fill from them); yields its URL.
+``DemoDataset.story`` has the incident's names and times, ``org_a`` / ``org_b`` the organization ids,
+``org_values(i)`` each organization's distinctive names (search org A's output for any of org B's).
 """
 
 from __future__ import annotations
@@ -25,6 +27,17 @@ from tests.support.pg_server import with_database
 from tfo_mcp import config
 
 DEMO_DATABASE = "tfo_demo"
+NATIVE_DATABASE = "tfo_demo_legacy"
+NATIVE_COPY_HOURS = 2
+#: Core tables copied to the native server, with the time column that bounds the copy.
+NATIVE_TABLES = {
+    "metrics": "timestamp",
+    "logs": "timestamp",
+    "traces": "timestamp",
+    "exemplars": "timestamp",
+    "uptime_checks": "checked_at",
+    "audit_logs": "timestamp",
+}
 DEMO_ARGS: dict[str, Any] = {"orgs": 2, "services": 12, "hours": 24, "scale": 1, "seed": 42}
 
 
@@ -124,6 +137,70 @@ async def demo_store(demo_dataset: DemoDataset) -> AsyncIterator[DemoDataset]:
         yield demo_dataset
     finally:
         await _restore(previous)
+
+
+def _native_url(native_url: str, database: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(native_url)._replace(path="/" + database))
+
+
+def _to_native(value: Any, type_name: str) -> Any:
+    """A value read from chDB (JSON) as clickhouse-driver wants it for the legacy column type."""
+    if type_name.startswith("DateTime") and isinstance(value, str):
+        return datetime.fromisoformat(value[:26]).replace(tzinfo=None)
+    if type_name.startswith("UUID"):
+        import uuid
+
+        return uuid.UUID(str(value))
+    return value
+
+
+@pytest_asyncio.fixture(scope="session")
+async def native_demo(demo_dataset: DemoDataset, native_url: str) -> AsyncIterator[str]:
+    """The legacy schema on the native server with the last NATIVE_COPY_HOURS hours of the demo dataset."""
+    from datetime import timedelta
+
+    from tfo_mcp import clickhouse, demo
+
+    url = _native_url(native_url, NATIVE_DATABASE)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": _native_url(native_url, "default")})
+    try:
+        await clickhouse.get_clickhouse().execute(f"DROP DATABASE IF EXISTS {NATIVE_DATABASE}")
+        await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url})
+        await demo.migrate_platform()
+        result = await clickhouse.get_clickhouse().query(
+            "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() "
+            "AND table IN %(tables)s AND default_kind NOT IN ('ALIAS', 'MATERIALIZED')",
+            {"tables": tuple(NATIVE_TABLES)},
+            max_rows=10_000,
+        )
+        columns: dict[str, list[tuple[str, str]]] = {}
+        for table, name, type_name in result.rows:
+            columns.setdefault(table, []).append((name, type_name))
+        since = (demo_dataset.now - timedelta(hours=NATIVE_COPY_HOURS)).replace(tzinfo=None)
+        copied: dict[str, list[list[Any]]] = {}
+        await _install(demo_dataset.environ(TELEMETRYFLOW_MCP_CLICKHOUSE_MAX_RESULT_BYTES=str(2**31)))
+        for table, time_column in NATIVE_TABLES.items():
+            select = []
+            for name, _ in columns[table]:
+                base, _, part = name.partition(".")
+                select.append(f"map{'Keys' if part == 'key' else 'Values'}({base})" if part else name)
+            rows = await clickhouse.get_clickhouse().query(
+                f"SELECT {', '.join(select)} FROM {table} WHERE {time_column} >= %(since)s",
+                {"since": since},
+                max_rows=2_000_000,
+            )
+            assert not rows.truncated, f"copy of {table} was cut"
+            copied[table] = [
+                [_to_native(v, t) for v, (_, t) in zip(row, columns[table], strict=True)] for row in rows.rows
+            ]
+        await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url})
+        for table, rows in copied.items():
+            await clickhouse.get_clickhouse().insert(table, [name for name, _ in columns[table]], rows)
+    finally:
+        await _restore(previous)
+    yield url
 
 
 @pytest.fixture
