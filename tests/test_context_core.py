@@ -176,6 +176,20 @@ async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
     assert result.data["overall_availability_percent"] == round(100 * ok / total, 2)
 
 
+async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any) -> None:
+    """sources.raw_tables() (benchmarks, cross-checks) runs the same collectors on raw rows: same counts."""
+    from tfo_mcp.context.sources import raw_tables
+
+    start, end = _windows(demo_store.now)["rollup"]
+    for kind in ("metrics", "logs", "traces", "uptime"):
+        rolled = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
+        with raw_tables():
+            raw = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
+        assert "_5m" in str(rolled.data.get("source") or rolled.data.get("sources"))
+        assert "_5m" not in str(raw.data.get("source") or raw.data.get("sources"))
+        assert _figures(kind, raw.data) == _figures(kind, rolled.data), kind
+
+
 # --------------------------------------------------------------------------- isolation
 
 
