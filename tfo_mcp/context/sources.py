@@ -525,6 +525,8 @@ def available(
     else:
         summary += " No threshold was crossed in this window."
     body = {**data, "highlights": notes}
+    if isinstance(body.get("sources"), list):  # a window may pick the same raw table for two families
+        body["sources"] = list(dict.fromkeys(body["sources"]))
     return TelemetryContext(
         type=req.context_type, time_range=req.time_range, summary=summary, data=body, status="available"
     )
