@@ -3,7 +3,7 @@ SELECT d.name, c.name AS cluster, n.name AS namespace, d.replicas, d.ready_repli
        d.unavailable_replicas, d.updated_replicas, d.strategy, d.image, d.revision, d.last_rollout_at, d.conditions
 FROM kubernetes_deployments d
 JOIN kubernetes_clusters c ON c.id = d.cluster_id AND c.organization_id = d.organization_id
-LEFT JOIN kubernetes_namespaces n ON n.id = d.namespace_id
+LEFT JOIN kubernetes_namespaces n ON n.id = d.namespace_id AND n.organization_id = c.organization_id
 WHERE c.organization_id = %(org)s AND d.deleted_at IS NULL AND c.deleted_at IS NULL
 ORDER BY (d.ready_replicas < d.replicas OR d.unavailable_replicas > 0) DESC, d.last_rollout_at DESC NULLS LAST, d.name
 LIMIT %(limit)s

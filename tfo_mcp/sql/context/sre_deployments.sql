@@ -5,7 +5,7 @@ SELECT d.name, c.name AS cluster, n.name AS namespace, d.replicas, d.ready_repli
        (d.last_rollout_at >= %(start)s AND d.last_rollout_at < %(end)s) AS rolled_out_in_window
 FROM kubernetes_deployments d
 JOIN kubernetes_clusters c ON c.id = d.cluster_id AND c.organization_id = d.organization_id
-LEFT JOIN kubernetes_namespaces n ON n.id = d.namespace_id
+LEFT JOIN kubernetes_namespaces n ON n.id = d.namespace_id AND n.organization_id = c.organization_id
 WHERE c.organization_id = %(org)s AND d.deleted_at IS NULL AND c.deleted_at IS NULL
 ORDER BY (d.last_rollout_at >= %(start)s AND d.last_rollout_at < %(end)s) DESC NULLS LAST,
          d.unavailable_replicas DESC, d.last_rollout_at DESC NULLS LAST, d.name
