@@ -1,0 +1,83 @@
+"""The `tfo-mcp` command line as a user runs it (a real subprocess each time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.mcp_process import free_port
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "tfo_mcp", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
+    )
+
+
+def test_version() -> None:
+    result = run_cli("version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("tfo-mcp ")
+
+
+def test_tools_lists_every_tool_with_all_annotation_hints(tmp_path: Path) -> None:
+    result = run_cli("tools", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert {"echo", "read_file", "write_file", "execute_command", "pg_query", "ch_query", "claude_conversation"} <= set(
+        rows
+    )
+    for row in rows.values():
+        assert None not in (row["readOnly"], row["destructive"], row["idempotent"], row["openWorld"]), row
+    assert rows["write_file"]["destructive"] is True and rows["echo"]["readOnly"] is True
+
+
+def test_tools_table_is_human_readable(tmp_path: Path) -> None:
+    result = run_cli("tools", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0].startswith("tool")
+    assert any(line.startswith("echo ") for line in result.stdout.splitlines())
+
+
+def test_models_filters_by_provider_and_credentials(tmp_path: Path) -> None:
+    result = run_cli("models", "--provider", "anthropic", "--json", cwd=tmp_path, env={"ANTHROPIC_API_KEY": ""})
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 11 and {row["provider"] for row in rows} == {"anthropic"}
+    available = run_cli("models", "--available", "--json", cwd=tmp_path, env={"DEEPSEEK_API_KEY": "sk-test-1234"})
+    assert {row["provider"] for row in json.loads(available.stdout)} >= {"deepseek"}
+    unknown = run_cli("models", "--provider", "nope", cwd=tmp_path)
+    assert unknown.returncode != 0 and unknown.stdout == ""
+
+
+def test_doctor_fails_on_an_unreachable_store_without_leaking_the_password(tmp_path: Path) -> None:
+    dead = f"postgresql://doc:pw-never-shown@127.0.0.1:{free_port()}/x"
+    result = run_cli(
+        "doctor",
+        cwd=tmp_path,
+        env={"TELEMETRYFLOW_MCP_POSTGRES_URL": dead, "XDG_DATA_HOME": str(tmp_path / "data")},
+    )
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("ok    config")
+    postgres_lines = [line for line in lines if " postgres" in line]
+    assert postgres_lines and postgres_lines[0].startswith("FAIL")
+    assert "pw-never-shown" not in result.stdout + result.stderr
+
+
+def test_doctor_passes_with_nothing_but_the_embedded_store(tmp_path: Path) -> None:
+    result = run_cli("doctor", cwd=tmp_path, env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert any(line.startswith("ok") and "clickhouse" in line for line in result.stdout.splitlines())
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("serve", "demo", "db", "config", "models", "tools", "doctor", "version"):
+        assert command in result.stdout
