@@ -372,22 +372,27 @@ async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], li
     error_choice = rollup("service_error_rates", req.time_range)
     uptime_choice = rollup("uptime_checks", req.time_range)
     latency_slos = [slo for slo in definitions if slo["sli_type"] == "latency" and slo["latency_threshold_ms"]]
-    rates, uptime, *latency = await gather_sources(
+    thresholds = sorted({int(slo["latency_threshold_ms"]) * 1_000_000 for slo in latency_slos})
+    queries = [
         ch(req, "signals_trace_errors", rollup=error_choice, service="", limit=1000),
         ch(req, "signals_uptime_monitors", rollup=uptime_choice),
-        *(
-            ch(req, "sre_latency_attainment", service=slo["service_name"],
-               threshold_ns=int(slo["latency_threshold_ms"]) * 1_000_000)
-            for slo in latency_slos
-        ),
-    )  # fmt: skip
+    ]
+    if latency_slos:
+        services = tuple(sorted({slo["service_name"] for slo in latency_slos}))
+        queries.append(ch(req, "sre_latency_attainment", services=services, thresholds_ns=thresholds))
+    rates, uptime, *latency = await gather_sources(*queries)
     by_service = {row["service_name"]: row for row in rates}
     by_monitor: dict[str, list[int]] = {}
     for row in uptime:
         counts = by_monitor.setdefault(row["monitor_id"], [0, 0])
         counts[0] += row["successes"]
         counts[1] += row["checks"]
-    latency_counts = {slo["id"]: (rows[0] if rows else {}) for slo, rows in zip(latency_slos, latency, strict=True)}
+    attainment = {row["service_name"]: row for row in (latency[0] if latency else [])}
+    latency_counts = {}
+    for slo in latency_slos:
+        row = attainment.get(slo["service_name"])
+        index = thresholds.index(int(slo["latency_threshold_ms"]) * 1_000_000)
+        latency_counts[slo["id"]] = {"good": row["good"][index], "total": row["total"]} if row else {}
     window_days = req.time_range.duration.total_seconds() / 86400
     results = []
     for slo in definitions:
@@ -454,8 +459,8 @@ async def collect_slos(req: CollectRequest) -> TelemetryContext:
         if slo["status"] != "breached" and not (budget and (slo.get("burn_rate") or 0) > 1):
             continue
         note = (
-            f"{slo['name']} ({slo['service_name']}): {slo['attained_percent']:g}% against a {slo['target_percent']:g}% "
-            f"target, burn rate {slo['burn_rate']:g}"
+            f"{slo['name']} ({slo['service_name']}): {slo['attained_percent']:.2f}% against a "
+            f"{slo['target_percent']:g}% target, burn rate {slo['burn_rate']:g}"
         )
         if budget:
             note += (

@@ -1,5 +1,9 @@
--- Entry spans of one service in the window and how many finished within %(threshold_ns)s nanoseconds.
-SELECT count() AS total, countIf(duration_ns <= %(threshold_ns)s) AS good
+-- Entry spans of the latency-SLO services in the window and, per service, how many finished within each of
+-- %(thresholds_ns)s nanoseconds (one scan for every latency SLO; good[i] belongs to thresholds_ns[i]).
+SELECT service_name, count() AS total,
+       sumForEach(arrayMap(t -> toUInt64(duration_ns <= t), %(thresholds_ns)s)) AS good
 FROM traces
-WHERE organization_id = %(org)s AND service_name = %(service)s AND timestamp >= %(start)s AND timestamp < %(end)s
+WHERE organization_id = %(org)s AND service_name IN %(services)s AND timestamp >= %(start)s AND timestamp < %(end)s
   AND span_kind IN ('SERVER', 'CONSUMER')
+GROUP BY service_name
+LIMIT 1000

@@ -2,7 +2,6 @@
 SELECT service_name, span_name, countMerge(count) AS spans,
        avgMerge(avg_duration_ns) / 1e6 AS avg_ms,
        quantileMerge(0.95)(p95_duration_ns) / 1e6 AS p95_ms,
-       quantileMerge(0.99)(p99_duration_ns) / 1e6 AS p99_ms,
        maxMerge(max_duration_ns) / 1e6 AS max_ms
 FROM {table}
 WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s

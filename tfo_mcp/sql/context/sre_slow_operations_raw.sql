@@ -2,7 +2,6 @@
 SELECT service_name, span_name, count() AS spans,
        avg(duration_ns) / 1e6 AS avg_ms,
        quantile(0.95)(duration_ns) / 1e6 AS p95_ms,
-       quantile(0.99)(duration_ns) / 1e6 AS p99_ms,
        max(duration_ns) / 1e6 AS max_ms
 FROM {table}
 WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s
