@@ -247,8 +247,8 @@ def _budget_left(req: CollectRequest) -> float:
 # --------------------------------------------------------------------------- ClickHouse
 
 
-#: id(backend) -> None for a modern server, else the tables of an older server's database (platform_legacy).
-_legacy_servers: dict[int, frozenset[str] | None] = {}
+#: (server URL, database) -> None for a modern server, else the tables of an older server's database.
+_legacy_servers: dict[tuple[str, str], frozenset[str] | None] = {}
 LEGACY_MAJOR_BELOW = 20
 
 
@@ -257,7 +257,7 @@ async def _legacy_tables(backend: Any) -> frozenset[str] | None:
     schema with fewer rollups) the set of tables in the database, read once per backend."""
     if backend.kind == "chdb":
         return None
-    key = id(backend)
+    key = (backend.url, backend.database)
     if key not in _legacy_servers:
         result = await backend.query("SELECT version()", readonly=True, timeout=5)
         version = str(result.rows[0][0]) if result.rows else ""
