@@ -7,15 +7,15 @@
 -- Deliberate differences from TFO (its design pitfalls, see reference section 1.5):
 --   * every rollup's ORDER BY starts with organization_id and contains EVERY grouped dimension (workspace_id,
 --     tenant_id, metric_type, span_name, status_code ...), so AggregatingMergeTree/SummingMergeTree merges
---     never fold two tenants, two metric types or two workspaces into one row;
---   * raw tables are sorted by organization_id first as well (every platform query is organization-scoped);
---   * averages and percentiles are stored as aggregate states, never as summed plain values;
+--     never fold two tenants, two metric types or two workspaces into one row,
+--   * raw tables are sorted by organization_id first as well (every platform query is organization-scoped),
+--   * averages and percentiles are stored as aggregate states, never as summed plain values,
 --   * rollups are explicit target tables fed by a materialized view named <target>_feed
 --     (CREATE TABLE metrics_5m + CREATE MATERIALIZED VIEW metrics_5m_feed TO metrics_5m). Readers query the
---     TFO table names; a rollup can be rebuilt by dropping only its _feed view; targets can carry ALIAS columns;
+--     TFO table names; a rollup can be rebuilt by dropping only its _feed view; targets can carry ALIAS columns,
 --   * percentiles: one reservoir state per row (value_sample / duration_sample, quantileState) instead of five
 --     identical copies; the TFO columns p50_value .. p99_value (p50_duration_ns ...) are ALIAS columns of the
---     TFO state types over that single state, so quantileMerge(0.95)(p95_value) works as in TFO;
+--     TFO state types over that single state, so quantileMerge(0.95)(p95_value) works as in TFO,
 --   * service_latency_percentiles_* and service_error_rates_* count entry spans only (span_kind SERVER or
 --     CONSUMER): a "request" is one served call, not every internal or client span of the service.
 -- All timestamps are UTC. Idempotent: every statement is IF NOT EXISTS.

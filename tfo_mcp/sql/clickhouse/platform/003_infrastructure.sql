@@ -1,5 +1,5 @@
 -- TFO platform schema, part 3: host (agent) metrics, Kubernetes metrics and events, and the cache, queue and
--- load-balancer metrics a real platform keeps for its managed middleware (TFO has no tables for those three;
+-- load-balancer metrics a real platform keeps for its managed middleware (TFO has no tables for those three,
 -- they follow the vm_metrics shape: one metric sample per row, entity id + name, labels map).
 -- Rollups: AggregatingMergeTree with avg/min/max/count states (TFO reads avgMerge(avg_value), maxMerge(max_value)),
 -- organization_id first in every sort key and every grouped dimension in it (TFO's kubernetes_metrics rollups

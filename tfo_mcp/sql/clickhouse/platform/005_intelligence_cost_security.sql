@@ -146,9 +146,9 @@ PARTITION BY toYYYYMM(timestamp)
 ORDER BY (organization_id, timestamp)
 TTL toDateTime(timestamp) + INTERVAL 365 DAY;
 
--- Threat detections from IDS/WAF/EDR/cloud audit sources. severity: info | low | medium | high | critical;
+-- Threat detections from IDS/WAF/EDR/cloud audit sources. severity: info | low | medium | high | critical,
 -- category e.g. port_scan, brute_force, sql_injection, malware, data_exfiltration, privilege_escalation,
--- suspicious_login, policy_violation; action_taken: blocked | alerted | quarantined | allowed;
+-- suspicious_login, policy_violation; action_taken: blocked | alerted | quarantined | allowed,
 -- status: open | investigating | resolved | false_positive. node_id links network detections to network_map_nodes.
 CREATE TABLE IF NOT EXISTS security_events
 (

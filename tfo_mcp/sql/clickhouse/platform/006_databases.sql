@@ -1,7 +1,7 @@
 -- TFO platform schema, part 6: database monitoring (engine metrics, query analytics, waits, table/index stats).
 -- Names and columns follow what TFO's collector and query translator read (reference 1.3). Where TFO's own
 -- readers disagree, ALIAS columns serve both:
---   * db_mysql_metrics: the MySQL/Percona queries read metric_value, the MariaDB query reads value_float;
+--   * db_mysql_metrics: the MySQL/Percona queries read metric_value, the MariaDB query reads value_float,
 --   * db_mysql_queries: the translator reads digest/digest_text/avg_time_us, the QAN collector reads
 --     fingerprint/avg_duration_ms/calls.
 -- labels on the *_metrics tables is JSON text (TFO reads it with JSONExtractString and LIKE), not a Map.

@@ -2,13 +2,13 @@
 -- collector reads (metrics, logs, traces, exemplars, uptime_checks, audit_logs) and their main rollups, with the
 -- SAME table and column names as tfo_mcp/sql/clickhouse/platform/, so the collector's SQL runs on both.
 -- demo.migrate_platform() picks this kind when the server is older than 20.x. Differences forced by the server:
---   * DateTime('UTC') (second precision) instead of DateTime64; String instead of LowCardinality(String);
+--   * DateTime('UTC') (second precision) instead of DateTime64; String instead of LowCardinality(String),
 --   * attribute maps are Nested(key, value) columns (resource_attributes.key / resource_attributes.value arrays):
---     attrs['k'] has no equivalent; attrs.value[indexOf(attrs.key, 'k')] works on this schema only;
+--     attrs['k'] has no equivalent; attrs.value[indexOf(attrs.key, 'k')] works on this schema only,
 --   * no TTL and no skip indexes (18.16 has neither in a stable form), hence no JSON functions either: metadata
---     stays JSON text;
+--     stays JSON text,
 --   * percentile columns are real aggregate states (p50_value ... p99_value), not ALIAS casts of one state:
---     18.16 cannot CAST between AggregateFunction types. quantileMerge(0.95)(p95_value) reads both schemas;
+--     18.16 cannot CAST between AggregateFunction types. quantileMerge(0.95)(p95_value) reads both schemas,
 --   * 18.16 has toStartOfFiveMinute (singular) but not toStartOfFiveMinutes, and no toStartOfInterval: the feeds
 --     use toStartOfFiveMinute, which the modern engine also accepts (so should portable collector SQL).
 -- Same rules as the modern schema otherwise: organization_id first in every sort key, every grouped dimension in

@@ -5,14 +5,14 @@
 -- TFO's collector silently gets no rows there (its PG helper swallows errors), which is the failure to avoid.
 -- Concretely:
 --   * users keeps core's camelCase columns ("firstName", "lastName", "isActive", "lastLoginAt", "deletedAt", ...)
---     and mfa_enabled (not is_mfa_enabled); there is no status column;
+--     and mfa_enabled (not is_mfa_enabled); there is no status column,
 --   * organizations and workspaces have their tenancy primary keys organization_id / workspace_id, no
---     plan / region / status columns (region_id references regions; is_active instead of status);
+--     plan / region / status columns (region_id references regions; is_active instead of status),
 --   * roles and permissions are global (no organization_id): an organization's roles are the ones assigned
---     to its users (user_roles -> users.organization_id);
---   * sso_providers.enabled (not is_enabled); user_sessions.last_activity_at, no user_agent column;
---   * notification_channels (alerting module) without verified / last_tested_at / deleted_at;
---   * api_keys, alert_rules without deleted_at (api keys are revoked: revoked_at);
+--     to its users (user_roles -> users.organization_id),
+--   * sso_providers.enabled (not is_enabled); user_sessions.last_activity_at, no user_agent column,
+--   * notification_channels (alerting module) without verified / last_tested_at / deleted_at,
+--   * api_keys, alert_rules without deleted_at (api keys are revoked: revoked_at),
 --   * retention_policies.organization_id is nullable: NULL rows are the platform-wide defaults.
 -- Where TFO's DDL is not public (plans, report_*, kubernetes_*, agents, service/network map, remediation_plans,
 -- database inventory) the columns are the union of what TFO's collector and query translator read.

@@ -212,7 +212,7 @@ CREATE TABLE IF NOT EXISTS kubernetes_configmaps (
 );
 CREATE INDEX IF NOT EXISTS idx_kubernetes_configmaps_organization_id ON kubernetes_configmaps (organization_id);
 
--- Secrets: metadata only. type: Opaque | kubernetes.io/tls | kubernetes.io/dockerconfigjson | ...;
+-- Secrets: metadata only. type: Opaque | kubernetes.io/tls | kubernetes.io/dockerconfigjson | ...,
 -- expires_at for certificates, last_rotated_at for rotation hygiene.
 CREATE TABLE IF NOT EXISTS kubernetes_secrets (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

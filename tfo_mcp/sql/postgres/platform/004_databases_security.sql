@@ -141,7 +141,7 @@ CREATE TABLE IF NOT EXISTS security_vulnerabilities (
 );
 CREATE INDEX IF NOT EXISTS idx_security_vulnerabilities_organization_id ON security_vulnerabilities (organization_id, status);
 
--- Security incidents under investigation. severity: critical | high | medium | low;
+-- Security incidents under investigation. severity: critical | high | medium | low,
 -- status: open | investigating | contained | resolved | closed; source: security_event | alert | audit | manual.
 CREATE TABLE IF NOT EXISTS security_incidents (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
