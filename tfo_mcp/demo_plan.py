@@ -79,7 +79,7 @@ def prefixed_profile(profile: dict[str, Any], prefix: str, index: int) -> dict[s
         return value
 
     copy = walk(profile)
-    copy["name"] = f"Demo Org {index + 1} ({profile['name']} clone)"
+    copy["name"] = f"Demo Org {index + 1}"
     copy["code"] = f"demo-org-{index + 1}"
     copy["domain"] = f"demo-org-{index + 1}.example"
     copy["region"] = dict(profile["region"])
