@@ -258,4 +258,4 @@ mcp = TFOServer(
 )
 
 # Capability modules register their tools, resources and prompts on `mcp` when imported.
-from tfo_mcp import builtin_prompts, clickhouse, commands, files, llm, postgres, resources, system  # noqa: E402,F401
+from tfo_mcp import builtin_prompts, clickhouse, commands, files, llm, postgres, resources, system, telemetry  # noqa: E402, F401

@@ -239,11 +239,9 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
 
 @mcp.prompt
 async def analyze_context(
-    context_type: Annotated[str, CONTEXT_TYPE],
-    organization_id: Annotated[str, ORGANIZATION],
-    insight_type: Annotated[
-        str, Field("", description="chronology, prediction, recommendation, root-cause or pattern (optional)")
-    ] = "",
+    context_type: str = Field(description="One of the 78 context types, e.g. metrics, logs, traces"),
+    organization_id: str = Field(description="Organization (tenant) id; every query is scoped to it"),
+    insight_type: str = Field("", description="chronology, prediction, recommendation, root-cause or pattern"),
 ) -> str:
     """Analyst prompt over the live telemetry context of one type for one organization (last hour)."""
     try:
