@@ -222,20 +222,24 @@ def db_migrate(
 
 
 async def _migrate_all(loaded: LoadedSettings, platform: bool) -> list[tuple[str, Any]]:
-    from tfo_mcp import clickhouse, postgres
+    from tfo_mcp import clickhouse, demo, postgres
 
-    kinds = ["server", "platform"] if platform else ["server"]
     results: list[tuple[str, Any]] = []
-    for kind in kinds:
+    try:
+        results.append(("clickhouse/server", await clickhouse.migrate("server")))
+    except Exception as exc:
+        results.append(("clickhouse/server", exc))
+    if postgres.is_configured():
         try:
-            results.append((f"clickhouse/{kind}", await clickhouse.migrate(kind)))
+            results.append(("postgres/server", await postgres.migrate("server")))
         except Exception as exc:
-            results.append((f"clickhouse/{kind}", exc))
-        if postgres.is_configured():
-            try:
-                results.append((f"postgres/{kind}", await postgres.migrate(kind)))
-            except Exception as exc:
-                results.append((f"postgres/{kind}", exc))
+            results.append(("postgres/server", exc))
+    if platform:
+        try:  # picks the legacy ClickHouse variant for servers older than 20.x
+            for store, applied in (await demo.migrate_platform()).items():
+                results.append((f"{store}/platform", applied))
+        except Exception as exc:
+            results.append(("platform", exc))
     await clickhouse.reset()
     if postgres.is_configured():
         await postgres.reset()

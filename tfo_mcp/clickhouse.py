@@ -72,7 +72,7 @@ URL_SETTING = "TELEMETRYFLOW_MCP_CLICKHOUSE_URL"
 SQL_DIR = Path(__file__).parent / "sql" / "clickhouse"
 QUERIES_DIR = SQL_DIR / "queries"
 RUNNER_DIR = SQL_DIR / "runner"
-RESERVED_KINDS = frozenset({"queries", "runner"})
+RESERVED_KINDS = frozenset({"queries", "runner", "demo"})  # folders that hold SQL but no migrations
 CHDB_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
 #: ch_query's row cap bounds; the byte cap comes from config (clickhouse.max_result_bytes).
 MAX_ROWS_LIMIT = 10_000
