@@ -170,7 +170,7 @@ def _log_highlights(
 
 @collector(ContextType.TRACES)
 async def collect_traces(req: CollectRequest) -> TelemetryContext:
-    """Per-service request latency (avg, p50, p95, p99, max ms) and error rates from entry spans."""
+    """Per-service request latency (avg, p95, p99, max ms) and error rates from entry spans."""
     latency_choice = rollup("service_latency_percentiles", req.time_range)
     errors_choice = rollup("service_error_rates", req.time_range)
     params = {"service": ""}
@@ -184,7 +184,7 @@ async def collect_traces(req: CollectRequest) -> TelemetryContext:
         {
             "service_name": row["service_name"],
             "requests": row["requests"],
-            **{key: number(row[key]) for key in ("avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")},
+            **{key: number(row[key]) for key in ("avg_ms", "p95_ms", "p99_ms", "max_ms")},
         }
         for row in latency
     ]

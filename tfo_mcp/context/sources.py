@@ -44,9 +44,11 @@ __all__ = [
     "RollupChoice",
     "available",
     "ch",
+    "coarse_rollup",
     "empty",
     "empty_unless_failed",
     "failures",
+    "full_buckets_from",
     "gather_sources",
     "load_sql",
     "number",
@@ -172,6 +174,30 @@ def rollup(family: str, time_range: TimeRange, *, raw: bool = False) -> RollupCh
             seconds, table, bucket = fitting[-1]
             return RollupChoice(family, table, bucket, "rollup", seconds)
     return RollupChoice(family, spec.raw_table, spec.raw_time, "raw", 0)
+
+
+def coarse_rollup(family: str, time_range: TimeRange, buckets: int = 24) -> RollupChoice:
+    """For per-bucket views (peaks, troughs): the largest rollup that still splits the window into at least
+    ``buckets`` buckets, else the raw table. Coarser than :func:`rollup` on long windows (a 24 h window reads
+    hourly buckets, not 288 five-minute ones), so states merged per bucket stay few."""
+    spec = ROLLUP_FAMILIES.get(family)
+    if spec is None:
+        raise ValueError(f"unknown rollup family {family!r}")
+    if not _FORCE_RAW.get():
+        widest = time_range.duration.total_seconds() / buckets
+        fitting = [entry for entry in spec.rollups if entry[0] <= widest]
+        if fitting:
+            seconds, table, bucket = fitting[-1]
+            return RollupChoice(family, table, bucket, "rollup", seconds)
+    return RollupChoice(family, spec.raw_table, spec.raw_time, "raw", 0)
+
+
+def full_buckets_from(choice: RollupChoice, time_range: TimeRange) -> datetime:
+    """The first bucket start at or after the window's start (skips a partial first bucket)."""
+    if choice.kind == "raw":
+        return time_range.start
+    interval = choice.interval_seconds
+    return datetime.fromtimestamp(math.ceil(time_range.start.timestamp() / interval) * interval, UTC)
 
 
 def _bucket_bounds(choice: RollupChoice, time_range: TimeRange) -> tuple[Any, Any]:

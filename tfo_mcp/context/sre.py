@@ -27,9 +27,11 @@ from tfo_mcp.context.sources import (
     Failed,
     available,
     ch,
+    coarse_rollup,
     empty,
     empty_unless_failed,
     failures,
+    full_buckets_from,
     gather_sources,
     number,
     partial,
@@ -125,6 +127,7 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
     """Latency percentiles per service, the slowest operations and each service's worst bucket."""
     latency_choice = rollup("service_latency_percentiles", req.time_range)
     ops_choice = rollup("traces", req.time_range)
+    peak_choice = coarse_rollup("service_latency_percentiles", req.time_range)
     service = _service(req)
     step = req.time_range.step_seconds()
     services, operations, peaks = await gather_sources(
@@ -133,15 +136,16 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
         ch(
             req,
             "sre_latency_peaks",
-            rollup=latency_choice,
+            rollup=peak_choice,
             service=service,
             step=step,
             min_requests=MIN_REQUESTS_PER_BUCKET,
+            bucket_from=full_buckets_from(peak_choice, req.time_range),
         ),
     )
     if not services:
         return empty(req, latency_choice.table)
-    rounded = ("avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms")
+    rounded = ("avg_ms", "p95_ms", "p99_ms", "max_ms")
     rows = [{**row, **{key: number(row[key]) for key in rounded}} for row in services]
     peak_by_service = {row["service_name"]: row for row in peaks}
     highlights = [
@@ -501,7 +505,6 @@ async def collect_slis(req: CollectRequest) -> TelemetryContext:
                 "service_name": row["service_name"],
                 "requests": row["requests"],
                 "availability_percent": percent(row["requests"] - row["errors"], row["requests"], 3),
-                "p50_ms": number(lat.get("p50_ms")),
                 "p95_ms": number(lat.get("p95_ms")),
                 "p99_ms": number(lat.get("p99_ms")),
             }

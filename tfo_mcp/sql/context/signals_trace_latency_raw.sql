@@ -1,7 +1,6 @@
 -- Request latency per service from raw spans (entry spans: SERVER and CONSUMER), slowest p95 first, in ms.
 SELECT service_name, count() AS requests,
        avg(duration_ns) / 1e6 AS avg_ms,
-       quantile(0.5)(duration_ns) / 1e6 AS p50_ms,
        quantile(0.95)(duration_ns) / 1e6 AS p95_ms,
        quantile(0.99)(duration_ns) / 1e6 AS p99_ms,
        max(duration_ns) / 1e6 AS max_ms
