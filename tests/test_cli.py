@@ -81,3 +81,36 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("serve", "demo", "db", "config", "models", "tools", "doctor", "version"):
         assert command in result.stdout
+
+
+def test_db_migrate_platform_is_idempotent(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    first = run_cli("db", "migrate", "--platform", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "clickhouse/platform: 001_telemetry" in first.stdout
+    again = run_cli("db", "migrate", "--platform", cwd=tmp_path, env=env)
+    assert again.returncode == 0
+    assert "clickhouse/server: up to date" in again.stdout and "clickhouse/platform: up to date" in again.stdout
+
+
+def test_demo_command_seeds_the_embedded_store_then_serves(tmp_path: Path) -> None:
+    """The README's main-job command on a fresh machine: no server but the embedded store."""
+    from tests.support.mcp_process import StdioServer
+    from tfo_mcp import demo
+
+    server = StdioServer(tmp_path, env={"XDG_DATA_HOME": str(tmp_path / "data")}, args=("demo",))
+    try:
+        server.initialize()
+        org_a = demo.org_id(0)
+        arguments = {"context_type": "traces", "organization_id": org_a}
+        reply = server.request("tools/call", {"name": "collect_context", "arguments": arguments}, timeout=120)
+        body = reply["result"]["structuredContent"]
+        assert body["status"] == "available" and "checkout" in str(body["data"])
+        alerts = server.request(
+            "tools/call", {"name": "collect_context", "arguments": {**arguments, "context_type": "alert"}}
+        )["result"]["structuredContent"]
+        assert alerts["status"] == "unavailable" and "TELEMETRYFLOW_MCP_POSTGRES_URL" in alerts["summary"]
+        assert server.close_stdin_and_wait() == 0
+    finally:
+        server.stop()
+    assert "demo data seeded" in server.stderr_text
