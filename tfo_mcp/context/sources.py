@@ -9,8 +9,11 @@
 * :func:`rollup` picks the table to read for a family (``metrics``, ``logs``, ``traces``, ...) by the window,
   as TFO does: the largest rollup whose interval is at most the window's step, else the raw table. Table and
   bucket-column names reach the SQL (``{table}``, ``{bucket}``, ``{time}``) only from that whitelist.
+  :func:`coarse_rollup` picks fewer, wider buckets for per-bucket views (peaks); :func:`raw_tables` makes
+  every collector read raw rows (benchmarks, cross-checks).
 * :func:`gather_sources` runs the sub-queries of one context concurrently; :func:`partial` lets a hybrid
   context keep the sources that answered when another one failed (:func:`failures` lists those).
+* :func:`available` / :func:`empty` / :func:`empty_unless_failed` build the results collectors return.
 """
 
 from __future__ import annotations
@@ -336,9 +339,10 @@ async def ch(
     ``rollup`` choice, ``bucket_from`` / ``bucket_to`` (bounds typed like the chosen time column, so one
     condition ``{time} >= %(bucket_from)s AND {time} < %(bucket_to)s`` serves raw and rollup tables),
     ``interval_seconds`` and the ``{table}`` / ``{bucket}`` / ``{time}`` names; ``params`` add to or
-    override these. The server stops the query at the
-    budget's end (``max_execution_time``); if the caller is cancelled first the query is killed.
-    Raises StoreUnavailable, QueryError or BudgetExceeded.
+    override these. The server stops the query at the budget's end (``max_execution_time``); if the caller
+    is cancelled first the query is killed. On a server older than 20.x (platform_legacy schema) a rollup it
+    lacks is replaced by the next smaller one or the raw table, and ``legacy/<sql_name>.sql`` is preferred
+    when present. Raises StoreUnavailable, QueryError or BudgetExceeded.
     """
     from tfo_mcp.clickhouse import QueryTimeout, get_clickhouse
 
