@@ -288,6 +288,18 @@ async def test_custom_clickhouse_query_is_scoped_and_bound(store: DemoDataset) -
     assert leaked(context, store.org_values(1)) == []
 
 
+async def test_custom_accepts_a_long_multi_line_query(store: DemoDataset) -> None:
+    padding = "\n".join(f"-- note {i}: padding a long, commented query" for i in range(20))
+    query = (
+        f"ch:{padding}\nSELECT service_name, count() AS spans\nFROM traces\nWHERE organization_id = {{org}}\n"
+        "GROUP BY service_name"
+    )
+    assert len(query) > 500
+    context = await _custom(store, query)
+    assert context.status == "available", context.summary
+    assert context.data["rows"]
+
+
 async def test_custom_postgresql_query_is_scoped(store: DemoDataset) -> None:
     context = await _custom(store, AGENTS)
     assert context.status == "available", context.summary

@@ -50,6 +50,8 @@ DEFAULT_BUDGET = 5.0
 #: Items a list in a context holds unless the caller asks otherwise (TFO's maxItems default).
 DEFAULT_MAX_ITEMS = 30
 MAX_ITEMS_LIMIT = 500
+#: longest caller query the `custom` context accepts (in context_id)
+CUSTOM_QUERY_LIMIT = 20_000
 #: Modules of this package that are not collector categories.
 _NOT_CATEGORIES = frozenset({"types", "collector", "sources"})
 
@@ -131,7 +133,7 @@ def _validate_max_items(max_items: int | None) -> int:
     return max_items
 
 
-def _validate_text(value: str | None, label: str, limit: int = 200) -> str | None:
+def _validate_text(value: str | None, label: str, limit: int = 200, multiline: bool = False) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -141,7 +143,8 @@ def _validate_text(value: str | None, label: str, limit: int = 200) -> str | Non
         return None
     if len(text) > limit:
         raise ValueError(f"{label} is longer than {limit} characters")
-    if any(ord(ch) < 32 for ch in text):
+    allowed = "\n\r\t" if multiline else ""
+    if any(ord(ch) < 32 and ch not in allowed for ch in text):
         raise ValueError(f"{label} may not contain control characters")
     return text
 
@@ -186,7 +189,13 @@ async def collect_context(
         context_type=kind,
         organization_id=organization,
         time_range=window,
-        context_id=_validate_text(context_id, "context_id"),
+        # for `custom`, context_id carries the caller's query: longer, and line breaks allowed
+        context_id=_validate_text(
+            context_id,
+            "context_id",
+            CUSTOM_QUERY_LIMIT if kind is ContextType.CUSTOM else 200,
+            multiline=kind is ContextType.CUSTOM,
+        ),
         user_id=_validate_text(user_id, "user_id", 128),
         max_items=items,
         deadline=time.monotonic() + budget,
