@@ -151,64 +151,53 @@ class SessionMiddleware(Middleware):
     async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
         from tfo_mcp import analytics
 
-        started = time.perf_counter()
-        ok = False
-        error: str | None = None
-        result: Any = None
-        failure: BaseException | None = None
-        try:
-            result = await call_next(context)
-            ok = not getattr(result, "is_error", False)
-            return result
-        except Exception as exc:
-            error, failure = type(exc).__name__, exc
-            raise
-        finally:
-            seconds = time.perf_counter() - started
-            key = _connection_key(context)
-            sessions.record_call(key, "tool", context.message.name, ok, seconds, error)
-            analytics.record_tool_call(key, context.message.name, context.message.arguments, result, failure, seconds)
+        key, name = _connection_key(context), context.message.name
+
+        def record(result: Any, failure: BaseException | None, seconds: float) -> None:
+            ok = failure is None and not getattr(result, "is_error", False)
+            sessions.record_call(key, "tool", name, ok, seconds, type(failure).__name__ if failure else None)
+            analytics.record_tool_call(key, name, context.message.arguments, result, failure, seconds)
+
+        return await _observed(context, call_next, record)
 
     async def on_read_resource(
         self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
     ) -> Any:
         from tfo_mcp import analytics
 
-        started = time.perf_counter()
-        result: Any = None
-        failure: BaseException | None = None
-        try:
-            result = await call_next(context)
-            return result
-        except Exception as exc:
-            failure = exc
-            raise
-        finally:
-            analytics.record_resource_read(
-                _connection_key(context), str(context.message.uri), result, failure, time.perf_counter() - started
-            )
+        key, uri = _connection_key(context), str(context.message.uri)
+        return await _observed(
+            context, call_next, lambda result, failure, seconds: analytics.record_resource_read(
+                key, uri, result, failure, seconds)
+        )  # fmt: skip
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
         from tfo_mcp import analytics
 
-        started = time.perf_counter()
-        result: Any = None
-        failure: BaseException | None = None
-        try:
-            result = await call_next(context)
-            return result
-        except Exception as exc:
-            failure = exc
-            raise
-        finally:
-            analytics.record_prompt_get(
-                _connection_key(context),
-                context.message.name,
-                context.message.arguments,
-                result,
-                failure,
-                time.perf_counter() - started,
-            )
+        key, name, arguments = _connection_key(context), context.message.name, context.message.arguments
+        return await _observed(
+            context, call_next, lambda result, failure, seconds: analytics.record_prompt_get(
+                key, name, arguments, result, failure, seconds)
+        )  # fmt: skip
+
+
+async def _observed(
+    context: MiddlewareContext[Any],
+    call_next: CallNext,
+    record: Callable[[Any, BaseException | None, float], None],
+) -> Any:
+    """Run the handler, then hand its result (or exception) and duration to `record`; errors still propagate."""
+    started = time.perf_counter()
+    result: Any = None
+    failure: BaseException | None = None
+    try:
+        result = await call_next(context)
+        return result
+    except Exception as exc:
+        failure = exc
+        raise
+    finally:
+        record(result, failure, time.perf_counter() - started)
 
 
 def _connection_key(context: MiddlewareContext[Any]) -> str:
