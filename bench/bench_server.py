@@ -4,13 +4,15 @@
 
 Cold start = spawn -> `initialize` answered -> `tools/list` answered (stdio, raw JSON-RPC).
 Echo round trip = p50/p95 of `tools/call echo` over stdio (raw JSON-RPC pipe) and over streamable
-HTTP (the official MCP client). Runs alternate between the two servers so machine noise hits both.
+HTTP (the official MCP client), after a warm-up (tfo-mcp opens its embedded analytics store on the first
+flush). Both servers run at once and calls alternate between them, so machine noise hits both alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -39,12 +41,20 @@ SERVERS = {
         "http": [PY, str(ROOT / "bench" / "bare_server.py"), "--http"],
     },
 }
+WARM_UP_CALLS = 200
+WARM_UP_PAUSE = 3.0
 INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}
+
+
+#: Set --no-bytecode to measure with PYTHONDONTWRITEBYTECODE as inherited (every start compiles every module).
+WRITE_BYTECODE = True
 
 
 def env() -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
     clean["TELEMETRYFLOW_MCP_LOG__LEVEL"] = "WARNING"
+    if WRITE_BYTECODE:  # as an installed server runs: modules compiled once, then loaded from .pyc
+        clean.pop("PYTHONDONTWRITEBYTECODE", None)
     return clean
 
 
@@ -83,46 +93,67 @@ def cold_start(argv: list[str], cwd: str) -> float:
     return elapsed
 
 
-def stdio_echo(argv: list[str], cwd: str, calls: int) -> list[float]:
-    server = RawStdio(argv, cwd)
-    server.call("initialize", INIT)
-    server.notify("notifications/initialized")
-    times = []
+def stdio_echo(cwd: str, calls: int) -> dict[str, list[float]]:
+    """Both servers up at once; calls alternate between them so machine noise hits both alike."""
+    servers = {name: RawStdio(argv["stdio"], cwd) for name, argv in SERVERS.items()}
+    for server in servers.values():
+        server.call("initialize", INIT)
+        server.notify("notifications/initialized")
+        for _ in range(WARM_UP_CALLS):
+            server.call("tools/call", {"name": "echo", "arguments": {"message": "warm-up"}})
+    time.sleep(WARM_UP_PAUSE)
+    times: dict[str, list[float]] = {name: [] for name in servers}
     for i in range(calls):
-        started = time.perf_counter()
-        reply = server.call("tools/call", {"name": "echo", "arguments": {"message": f"m{i}"}})
-        times.append(time.perf_counter() - started)
-        assert not reply["result"].get("isError"), reply
-    server.close()
-    return times
-
-
-async def http_echo_async(port: int, calls: int) -> list[float]:
-    times = []
-    async with (
-        httpx.AsyncClient(timeout=30) as http,
-        streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        for i in range(calls):
+        for name, server in servers.items():
             started = time.perf_counter()
-            result = await session.call_tool("echo", {"message": f"m{i}"})
-            times.append(time.perf_counter() - started)
-            assert not result.is_error
+            reply = server.call("tools/call", {"name": "echo", "arguments": {"message": f"m{i}"}})
+            times[name].append(time.perf_counter() - started)
+            assert not reply["result"].get("isError"), reply
+    for server in servers.values():
+        server.close()
     return times
 
 
-def http_echo(argv: list[str], cwd: str, calls: int) -> list[float]:
-    port = free_port()
-    proc = subprocess.Popen([*argv, str(port)], cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
+async def http_echo_async(ports: dict[str, int], calls: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in ports}
+    async with contextlib.AsyncExitStack() as stack:
+        sessions = {}
+        for name, port in ports.items():
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=30))
+            read, write = await stack.enter_async_context(
+                streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)
+            )
+            session = await stack.enter_async_context(ClientSession(read, write))
+            await session.initialize()
+            for _ in range(WARM_UP_CALLS):
+                await session.call_tool("echo", {"message": "warm-up"})
+            sessions[name] = session
+        await asyncio.sleep(WARM_UP_PAUSE)
+        for i in range(calls):
+            for name, session in sessions.items():
+                started = time.perf_counter()
+                result = await session.call_tool("echo", {"message": f"m{i}"})
+                times[name].append(time.perf_counter() - started)
+                assert not result.is_error
+    return times
+
+
+def http_echo(cwd: str, calls: int) -> dict[str, list[float]]:
+    """Both HTTP servers up at once, calls alternating (see stdio_echo)."""
+    ports = {name: free_port() for name in SERVERS}
+    procs = [
+        subprocess.Popen([*SERVERS[name]["http"], str(port)], cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+        for name, port in ports.items()
+    ]  # fmt: skip
     try:
-        wait_for_port(port, proc)
-        return asyncio.run(http_echo_async(port, calls))
+        for proc, port in zip(procs, ports.values(), strict=True):
+            wait_for_port(port, proc)
+        return asyncio.run(http_echo_async(ports, calls))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -133,14 +164,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--starts", type=int, default=15)
     parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE (compile every start)")
     args = parser.parse_args()
+    global WRITE_BYTECODE
+    WRITE_BYTECODE = not args.no_bytecode
     cwd = tempfile.mkdtemp(prefix="tfo-bench-")
+    for argv in SERVERS.values():  # warm-up start: writes .pyc files and fills the OS page cache
+        cold_start(argv["stdio"], cwd)
     starts: dict[str, list[float]] = {name: [] for name in SERVERS}
     for _ in range(args.starts):
         for name, argv in SERVERS.items():
             starts[name].append(cold_start(argv["stdio"], cwd))
-    echo_stdio = {name: stdio_echo(argv["stdio"], cwd, args.calls) for name, argv in SERVERS.items()}
-    echo_http = {name: http_echo(argv["http"], cwd, args.calls) for name, argv in SERVERS.items()}
+    echo_stdio = stdio_echo(cwd, args.calls)
+    echo_http = http_echo(cwd, args.calls)
 
     tfo, bare = SERVERS
     rows = [
@@ -152,7 +188,9 @@ def main() -> None:
          1.10),
         ("echo http p95 (ms)", 1000 * pct(echo_http[tfo], 95), 1000 * pct(echo_http[bare], 95), None),
     ]  # fmt: skip
-    print(f"{args.starts} cold starts, {args.calls} echo calls per transport; python {sys.version.split()[0]}")
+    bytecode = "with .pyc" if WRITE_BYTECODE else "no .pyc (PYTHONDONTWRITEBYTECODE)"
+    python = sys.version.split()[0]
+    print(f"{args.starts} cold starts, {args.calls} echo calls per transport; python {python}, {bytecode}")
     print(f"{'measure':<22} {'tfo-mcp':>10} {'bare':>10} {'ratio':>7} {'target':>7}")
     for label, ours, base, target in rows:
         ratio = ours / base

@@ -33,6 +33,10 @@ _SECRET_PATTERNS = (
     re.compile(r"(?P<keep>)\b(?:sk|tfk|tfs)-?[A-Za-z0-9_-]{16,}"),
 )
 
+#: stdlib loggers routed into loguru, and those kept at WARNING or above (they log every HTTP request).
+LIBRARY_LOGGERS = ("fastmcp", "mcp", "LiteLLM", "litellm", "httpx", "clickhouse_driver", "psycopg", "uvicorn")
+NOISY_LOGGERS = ("httpx", "httpcore", "LiteLLM", "litellm")
+
 _handler_id: int | None = None
 _level_filter = {"level": "INFO"}
 
@@ -84,13 +88,20 @@ def setup_logging(settings: LoggingSettings | None = None) -> None:
     )
     logger.configure(patcher=_patch)
     logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
-    for name in ("fastmcp", "mcp", "LiteLLM", "litellm", "httpx", "clickhouse_driver", "psycopg", "uvicorn"):
+    for name in LIBRARY_LOGGERS:
         lib = logging.getLogger(name)
         lib.handlers = [_InterceptHandler()]
         lib.propagate = False
-        lib.setLevel(logging.DEBUG if level in ("TRACE", "DEBUG") else logging.INFO)
-    for noisy in ("httpx", "httpcore", "LiteLLM", "litellm"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _set_library_levels(level)
+
+
+def _set_library_levels(level: str) -> None:
+    """Libraries create no records below our level (building records they would drop costs per request)."""
+    stdlib_level = max(logging.DEBUG, logging.getLevelName("DEBUG" if level == "TRACE" else level))
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(stdlib_level)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(stdlib_level, logging.WARNING))
 
 
 def set_level(level: str) -> str:
@@ -98,6 +109,7 @@ def set_level(level: str) -> str:
     resolved = MCP_TO_LOGURU.get(level.lower(), level.upper())
     logger.level(resolved)  # raises ValueError for unknown names
     _level_filter["level"] = resolved
+    _set_library_levels(resolved)
     return resolved
 
 
