@@ -237,8 +237,10 @@ def load_sql(name: str, legacy: bool = False) -> str:
 
 
 def _variant(name: str, choice: RollupChoice | None) -> str:
-    """``<name>_raw`` when the choice is the raw table and that file exists, else ``name``."""
-    if choice is not None and choice.kind == "raw" and (SQL_DIR / f"{name}_raw.sql").is_file():
+    """``<name>_raw`` when that file exists and the raw table is chosen (or forced by :func:`raw_tables`,
+    which also replaces reads of row-copy views such as ``logs_errors``), else ``name``."""
+    raw = choice.kind == "raw" if choice is not None else _FORCE_RAW.get()
+    if raw and (SQL_DIR / f"{name}_raw.sql").is_file():
         return f"{name}_raw"
     return name
 
