@@ -10,7 +10,7 @@ import hashlib
 import random
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfo_mcp.demo_plan import (
     DEPLOY_MIN,
@@ -31,10 +31,6 @@ from tfo_mcp.demo_plan import (
     org_users,
     region_id,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 _USER_AGENTS = catalog()["user_agents"]
 _AUDIT_ACTIONS = catalog()["audit_actions"]

@@ -11,11 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    pass
-
+from typing import Any
 
 ESTATE_FILE = Path(__file__).parent / "data" / "demo_estate.yaml"
 CATALOG_FILE = Path(__file__).parent / "data" / "demo_catalog.yaml"

@@ -8,7 +8,7 @@ import hashlib
 import random
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loguru import logger
 
@@ -36,10 +36,6 @@ from tfo_mcp.demo_plan import (
     node_name,
     org_users,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 # --------------------------------------------------------------------------- PostgreSQL rows
 

@@ -7,7 +7,7 @@ the target table's own columns); ``tfo_mcp.demo`` expands them over time inside 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tfo_mcp.demo_plan import (
     CRASHLOOP_RESTARTS,
@@ -24,9 +24,6 @@ from tfo_mcp.demo_plan import (
     org_databases,
     tenancy,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def _host_series(plan: OrgPlan, window: Window) -> list[dict[str, Any]]:
