@@ -55,11 +55,9 @@ async def collected(demo_dataset: DemoDataset) -> dict[str, dict[T, Any]]:
 
 
 @pytest.fixture
-async def store(demo_dataset: DemoDataset) -> Any:
-    """Settings pointing at the dataset for hand-computed SQL and direct collection."""
-    previous = await _install(demo_dataset.environ())
-    yield demo_dataset
-    await _restore(previous)
+def store(demo_store: DemoDataset) -> DemoDataset:
+    """Settings pointing at the dataset for hand-computed SQL and direct collection (the shared fixture)."""
+    return demo_store
 
 
 def _profile() -> dict[str, Any]:
