@@ -867,6 +867,20 @@ async def complete(
     label = f"{resolved.provider}/{resolved.model}"
     attempts = 0
     state = _StreamState()
+
+    def record_failure(error_type: str, message: str) -> None:
+        _record_usage(
+            session_id=session_id,
+            conversation_id=conversation_id,
+            provider=resolved.provider,
+            model=resolved.model,
+            usage=None,
+            cost_usd=None,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            error_type=error_type,
+            error_message=message,
+        )
+
     while True:
         attempts += 1
         state = _StreamState()
@@ -875,17 +889,7 @@ async def complete(
                 await _stream_once(litellm, kwargs, state, progress, label)
             break
         except asyncio.CancelledError:
-            _record_usage(
-                session_id=session_id,
-                conversation_id=conversation_id,
-                provider=resolved.provider,
-                model=resolved.model,
-                usage=None,
-                cost_usd=None,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                error_type="cancelled",
-                error_message="the call was cancelled by the client or the server",
-            )
+            record_failure("cancelled", "the call was cancelled by the client or the server")
             raise
         except Exception as exc:
             kind, status = _classify(exc)
@@ -904,17 +908,7 @@ async def complete(
                 continue
             message = _error_message(kind, status, resolved, exc, attempts)
             logger.warning("LLM call {} failed: {} ({})", label, kind, message)
-            _record_usage(
-                session_id=session_id,
-                conversation_id=conversation_id,
-                provider=resolved.provider,
-                model=resolved.model,
-                usage=None,
-                cost_usd=None,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                error_type=kind,
-                error_message=message[:500],
-            )
+            record_failure(kind, message[:500])
             raise LLMError(message, kind) from None
     reply = "".join(state.parts)
     if state.usage is not None:
