@@ -18,6 +18,7 @@ from typing import Any
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import (
     Failed,
+    RollupChoice,
     available,
     ch,
     empty,
@@ -249,18 +250,23 @@ def pod_note(pod: dict[str, Any]) -> str:
     )
 
 
+async def pod_sources(req: CollectRequest, namespace: str, choice: RollupChoice) -> tuple[Any, Any, Any]:
+    """Pods and pod counts (PostgreSQL) and pod CPU/memory/restarts (kubernetes_metrics), each partial."""
+    return await gather_sources(
+        partial("postgresql", pg(req, "infra_pods", namespace=namespace, restart_threshold=5)),
+        partial("postgresql", pg(req, "infra_pod_counts", namespace=namespace)),
+        partial("clickhouse", ch(req, "k8s_resource_metrics", rollup=choice, resource_type="pod",
+                                 metric_regex=r"^k8s\.pod\.")),
+    )  # fmt: skip
+
+
 @collector(ContextType.INFRA_CONTAINERS)
 async def collect_containers(req: CollectRequest) -> TelemetryContext:
     """Containers of the pods (PostgreSQL inventory) with pod CPU/memory/restarts from kubernetes_metrics.
     ``context_id`` filters one namespace."""
     namespace = req.context_id or ""
     choice = rollup("kubernetes_metrics", req.time_range)
-    pods, counts, usage = await gather_sources(
-        partial("postgresql", pg(req, "infra_pods", namespace=namespace, restart_threshold=5)),
-        partial("postgresql", pg(req, "infra_pod_counts", namespace=namespace)),
-        partial("clickhouse", ch(req, "k8s_resource_metrics", rollup=choice, resource_type="pod",
-                                 metric_regex=r"^k8s\.pod\.")),
-    )  # fmt: skip
+    pods, counts, usage = await pod_sources(req, namespace, choice)
     raise_if_all_failed(pods, usage)
     pod_rows, usage_rows = rows_of(pods), rows_of(usage)
     if not pod_rows and not usage_rows:

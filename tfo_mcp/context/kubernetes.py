@@ -14,7 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.infrastructure import NODE_METRICS, pivot, pod_is_failing, pod_note, saturation_notes
+from tfo_mcp.context.infrastructure import (
+    NODE_METRICS,
+    pivot,
+    pod_is_failing,
+    pod_note,
+    pod_sources,
+    saturation_notes,
+)
 from tfo_mcp.context.signals import MAX_HIGHLIGHTS, clock
 from tfo_mcp.context.sources import (
     available,
@@ -227,12 +234,7 @@ async def collect_pods(req: CollectRequest) -> TelemetryContext:
     ``context_id`` filters one namespace."""
     namespace = req.context_id or ""
     choice = rollup("kubernetes_metrics", req.time_range)
-    pods, counts, usage = await gather_sources(
-        partial("postgresql", pg(req, "infra_pods", namespace=namespace, restart_threshold=5)),
-        partial("postgresql", pg(req, "infra_pod_counts", namespace=namespace)),
-        partial("clickhouse", ch(req, "k8s_resource_metrics", rollup=choice, resource_type="pod",
-                                 metric_regex=r"^k8s\.pod\.")),
-    )  # fmt: skip
+    pods, counts, usage = await pod_sources(req, namespace, choice)
     raise_if_all_failed(pods, usage)
     usage_by_pod = {item["resource_name"]: item["metrics"] for item in pivot(rows_of(usage), ("resource_name",))}
     rows = []
