@@ -23,17 +23,14 @@ connection); no rows come back ``empty``.
 
 from __future__ import annotations
 
-import asyncio
-import math
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastmcp.exceptions import ToolError
 
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.sources import BudgetExceeded, empty
+from tfo_mcp.context.sources import BudgetExceeded, empty, run_budgeted
 from tfo_mcp.context.types import MAX_REASON_CHARS, ContextType, TelemetryContext
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.logs import scrub_secrets
@@ -46,7 +43,6 @@ PLACEHOLDERS = ("org", "start", "end")
 _PREFIX = re.compile(r"^\s*(ch|clickhouse|pg|postgres|postgresql)\s*:", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(org|start|end)\}")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
-_MARKER_PREFIX = "tfo-ctx"
 
 
 class QueryRefused(ValueError):
@@ -190,32 +186,15 @@ def _window_values(req: CollectRequest) -> dict[str, Any]:
 
 
 async def _run_clickhouse(req: CollectRequest, query: CustomQuery) -> dict[str, Any]:
-    from tfo_mcp.clickhouse import QueryTimeout, get_clickhouse
-    from tfo_mcp.context.sources import _kill
+    from tfo_mcp.clickhouse import get_clickhouse
 
-    backend = get_clickhouse()
     values = _window_values(req)
     names = query.names()
     sql = query.substituted({name: f"%({name})s" for name in names}, escape_percent=True)
-    marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
-    remaining = min(req.remaining(), backend.cfg.max_execution_time)  # never above the configured limit
-    if remaining < 0.05:
-        raise BudgetExceeded("the budget ran out before the custom query could start")
-    seconds = round(remaining, 3) if backend.kind == "chdb" else max(1, math.ceil(remaining))
-    try:
-        result = await backend.query(
-            f"/* {marker} */\n{sql}",
-            {name: values[name] for name in names},
-            max_rows=req.max_items,
-            readonly=True,
-            timeout=seconds,
-            settings={"max_execution_time": seconds},
-        )
-    except asyncio.CancelledError:
-        await _kill(backend, marker)
-        raise
-    except QueryTimeout:
-        raise BudgetExceeded("ClickHouse stopped the custom query at the end of the budget") from None
+    result = await run_budgeted(
+        req, get_clickhouse(), sql, {name: values[name] for name in names}, max_rows=req.max_items,
+        what="the custom query",
+    )  # fmt: skip
     return {
         "columns": [{"name": name, "type": kind} for name, kind in zip(result.columns, result.types, strict=False)],
         "rows": result.as_dicts(),

@@ -346,7 +346,7 @@ async def ch(
     lacks is replaced by the next smaller one or the raw table, and ``legacy/<sql_name>.sql`` is preferred
     when present. Raises StoreUnavailable, QueryError or BudgetExceeded.
     """
-    from tfo_mcp.clickhouse import QueryTimeout, get_clickhouse
+    from tfo_mcp.clickhouse import get_clickhouse
 
     backend = get_clickhouse()
     legacy = await _legacy_tables(backend)
@@ -357,18 +357,30 @@ async def ch(
         values["bucket_from"], values["bucket_to"] = _bucket_bounds(rollup, req.time_range)
         values["interval_seconds"] = rollup.interval_seconds
     values.update(params)
+    sql = _fill(load_sql(_variant(sql_name, rollup), legacy=legacy is not None), rollup)
+    result = await run_budgeted(req, backend, sql, values, max_rows=MAX_QUERY_ROWS, what=f"the {sql_name} query")
+    return result.as_dicts()
+
+
+async def run_budgeted(
+    req: CollectRequest, backend: Any, sql: str, params: dict[str, Any], *, max_rows: int, what: str
+) -> Any:
+    """Run one read-only ClickHouse query within the request's remaining budget.
+
+    The server stops it at the budget's end (``max_execution_time``); if the caller is cancelled first, the
+    query is killed through a marker comment in its text. Raises BudgetExceeded when the budget is gone.
+    """
+    from tfo_mcp.clickhouse import QueryTimeout
+
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
-    name = _variant(sql_name, rollup)
-    sql = f"/* {marker} */\n" + _fill(load_sql(name, legacy=legacy is not None), rollup)
     remaining = min(_budget_left(req), backend.cfg.max_execution_time)  # never above the configured limit
-    embedded = backend.kind == "chdb"
     # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).
-    seconds = round(remaining, 3) if embedded else max(1, math.ceil(remaining))
+    seconds = round(remaining, 3) if backend.kind == "chdb" else max(1, math.ceil(remaining))
     try:
-        result = await backend.query(
-            sql,
-            values,
-            max_rows=MAX_QUERY_ROWS,
+        return await backend.query(
+            f"/* {marker} */\n{sql}",
+            params,
+            max_rows=max_rows,
             readonly=True,
             timeout=seconds,
             settings={"max_execution_time": seconds},
@@ -377,8 +389,7 @@ async def ch(
         await _kill(backend, marker)
         raise
     except QueryTimeout:
-        raise BudgetExceeded(f"ClickHouse stopped the {sql_name} query at the end of the budget") from None
-    return result.as_dicts()
+        raise BudgetExceeded(f"ClickHouse stopped {what} at the end of the budget") from None
 
 
 # --------------------------------------------------------------------------- PostgreSQL
