@@ -394,6 +394,24 @@ def _main_store() -> _Store:
     return main
 
 
+def require_configured() -> None:
+    """Raise StoreUnavailable naming the setting when PostgreSQL is not configured."""
+    _main_store()
+
+
+async def ensure_reachable(timeout: float) -> None:
+    """Until the pool has served a connection, check with one direct connection (within ``timeout`` seconds)
+    that PostgreSQL answers, so a server that refuses connections is reported with its reason at once instead
+    of after the pool's wait. Raises StoreUnavailable (unconfigured or unreachable)."""
+    store = _main_store()
+    if store.state == "up":
+        return
+    reason = await asyncio.wait_for(store.probe(), timeout)
+    if reason is not None:
+        store._mark_down(reason)
+        raise store.unavailable(reason)
+
+
 def _query_store() -> _Store:
     _, query = _stores()
     if query is None:

@@ -405,18 +405,6 @@ def as_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-async def _reachable(store: Any, seconds: float) -> None:
-    """Until the pool has served a connection, check with one direct connection that PostgreSQL answers, so a
-    server that refuses connections is reported with its reason at once instead of after the pool's wait."""
-    if getattr(store, "state", "up") == "up" or not hasattr(store, "probe"):
-        return
-    reason = await asyncio.wait_for(store.probe(), seconds)
-    if reason is not None:
-        with contextlib.suppress(Exception):
-            store._mark_down(reason)
-        raise store.unavailable(reason)
-
-
 async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str, Any]]:
     """Run ``tfo_mcp/sql/context/<sql_name>.sql`` on PostgreSQL (``postgres.url``) for ``req``; rows as dicts.
 
@@ -431,9 +419,9 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
 
     org = as_uuid(req.organization_id)
     if org is None:
-        postgres._main_store()  # still says so when PostgreSQL is not configured
+        postgres.require_configured()  # still says so when PostgreSQL is not configured
         return []
-    await _reachable(postgres._main_store(), _budget_left(req))
+    await postgres.ensure_reachable(_budget_left(req))
     values: dict[str, Any] = _window_params(req)
     values["org"] = org
     values["user_id"] = as_uuid(req.user_id)
