@@ -141,11 +141,23 @@ def test_rollup_is_picked_by_window_like_tfo() -> None:
 
     assert table(1) == "metrics"  # step 60 s: no 1-minute rollup, raw rows
     assert table(6) == "metrics_5m"  # step 300 s
-    assert table(24) == "metrics_5m"  # step 900 s: largest rollup <= 900 s
+    assert table(24) == "metrics_15m"  # step 900 s: TFO's 15-minute tier
+    assert table(12) == "metrics_15m"  # step 900 s from 6 h on
     assert table(24 * 7) == "metrics_1h"  # step 3600 s
     assert table(24 * 30) == "metrics_1h"  # step 21600 s: no 6 h rollup
     assert table(24 * 31) == "metrics_1d"  # step 86400 s
     assert rollup("uptime_checks", TimeRange.last(hours=1)).bucket_column == "checked_at"
+    day = TimeRange.last(hours=24)
+    for family in ("metrics", "logs", "traces", "service_latency_percentiles", "service_error_rates"):
+        choice = rollup(family, day)
+        assert (choice.table, choice.bucket_column, choice.interval_seconds) == (
+            f"{family}_15m",
+            "fifteen_minutes",
+            900,
+        )
+    assert rollup("uptime_checks", day).table == "uptime_checks_15m"
+    assert rollup("audit_logs", day).table == "audit_logs_15m"
+    assert rollup("vm_metrics", day).table == "vm_metrics_5m"  # no 15-minute tier in this schema
     assert rollup("metrics", TimeRange.last(hours=24), raw=True).kind == "raw"
     with pytest.raises(ValueError, match="unknown rollup family"):
         rollup("metrics; DROP TABLE x", TimeRange.last(hours=1))

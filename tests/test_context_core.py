@@ -35,9 +35,19 @@ def _aligned(moment: datetime, minutes: int = 5) -> datetime:
 
 
 def _windows(now: datetime) -> dict[str, tuple[datetime, datetime]]:
-    """The last hour (raw tables) and a 6-hour window aligned to 5 minutes (the 5-minute rollups)."""
-    end = _aligned(now)
-    return {"raw": (now - timedelta(hours=1), now), "rollup": (end - timedelta(hours=6), end)}
+    """The last hour (raw tables), a 6-hour window aligned to 5 minutes (the 5-minute rollups) and a 24-hour
+    window aligned to 15 minutes (the 15-minute rollups)."""
+    end, quarter = _aligned(now), _aligned(now, 15)
+    return {
+        "raw": (now - timedelta(hours=1), now),
+        "rollup": (end - timedelta(hours=6), end),
+        "day": (quarter - timedelta(hours=24), quarter),
+    }
+
+
+#: The table suffix each window of _windows() reads.
+SUFFIX = {"raw": "", "rollup": "_5m", "day": "_15m"}
+PATHS = list(SUFFIX)
 
 
 async def _raw(sql: str, **params: Any) -> list[dict[str, Any]]:
@@ -73,11 +83,11 @@ async def test_every_core_type_is_available_for_org_a(demo_store: Any) -> None:
 # --------------------------------------------------------------------------- figures match the raw tables
 
 
-@pytest.mark.parametrize("path", ["raw", "rollup"])
+@pytest.mark.parametrize("path", PATHS)
 async def test_metrics_match_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("metrics", demo_store.org_a, time_from=start, time_to=end, max_items=500)
-    assert result.data["source"] == ("metrics" if path == "raw" else "metrics_5m")
+    assert result.data["source"] == f"metrics{SUFFIX[path]}"
     expected = await _raw(
         "SELECT service_name, metric_name, toString(metric_type) AS kind, avg(value) AS a, min(value) AS lo, "
         "max(value) AS hi, count() AS n FROM metrics WHERE organization_id = %(org)s AND timestamp >= %(s)s "
@@ -104,11 +114,11 @@ async def test_metrics_match_the_raw_table(demo_store: Any, path: str) -> None:
     assert all(r["max"] > 3 * r["avg"] for r in short.data["metrics"])
 
 
-@pytest.mark.parametrize("path", ["raw", "rollup"])
+@pytest.mark.parametrize("path", PATHS)
 async def test_logs_match_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("logs", demo_store.org_a, time_from=start, time_to=end, max_items=500)
-    assert result.data["source"] == ("logs" if path == "raw" else "logs_5m")
+    assert result.data["source"] == f"logs{SUFFIX[path]}"
     expected = await _raw(
         "SELECT severity_text, count() AS n FROM logs WHERE organization_id = %(org)s AND timestamp >= %(s)s "
         "AND timestamp < %(e)s GROUP BY severity_text",
@@ -131,10 +141,13 @@ async def test_logs_match_the_raw_table(demo_store: Any, path: str) -> None:
     assert {row["service_name"] for row in checkout.data["services"]} == {"checkout"}
 
 
-@pytest.mark.parametrize("path", ["raw", "rollup"])
+@pytest.mark.parametrize("path", PATHS)
 async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("traces", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    suffix = SUFFIX[path]
+    rollups = [f"service_latency_percentiles{suffix}", f"service_error_rates{suffix}"]
+    assert result.data["sources"] == (rollups if suffix else ["traces"])
     expected = await _raw(
         "SELECT service_name, count() AS n, countIf(status_code = 'ERROR') AS failed, "
         "quantileExact(0.95)(duration_ns) / 1e6 AS p95 FROM traces WHERE organization_id = %(org)s "
@@ -155,11 +168,11 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
         assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.1), (name, latencies[name], row)
 
 
-@pytest.mark.parametrize("path", ["raw", "rollup"])
+@pytest.mark.parametrize("path", PATHS)
 async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("uptime", demo_store.org_a, time_from=start, time_to=end, max_items=500)
-    assert result.data["source"] == ("uptime_checks" if path == "raw" else "uptime_checks_5m")
+    assert result.data["source"] == f"uptime_checks{SUFFIX[path]}"
     expected = await _raw(
         "SELECT monitor_name, count() AS n, countIf(status = 'success') AS ok, max(response_time) AS worst "
         "FROM uptime_checks WHERE organization_id = %(org)s AND checked_at >= %(s)s AND checked_at < %(e)s "
@@ -178,17 +191,19 @@ async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
     assert result.data["overall_availability_percent"] == round(100 * ok / total, 2)
 
 
-async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any) -> None:
-    """sources.raw_tables() (benchmarks, cross-checks) runs the same collectors on raw rows: same counts."""
+@pytest.mark.parametrize("path", ["rollup", "day"])
+async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any, path: str) -> None:
+    """sources.raw_tables() (benchmarks, cross-checks) runs the same collectors on raw rows: same counts, for the
+    5-minute (6 h window) and the 15-minute (24 h window) rollups."""
     from tfo_mcp.context.sources import raw_tables
 
-    start, end = _windows(demo_store.now)["rollup"]
+    start, end = _windows(demo_store.now)[path]
     for kind in ("metrics", "logs", "traces", "uptime"):
         rolled = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
         with raw_tables():
             raw = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
-        assert "_5m" in str(rolled.data.get("source") or rolled.data.get("sources"))
-        assert "_5m" not in str(raw.data.get("source") or raw.data.get("sources"))
+        assert SUFFIX[path] in str(rolled.data.get("source") or rolled.data.get("sources"))
+        assert "_" not in str(raw.data.get("source") or raw.data.get("sources")).replace("uptime_checks", "")
         assert _figures(kind, raw.data) == _figures(kind, rolled.data), kind
 
 
@@ -310,8 +325,8 @@ def _figures(kind: str, data: dict[str, Any]) -> Any:
 
 async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_server: Any) -> None:
     """metrics, logs, traces and uptime on the platform_legacy schema of clickhouse-server 18.16 give the same
-    figures as on chDB, for the raw path (1 h) and the rollup path (6 h; where 18.16 lacks the rollup the
-    collector falls back to the next smaller one or the raw table)."""
+    figures as on chDB, for the raw path (1 h) and the rollup paths (6 h: 5-minute, 24 h: 15-minute rollups;
+    where 18.16 lacks the rollup the collector falls back to the next smaller one or the raw table)."""
     from tfo_mcp import clickhouse, config
 
     windows = _windows(demo_store.now)
@@ -321,7 +336,7 @@ async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_s
         for kind in NATIVE_TYPES:
             result = await collect_context(kind, orgs[0], time_from=start, time_to=end, max_items=500)
             embedded[(kind, path)] = result.data
-    start = windows["rollup"][0]
+    start = min(start for start, _ in windows.values())
     copies = {}
     for table, columns in CORE_COPY.items():
         time_column = columns[0]

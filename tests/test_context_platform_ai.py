@@ -167,7 +167,7 @@ async def test_platform_performance_matches_raw_spans(collected: dict[str, dict[
 async def test_platform_performance_from_a_rollup_counts_every_request(store: DemoDataset) -> None:
     result = await collect_many(store, [T.PLATFORM_PERFORMANCE], store.org_a, hours=24)
     data = result[T.PLATFORM_PERFORMANCE].data
-    assert data["latency_source"] == "service_latency_percentiles_5m"
+    assert data["latency_source"] == "service_latency_percentiles_15m"  # 24 h: the 15-minute tier
     start, end = window(store, 24)
     raw = await ch_rows(
         "SELECT count() AS n FROM traces WHERE organization_id = %(org)s AND span_kind IN ('SERVER', 'CONSUMER') "

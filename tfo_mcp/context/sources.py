@@ -90,7 +90,8 @@ class RollupChoice:
 
     family: str
     table: str
-    #: the time column to filter on: the rollup's bucket (``five_minutes``, ``hour``, ``day``) or the raw timestamp
+    #: the time column to filter on: the rollup's bucket (``five_minutes``, ``fifteen_minutes``, ``hour``, ``day``)
+    #: or the raw timestamp
     bucket_column: str
     kind: Literal["rollup", "raw"]
     #: bucket width in seconds (0 for the raw table)
@@ -109,10 +110,15 @@ class _Family:
 _SUFFIXES: dict[str, tuple[int, str]] = {
     "1m": (60, "timestamp_1m"),
     "5m": (300, "five_minutes"),
+    "15m": (900, "fifteen_minutes"),
     "1h": (3600, "hour"),
     "1d": (86400, "day"),
 }
-_FULL = ("5m", "1h", "1d")
+#: The tiers of the core signal families (TFO's 5m / 15m / 1h plus a daily one): a 24 h window (step 900 s)
+#: reads 96 fifteen-minute buckets instead of 288 five-minute ones.
+_FULL = ("5m", "15m", "1h", "1d")
+#: Families this schema keeps without the 15-minute tier (a 24 h window reads their 5-minute rollup).
+_NO_15M = ("5m", "1h", "1d")
 
 
 def _family(raw_table: str, raw_time: str, prefix: str, suffixes: tuple[str, ...]) -> _Family:
@@ -130,16 +136,16 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
     "service_error_rates": _family("traces", "timestamp", "service_error_rates", _FULL),
     "exemplars": _family("exemplars", "timestamp", "exemplars", ("1h",)),
     "uptime_checks": _family("uptime_checks", "checked_at", "uptime_checks", _FULL),
-    "audit_logs": _family("audit_logs", "timestamp", "audit_logs", ("5m", "1h")),
-    "vm_metrics": _family("vm_metrics", "timestamp", "vm_metrics", _FULL),
-    "kubernetes_metrics": _family("kubernetes_metrics", "timestamp", "kubernetes_metrics", _FULL),
+    "audit_logs": _family("audit_logs", "timestamp", "audit_logs", ("5m", "15m", "1h")),
+    "vm_metrics": _family("vm_metrics", "timestamp", "vm_metrics", _NO_15M),
+    "kubernetes_metrics": _family("kubernetes_metrics", "timestamp", "kubernetes_metrics", _NO_15M),
     "cache_metrics": _family("cache_metrics", "timestamp", "cache_metrics", ("1h",)),
     "queue_metrics": _family("queue_metrics", "timestamp", "queue_metrics", ("1h",)),
     "load_balancer_metrics": _family("load_balancer_metrics", "timestamp", "load_balancer_metrics", ("1h",)),
-    "service_map_metrics": _family("service_map_metrics", "timestamp", "service_map_metrics", _FULL),
-    "network_map_traffic": _family("network_map_traffic", "timestamp", "network_map_traffic", _FULL),
+    "service_map_metrics": _family("service_map_metrics", "timestamp", "service_map_metrics", _NO_15M),
+    "network_map_traffic": _family("network_map_traffic", "timestamp", "network_map_traffic", _NO_15M),
     "network_map_connection_metrics": _family(
-        "network_map_connection_metrics", "timestamp", "network_map_connection_metrics", _FULL
+        "network_map_connection_metrics", "timestamp", "network_map_connection_metrics", _NO_15M
     ),
     "signal_correlations": _family("signal_correlations", "timestamp", "signal_correlations", ("5m", "1h")),
     "db_aurora_metrics": _family("db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",)),

@@ -1,4 +1,4 @@
--- metrics context (rollup metrics_5m / _1h / _1d): one row per series over the window, spiking series first
+-- metrics context (rollup metrics_5m / _15m / _1h / _1d): one row per series over the window, spiking series first
 -- (max > 3 x mean). %(metric)s = '' means every metric (context_id filters one metric name).
 SELECT service_name, metric_name, toString(metric_type) AS metric_type,
        avgMerge(avg_value) AS mean, minMerge(min_value) AS minimum, maxMerge(max_value) AS maximum,

@@ -1,4 +1,4 @@
--- Slowest operations (service, span name) by p95 from the traces rollup (traces_5m / _1h / _1d), in ms.
+-- Slowest operations (service, span name) by p95 from the traces rollup (traces_5m / _15m / _1h / _1d), in ms.
 SELECT service_name, span_name, countMerge(count) AS spans,
        avgMerge(avg_duration_ns) / 1e6 AS avg_ms,
        quantileMerge(0.95)(p95_duration_ns) / 1e6 AS p95_ms,
