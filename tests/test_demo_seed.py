@@ -23,25 +23,32 @@ TIME_COLUMN = {"uptime_checks": "checked_at"}
 #: ClickHouse rollups and the bucket column each is filtered on.
 ROLLUPS = {
     "metrics_5m": "five_minutes",
+    "metrics_15m": "fifteen_minutes",
     "metrics_1h": "hour",
     "metrics_1d": "day",
     "logs_5m": "five_minutes",
+    "logs_15m": "fifteen_minutes",
     "logs_1h": "hour",
     "logs_1d": "day",
     "traces_5m": "five_minutes",
+    "traces_15m": "fifteen_minutes",
     "traces_1h": "hour",
     "traces_1d": "day",
     "service_latency_percentiles_5m": "five_minutes",
+    "service_latency_percentiles_15m": "fifteen_minutes",
     "service_latency_percentiles_1h": "hour",
     "service_latency_percentiles_1d": "day",
     "service_error_rates_5m": "five_minutes",
+    "service_error_rates_15m": "fifteen_minutes",
     "service_error_rates_1h": "hour",
     "service_error_rates_1d": "day",
     "exemplars_1h": "hour",
     "uptime_checks_5m": "five_minutes",
+    "uptime_checks_15m": "fifteen_minutes",
     "uptime_checks_1h": "hour",
     "uptime_checks_1d": "day",
     "audit_logs_5m": "five_minutes",
+    "audit_logs_15m": "fifteen_minutes",
     "audit_logs_1h": "hour",
     "vm_metrics_5m": "five_minutes",
     "vm_metrics_1h": "hour",
@@ -130,7 +137,12 @@ async def test_every_clickhouse_table_has_org_a_data_in_the_last_hour(demo_store
         if rows[0][0] == 0:
             empty.append(table)
     for table, bucket in ROLLUPS.items():
-        start = {"five_minutes": "toStartOfFiveMinute", "hour": "toStartOfHour", "day": "toDate"}.get(bucket, "")
+        start = {
+            "five_minutes": "toStartOfFiveMinute",
+            "fifteen_minutes": "toStartOfFifteenMinutes",
+            "hour": "toStartOfHour",
+            "day": "toDate",
+        }.get(bucket, "")
         bound = f"{start}(toDateTime(%(since)s))" if start else "%(since)s"
         rows = await ch(
             f"SELECT count() FROM {table} WHERE organization_id = %(org)s AND {bucket} >= {bound}",
@@ -459,6 +471,28 @@ async def test_same_seed_same_data(small_store: dict[str, str], demo_dataset: De
     await demo.seed(seed=8, now=now, **SMALL)
     other = await _fingerprint(demo.org_id(0))
     assert other["traces"] != snapshot["traces"] and other["sample"] != snapshot["sample"]
+
+
+async def test_uptime_checks_grow_with_scale(small_store: dict[str, str], demo_dataset: DemoDataset) -> None:
+    """scale=N runs N staggered probes per monitor and region (a check every 60/N s): N times the raw rows, all
+    inside the window, while the rollups keep one row per monitor, region and bucket."""
+    now, org = demo_dataset.now, demo.org_id(0)
+    sql = (
+        "SELECT count(), uniqExact(monitor_id, region), min(checked_at) >= %(start)s AND max(checked_at) < %(now)s, "
+        "(SELECT count() FROM uptime_checks_15m FINAL WHERE organization_id = %(o)s) "
+        "FROM uptime_checks WHERE organization_id = %(o)s"
+    )
+    params = {"o": org, "start": naive(now - timedelta(hours=SMALL["hours"])), "now": naive(now)}
+    sizes = {}
+    for scale in (1, 4):
+        counts = await demo.seed(now=now, **{**SMALL, "scale": scale})
+        sizes[scale] = (await ch(sql, params))[0]
+        assert counts["clickhouse.uptime_checks"] > 0
+    (rows_1, series, inside_1, rollup_1), (rows_4, series_4, inside_4, rollup_4) = sizes[1], sizes[4]
+    assert rows_1 == series * SMALL["hours"] * 60  # one check a minute per monitor and region at scale 1
+    assert rows_4 == 4 * rows_1 and series_4 == series
+    assert inside_1 and inside_4
+    assert rollup_4 == rollup_1 <= series * (SMALL["hours"] * 4 + 1)
 
 
 async def test_is_seeded(small_store: dict[str, str], demo_dataset: DemoDataset) -> None:

@@ -38,8 +38,10 @@ The story (org A only; T = ``now``, offsets in minutes; ``story(now)`` returns t
 Org B has the same kinds of data without the incident (one hot batch host, nwf-batch-02).
 
 Bulk volumes per organization at ``scale=1`` and 24 h: about 520 k metric samples (12 services x 15 metrics x
-2 instances per minute), 250 k spans and 250 k log lines; ``scale=N`` multiplies instances, spans and logs by N
-(``scale=10`` gives more than 10 M metric rows, 5 M logs and 5 M spans for two organizations).
+2 instances per minute), 250 k spans, 250 k log lines and one uptime check a minute per monitor and region (26 k
+for Acme's 6 monitors x 3 regions); ``scale=N`` multiplies instances, spans, logs and uptime probes by N
+(``scale=10`` gives more than 10 M metric rows, 5 M logs and 5 M spans for two organizations, and an uptime check
+every 6 s per monitor and region).
 PostgreSQL is seeded only when ``postgres.url`` is configured (a warning says so otherwise).
 
 Layout: this module (API, ClickHouse bulk generation, orchestration), ``demo_plan`` (profiles, ids, story times,
@@ -537,14 +539,17 @@ async def _gen_series(writer: _Writer, name: str, plan: OrgPlan, series: list[di
         )
 
 
-async def _gen_uptime(writer: _Writer, plan: OrgPlan) -> None:
+async def _gen_uptime(writer: _Writer, plan: OrgPlan, scale: int) -> None:
+    """Checks of every monitor from every region: ``scale`` probes per region, each every 60 s (staggered), so a
+    monitor and region is checked every 60/scale s and the raw table grows with ``scale`` as the others do."""
     window = writer.window
+    interval_ms = max(1, SERIES_STEP_MS // scale)
     monitors = plan.profile["monitors"]
     outage = plan.story.get("outage_monitor") if plan.incident else None
     out_from = [window.offset_ms(window.ago(OUTAGE_MIN[0])) if m["name"] == outage else -1 for m in monitors]
     out_to = [window.offset_ms(window.ago(OUTAGE_MIN[1])) if m["name"] == outage else -1 for m in monitors]
     series = len(monitors) * len(UPTIME_REGIONS)
-    points = max(1, window.total_ms // SERIES_STEP_MS)
+    points = max(1, window.total_ms // interval_ms)
     per_chunk = max(1, CHUNK_ROWS // series)
     prefix = plan.profile["public_ip_prefix"]
     params = {
@@ -552,7 +557,8 @@ async def _gen_uptime(writer: _Writer, plan: OrgPlan) -> None:
         "org_idx": plan.index,
         "start": naive_utc(window.start),
         "series": series,
-        "step_ms": SERIES_STEP_MS,
+        "step_ms": interval_ms,
+        "jitter_ms": max(1, interval_ms // 3),
         "timeout_ms": 10000,
         "regions": list(UPTIME_REGIONS),
         "region_factor": list(UPTIME_REGION_FACTOR),
@@ -842,7 +848,7 @@ async def _seed_clickhouse_org(writer: _Writer, plan: OrgPlan, scale: int, seed:
     await _gen_logs(writer, plan, scale)
     for name, builder, salt in SERIES:
         await _gen_series(writer, name, plan, builder(plan, window), salt)
-    await _gen_uptime(writer, plan)
+    await _gen_uptime(writer, plan, scale)
     await _gen_network(writer, plan)
 
     trace_ids: list[str] = []

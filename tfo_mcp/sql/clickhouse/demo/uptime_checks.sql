@@ -1,5 +1,6 @@
--- Demo data: synthetic uptime checks, one per monitor and region every step_ms. Outside outages a check fails
--- rarely (0.3 %%); inside a monitor's outage window (offsets from start, ms) it fails with 503 or times out.
+-- Demo data: synthetic uptime checks, one per monitor and region every step_ms (60 s / scale; each series starts
+-- up to jitter_ms late). Outside outages a check fails rarely (0.3 %%); inside a monitor's outage window (offsets
+-- from start, ms) it fails with 503 or times out.
 -- ssl_days_remaining counts down from the monitor's value at start (-1 for non-HTTPS monitors).
 INSERT INTO uptime_checks (checked_at, monitor_id, monitor_name, status, status_code, response_time, ip_address, region,
                            error_message, ssl_days_remaining, organization_id, workspace_id, tenant_id)
@@ -32,7 +33,7 @@ FROM
             intDiv(k, length(%(regions)s)) + 1 AS m,
             modulo(k, length(%(regions)s)) + 1 AS rg,
             %(p0)s + intDiv(number, %(series)s) AS p,
-            p * %(step_ms)s + modulo(cityHash64(%(seed)s, %(org_idx)s, k, 61), 20000) AS offset_ms,
+            p * %(step_ms)s + modulo(cityHash64(%(seed)s, %(org_idx)s, k, 61), %(jitter_ms)s) AS offset_ms,
             addMilliseconds(toDateTime64(%(start)s, 3, 'UTC'), offset_ms) AS ts,
             offset_ms >= %(mon_out_from_ms)s[m] AND offset_ms < %(mon_out_to_ms)s[m] AS in_outage,
             cityHash64(%(seed)s, %(org_idx)s, k, p, 62) / 18446744073709551616.0 AS u_status,
