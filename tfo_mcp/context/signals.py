@@ -27,6 +27,8 @@ BURST_MIN_ERRORS = 10
 CERT_WARN_DAYS = 14
 FAILED_LOGIN_ALERT = 5
 ERROR_SEVERITIES = frozenset({"ERROR", "FATAL", "CRITICAL", "EMERGENCY", "ALERT"})
+#: The same, as a query parameter (``upper(severity_text) IN %(error_severities)s``).
+ERROR_SEVERITY_LIST = tuple(sorted(ERROR_SEVERITIES))
 MAX_HIGHLIGHTS = 8
 
 
@@ -96,14 +98,19 @@ async def collect_metrics(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.LOGS)
 async def collect_logs(req: CollectRequest) -> TelemetryContext:
-    """Lines per severity and service, error share, error bursts, top error messages and newest errors."""
+    """Lines per severity and service, error share, error bursts, top error messages and newest errors.
+
+    Severity counts and error bursts read the logs rollup (bursts are buckets of the window's step, a multiple
+    of the rollup's interval; error lines are the ERROR_SEVERITIES of severity_text); the newest errors and the
+    top messages need the lines themselves and read logs_errors.
+    """
     choice = rollup("logs", req.time_range)
     step = req.time_range.step_seconds()
     params = {"service": req.context_id or ""}
     severity, recent, bursts, messages = await gather_sources(
         ch(req, "signals_logs_severity", rollup=choice, **params),
         ch(req, "signals_logs_recent_errors", **params),
-        ch(req, "signals_logs_error_bursts", step=step, **params),
+        log_error_bursts(req, params["service"]),
         ch(req, "signals_logs_top_messages", **params),
     )
     if not severity and not recent:
@@ -143,6 +150,19 @@ async def collect_logs(req: CollectRequest) -> TelemetryContext:
         "recent_errors": recent,
     }
     return available(req, lead, data, highlights)
+
+
+async def log_error_bursts(req: CollectRequest, service: str) -> list[dict[str, Any]]:
+    """Error log lines per service (``service`` = '' for all) in buckets of the window's step, from the logs
+    rollup: total, peak bucket and its time (also read by the errors context)."""
+    return await ch(
+        req,
+        "signals_logs_error_bursts",
+        rollup=rollup("logs", req.time_range),
+        step=req.time_range.step_seconds(),
+        error_severities=ERROR_SEVERITY_LIST,
+        service=service,
+    )
 
 
 def _log_highlights(

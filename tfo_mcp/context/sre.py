@@ -22,6 +22,7 @@ from tfo_mcp.context.signals import (
     SLOW_P95_MS,
     SPIKE_FACTOR,
     clock,
+    log_error_bursts,
 )
 from tfo_mcp.context.sources import (
     Failed,
@@ -68,16 +69,17 @@ def _service(req: CollectRequest) -> str:
 async def collect_errors(req: CollectRequest) -> TelemetryContext:
     """Error rates per service, the most frequent failures (spans), error bursts in spans and logs."""
     choice = rollup("service_error_rates", req.time_range)
+    logs_table = rollup("logs", req.time_range).table
     step = req.time_range.step_seconds()
     service = _service(req)
     rates, messages, span_bursts, log_bursts = await gather_sources(
         ch(req, "signals_trace_errors", rollup=choice, service=service),
         ch(req, "sre_error_messages", service=service),
         ch(req, "sre_error_bursts", step=step, service=service),
-        ch(req, "signals_logs_error_bursts", step=step, service=service),
+        log_error_bursts(req, service),
     )
     if not rates and not messages and not log_bursts:
-        return empty(req, f"{choice.table}, traces_errors, logs_errors")
+        return empty(req, f"{choice.table}, traces_errors, {logs_table}")
     services = [
         {**row, "error_percent": percent(row["errors"], row["requests"])} for row in rates if row["errors"] or service
     ]
@@ -104,10 +106,10 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
         )
     lead = (
         f"{failed} of {requests} requests failed ({percent(failed, requests) or 0:g}%) in {len(rates)} services "
-        f"({choice.table}, traces_errors, logs_errors)."
+        f"({choice.table}, traces_errors, {logs_table})."
     )
     data = {
-        "sources": [choice.table, "traces_errors", "logs_errors"],
+        "sources": [choice.table, "traces_errors", logs_table],
         "service_filter": req.context_id,
         "total_requests": requests,
         "failed_requests": failed,

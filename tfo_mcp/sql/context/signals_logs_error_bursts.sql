@@ -1,11 +1,14 @@
--- Error log lines per service in %(step)s-second buckets: total, the busiest bucket and when it was.
+-- Error log lines per service in %(step)s-second buckets (rollup logs_5m / _15m / _1h / _1d; the step is a multiple
+-- of the rollup's interval): total, the busiest bucket and when it was. Error lines are those whose severity_text is
+-- one of %(error_severities)s (upper-cased), as the context's per-service error counts.
 SELECT service_name, sum(lines) AS errors, max(lines) AS peak, toDateTime(argMax(bucket, lines), 'UTC') AS peak_at,
        count() AS active_buckets
 FROM
 (
-    SELECT service_name, intDiv(toUInt32(toDateTime(timestamp)), %(step)s) * %(step)s AS bucket, count() AS lines
-    FROM logs_errors
-    WHERE organization_id = %(org)s AND timestamp >= %(start)s AND timestamp < %(end)s
+    SELECT service_name, intDiv(toUInt32(toDateTime({bucket}, 'UTC')), %(step)s) * %(step)s AS bucket, sum(count) AS lines
+    FROM {table}
+    WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s
+      AND upper(severity_text) IN %(error_severities)s
       AND (%(service)s = '' OR service_name = %(service)s)
     GROUP BY service_name, bucket
 )
