@@ -12,7 +12,7 @@ from mcp.types import Implementation
 
 from tfo_mcp import logs, sessions
 from tfo_mcp.config import load_settings, set_settings
-from tfo_mcp.server import PROMPT_NOT_FOUND, RESOURCE_NOT_FOUND, TOOL_NOT_FOUND, mcp
+from tfo_mcp.server import PROMPT_NOT_FOUND, RESOURCE_NOT_FOUND, TOOL_NOT_FOUND, inline_refs, mcp
 
 BUILTIN_TOOLS = {
     "echo", "read_file", "write_file", "list_directory", "search_files", "execute_command", "system_info",
@@ -52,6 +52,32 @@ async def test_every_tool_has_annotations_output_schema_and_described_parameters
         assert tool.description and tool.description.strip(), f"{tool.name} has no description"
         for name, spec in tool.input_schema.get("properties", {}).items():
             assert spec.get("description"), f"{tool.name}.{name} has no description"
+
+
+async def test_tool_schemas_are_self_contained_for_clients_that_cannot_follow_refs() -> None:
+    async with Client(mcp) as client:
+        tools = await client.list_tools()
+    for tool in tools:
+        text = json.dumps([tool.input_schema, tool.output_schema])
+        assert "$ref" not in text and "$defs" not in text, tool.name
+    disks = {tool.name: tool for tool in tools}["system_info"].output_schema["properties"]["disks"]
+    assert disks["description"] == "Disk usage of each allowed root"  # a keyword beside the $ref survives
+    assert set(disks["items"]["properties"]) >= {"root", "total_bytes", "free_bytes"}
+
+
+def test_inline_refs_keeps_siblings_nested_definitions_and_leaves_cycles_alone() -> None:
+    schema = {
+        "$defs": {
+            "Leaf": {"type": "integer"},
+            "Pair": {"type": "object", "properties": {"a": {"$ref": "#/$defs/Leaf"}}},
+        },
+        "properties": {"pair": {"$ref": "#/$defs/Pair", "description": "two"}},
+    }
+    assert inline_refs(schema) == {
+        "properties": {"pair": {"type": "object", "properties": {"a": {"type": "integer"}}, "description": "two"}}
+    }
+    cyclic = {"$defs": {"Node": {"properties": {"next": {"$ref": "#/$defs/Node"}}}}, "$ref": "#/$defs/Node"}
+    assert inline_refs(cyclic) is cyclic
 
 
 async def test_echo_returns_structured_output() -> None:

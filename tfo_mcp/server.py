@@ -17,6 +17,7 @@ from fastmcp import FastMCP
 from fastmcp.exceptions import NotFoundError
 from fastmcp.exceptions import ValidationError as ArgumentsError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.tools import Tool
 from loguru import logger
 from mcp.shared.exceptions import MCPError
 
@@ -220,6 +221,46 @@ def _register_close(context: MiddlewareContext[Any], session_id: str) -> None:
         exit_stack.callback(sessions.close_session, session_id)
 
 
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its local ``#/$defs/...`` references inlined and ``$defs`` dropped.
+
+    Some clients cannot follow ``$ref``. Keywords beside a ``$ref`` (description, default) are kept. A
+    schema whose definitions refer to themselves cannot be inlined and is returned unchanged.
+    """
+    definitions = schema.get("$defs")
+    if not definitions:
+        return schema
+
+    def resolve(node: Any, trail: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [resolve(item, trail) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref.removeprefix("#/$defs/")
+            if name in trail or name not in definitions:
+                raise RecursionError(name)
+            target = resolve(definitions[name], (*trail, name))
+            siblings = {key: resolve(value, trail) for key, value in node.items() if key != "$ref"}
+            return {**target, **siblings}
+        return {key: resolve(value, trail) for key, value in node.items() if key != "$defs"}
+
+    try:
+        return resolve(schema, ())
+    except RecursionError:
+        return schema
+
+
+def _inline_tool_schemas(server: FastMCP) -> None:
+    """Inline the ``$ref``s of every registered tool's schemas, once, at start-up."""
+    for tool in server._local_provider._components.values():
+        if isinstance(tool, Tool):
+            tool.parameters = inline_refs(tool.parameters)
+            if tool.output_schema is not None:
+                tool.output_schema = inline_refs(tool.output_schema)
+
+
 class TFOServer(FastMCP):
     """FastMCP with `logging/setLevel` also setting the server's own stderr log level."""
 
@@ -244,7 +285,10 @@ mcp = TFOServer(
     middleware=[ProtocolErrorsMiddleware(), SessionMiddleware()],
     mask_error_details=True,
     on_duplicate="error",
+    dereference_schemas=False,  # inlined once below instead of on every tools/list
 )
 
 # Capability modules register their tools, resources and prompts on `mcp` when imported.
 from tfo_mcp import builtin_prompts, clickhouse, commands, files, llm, postgres, resources, system, telemetry  # noqa: E402, F401
+
+_inline_tool_schemas(mcp)
