@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.mcp_process import free_port
 
 
@@ -91,6 +93,42 @@ def test_db_migrate_platform_is_idempotent(tmp_path: Path) -> None:
     again = run_cli("db", "migrate", "--platform", cwd=tmp_path, env=env)
     assert again.returncode == 0
     assert "clickhouse/server: up to date" in again.stdout and "clickhouse/platform: up to date" in again.stdout
+
+
+@pytest.mark.parametrize("args", [(), ("serve",), ("serve", "--transport", "stdio"), ("--config", "tfo-mcp.yaml")])
+def test_every_way_of_starting_stdio_serves_a_session(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Plain `tfo-mcp` / `tfo-mcp serve` take the direct start-up path; options go through the full CLI."""
+    from tests.support.mcp_process import StdioServer
+
+    (tmp_path / "tfo-mcp.yaml").write_text("logging:\n  level: WARNING\n")
+    server = StdioServer(tmp_path, args=args)
+    try:
+        assert server.initialize()["result"]["serverInfo"]["name"] == "tfo-mcp"
+        tools = server.request("tools/list")["result"]["tools"]
+        assert "echo" in {tool["name"] for tool in tools}
+        assert server.close_stdin_and_wait() == 0
+    finally:
+        server.stop()
+    assert all(line.lstrip().startswith("{") for line in server.stdout_lines)
+
+
+def test_garbage_collection_is_back_on_and_start_up_objects_frozen_once_serving(tmp_path: Path) -> None:
+    """Start-up runs without collections (faster); the running server must collect again, or it leaks."""
+    probe = (
+        "import gc, sys\n"
+        "sys.argv = ['tfo-mcp']\n"
+        "from tfo_mcp import launch\n"
+        "launch.main()\n"
+        "print('enabled', gc.isenabled(), 'frozen', gc.get_freeze_count() > 1000, file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "enabled True frozen True" in result.stderr
+    assert result.stdout == ""
 
 
 def test_demo_command_seeds_the_embedded_store_then_serves(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """`python -m tfo_mcp` runs the CLI."""
 
-from tfo_mcp.cli import main
+from tfo_mcp.launch import main
 
 main()

@@ -6,6 +6,7 @@ Only this module writes to stdout, and never while serving over stdio.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 from pathlib import Path
@@ -13,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tfo_mcp import __version__
-from tfo_mcp.config import ConfigError, LoadedSettings, flatten_keys, load_settings, redacted_dump, set_settings
+from tfo_mcp import __version__, launch
+from tfo_mcp.config import LoadedSettings, flatten_keys, redacted_dump
 
 app = typer.Typer(
     name="tfo-mcp",
@@ -33,51 +34,15 @@ app.add_typer(demo_app, name="demo")
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default: ./tfo-mcp.yaml and the search path)")
 ]
-EXIT_CONFIG = 2
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(message, err=True)
-    raise typer.Exit(code)
-
-
-def _load(config: Path | None, overrides: dict[str, Any] | None = None) -> LoadedSettings:
-    """Load settings (exit 2 with one line on stderr when they are bad) and set up logging."""
-    from tfo_mcp.logs import setup_logging
-
-    try:
-        loaded = load_settings(config)
-        if overrides:
-            for section, values in overrides.items():
-                for key, value in values.items():
-                    if value is not None:
-                        setattr(getattr(loaded.settings, section), key, value)
-                        loaded.sources[f"{section}.{key}"] = "cli"
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_CONFIG)
-    except ValueError as exc:  # validate_assignment on a CLI override
-        _fail(f"config error: {str(exc).splitlines()[0]}", EXIT_CONFIG)
-    set_settings(loaded)
-    setup_logging(loaded.settings.logging)
-    return loaded
-
-
-def _serve(loaded: LoadedSettings) -> None:
-    from tfo_mcp.transport import serve
-
-    try:
-        asyncio.run(serve(loaded.settings))
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_CONFIG)
-    except KeyboardInterrupt:
-        pass
 
 
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Without a command, serve over stdio (what MCP clients such as Claude Desktop run)."""
+    if ctx.invoked_subcommand not in (None, "serve"):
+        gc.enable()  # off during start-up (tfo_mcp.launch); serving turns it on once the server is built
     if ctx.invoked_subcommand is None:
-        _serve(_load(config))
+        launch.serve(launch.load(config))
 
 
 @app.command()
@@ -88,7 +53,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8080)")] = None,
 ) -> None:
     """Serve MCP over stdio (default) or streamable HTTP."""
-    _serve(_load(config, {"server": {"transport": transport, "host": host, "port": port}}))
+    launch.serve(launch.load(config, {"server": {"transport": transport, "host": host, "port": port}}))
 
 
 @app.command()
@@ -103,7 +68,7 @@ def tools(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List the tools with their annotations."""
-    _load(config)
+    launch.load(config)
     from tfo_mcp.server import mcp
 
     listed = asyncio.run(mcp.list_tools())
@@ -140,13 +105,13 @@ def models(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List the model catalog: provider, model, LiteLLM route, credentials configured."""
-    _load(config)
+    launch.load(config)
     from tfo_mcp import llm
 
     try:
         rows = llm.list_models(provider=provider, available_only=available)
     except ValueError as exc:
-        _fail(str(exc))
+        launch.fail(str(exc))
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -161,7 +126,7 @@ def models(
 @app.command()
 def doctor(config: ConfigOption = None) -> None:
     """Check the configuration and every configured datastore and provider; exit 1 on any failure."""
-    loaded = _load(config)
+    loaded = launch.load(config)
     typer.echo(f"ok    config      {loaded.config_file or 'defaults + environment'}")
     from tfo_mcp import server  # noqa: F401  (registers the health checks)
     from tfo_mcp.resources import check_components
@@ -185,7 +150,7 @@ def config_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Print the effective configuration (secrets redacted) and where each value came from."""
-    loaded = _load(config)
+    loaded = launch.load(config)
     values = flatten_keys(redacted_dump(loaded.settings))
     if as_json:
         typer.echo(json.dumps({"config_file": str(loaded.config_file or ""), "values": values,
@@ -199,7 +164,7 @@ def config_show(
 @config_app.command("validate")
 def config_validate(path: Annotated[Path | None, typer.Argument(help="YAML file to check")] = None) -> None:
     """Validate a config file together with the environment; exit 2 on the first problem."""
-    loaded = _load(path)
+    loaded = launch.load(path)
     typer.echo(f"valid: {loaded.config_file or 'defaults + environment'}")
 
 
@@ -209,7 +174,7 @@ def db_migrate(
     platform: Annotated[bool, typer.Option("--platform", help="Also create the TFO platform tables")] = False,
 ) -> None:
     """Apply the versioned SQL migrations to every configured store (idempotent)."""
-    loaded = _load(config)
+    loaded = launch.load(config)
     results = asyncio.run(_migrate_all(loaded, platform))
     failed = False
     for store, outcome in results:
@@ -251,13 +216,13 @@ def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Seed the embedded store with demo telemetry if it is empty, then serve over stdio."""
     if ctx.invoked_subcommand is not None:
         return
-    loaded = _load(config)
+    loaded = launch.load(config)
     counts = asyncio.run(_seed_if_empty())
     if counts:
         from loguru import logger
 
         logger.info("demo data seeded: {} rows", sum(counts.values()))
-    _serve(loaded)
+    launch.serve(loaded)
 
 
 async def _seed_if_empty() -> dict[str, int] | None:
@@ -279,7 +244,7 @@ def demo_seed(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
 ) -> None:
     """Write a deterministic synthetic estate for several organizations into the configured stores."""
-    _load(config)
+    launch.load(config)
 
     async def run() -> dict[str, int]:
         from tfo_mcp import clickhouse, demo
