@@ -204,7 +204,10 @@ async def native_platform(native_url: str) -> AsyncIterator[str]:
     url = _with_database(native_url, database)
     previous = await _use(url)
     applied = await demo.migrate_platform()
-    assert applied["clickhouse"] == ["001_core"], "an 18.x server must get the platform_legacy schema"
+    legacy_files = sorted(p.stem for p in (CH_SQL / "platform_legacy").glob("[0-9]*.sql"))
+    assert applied["clickhouse"] == legacy_files == ["001_core", "002_fifteen_minute_rollups"], (
+        "an 18.x server must get the platform_legacy schema"
+    )
     try:
         yield url
     finally:
@@ -254,8 +257,9 @@ async def test_legacy_platform_migration_is_idempotent(native_platform: str) -> 
     backend = await _backend(native_platform)
     before = await _tables(backend)
     assert (await demo.migrate_platform())["clickhouse"] == []
-    for statement in clickhouse.split_statements((CH_SQL / "platform_legacy" / "001_core.sql").read_text()):
-        await backend.execute(statement)
+    for path in sorted((CH_SQL / "platform_legacy").glob("[0-9]*.sql")):
+        for statement in clickhouse.split_statements(path.read_text()):
+            await backend.execute(statement)
     assert await _tables(backend) == before
     assert set(before) >= EXPECTED_LEGACY_ROLLUPS
 
@@ -478,6 +482,64 @@ async def _insert_core(backend: Any, legacy: bool) -> None:
 async def _optimize(backend: Any, tables: list[str]) -> None:
     for table in tables:
         await backend.execute(f"OPTIMIZE TABLE {table} FINAL")
+
+
+#: The 15-minute tier's migration per schema kind, and the tables it backfills (checked against the raw rows).
+FIFTEEN = {"platform": "007_fifteen_minute_rollups", "platform_legacy": "002_fifteen_minute_rollups"}
+
+
+@pytest.mark.parametrize("store", ["chdb", "native"])
+async def test_fifteen_minute_tier_is_backfilled_once_on_an_existing_store(
+    store: str, chdb_dir: Path, native_url: str, tmp_path: Path
+) -> None:
+    """A store migrated before the 15-minute tier existed gets it with its history (from the 5-minute rollups on
+    the modern schema, from raw rows on 18.16), exactly once: re-running the migration adds nothing."""
+    from tfo_mcp import clickhouse
+
+    kind = "platform" if store == "chdb" else "platform_legacy"
+    base = f"chdb://{chdb_dir}" if store == "chdb" else native_url
+    database = f"tfo_fifteen_{secrets.token_hex(3)}"
+    url = _with_database(base, database)
+    previous = await _use(url)
+    older = tmp_path / kind
+    older.mkdir()
+    for path in (CH_SQL / kind).glob("[0-9]*.sql"):
+        if path.stem != FIFTEEN[kind]:
+            (older / path.name).write_text(path.read_text())
+    try:
+        await clickhouse.migrate(kind, directory=older)
+        backend = clickhouse.get_clickhouse()
+        await _insert_core(backend, legacy=store == "native")
+        assert await _rows(backend, "EXISTS TABLE metrics_15m") == [(0,)]
+        assert await clickhouse.migrate(kind) == [FIFTEEN[kind]]
+        fifteen = (CH_SQL / kind / f"{FIFTEEN[kind]}.sql").read_text()
+        for statement in clickhouse.split_statements(fifteen):  # a second run backfills nothing
+            await backend.execute(statement)
+        checks = {
+            "metrics_15m": "SELECT organization_id, countMerge(count), sumMerge(sum_value), "
+            "quantileMerge(0.5)(p50_value) FROM metrics_15m GROUP BY organization_id ORDER BY organization_id",
+            "metrics": "SELECT organization_id, count(), sum(value), quantile(0.5)(value) FROM metrics "
+            "GROUP BY organization_id ORDER BY organization_id",
+            "service_error_rates_15m": "SELECT organization_id, sum(total_requests), sum(error_count) "
+            "FROM service_error_rates_15m GROUP BY organization_id ORDER BY organization_id",
+            "traces": "SELECT organization_id, count(), countIf(status_code = 'ERROR') FROM traces "
+            "WHERE span_kind IN ('SERVER', 'CONSUMER') GROUP BY organization_id ORDER BY organization_id",
+            "logs_15m": "SELECT organization_id, sum(count) FROM logs_15m GROUP BY organization_id "
+            "ORDER BY organization_id",
+            "logs": "SELECT organization_id, count() FROM logs GROUP BY organization_id ORDER BY organization_id",
+            "uptime_checks_15m": "SELECT organization_id, countMerge(total_checks), countIfMerge(success_count) "
+            "FROM uptime_checks_15m GROUP BY organization_id ORDER BY organization_id",
+            "uptime_checks": "SELECT organization_id, count(), countIf(status = 'success') FROM uptime_checks "
+            "GROUP BY organization_id ORDER BY organization_id",
+        }
+        got = {name: await _rows(backend, sql) for name, sql in checks.items()}
+        assert got["metrics_15m"] == got["metrics"] and got["metrics"]
+        assert got["service_error_rates_15m"] == got["traces"] and got["traces"]
+        assert got["logs_15m"] == got["logs"] and got["logs"]
+        assert got["uptime_checks_15m"] == got["uptime_checks"] and got["uptime_checks"]
+    finally:
+        await _drop_database(base, database)
+        config._current = previous
 
 
 @pytest.mark.parametrize("store", ["chdb", "native"])

@@ -82,44 +82,6 @@ SELECT
 FROM metrics
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type;
 
-CREATE TABLE IF NOT EXISTS metrics_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name LowCardinality(String),
-    metric_name LowCardinality(String),
-    metric_type Enum8('gauge' = 1, 'counter' = 2, 'histogram' = 3, 'summary' = 4),
-    avg_value AggregateFunction(avg, Float64),
-    min_value AggregateFunction(min, Float64),
-    max_value AggregateFunction(max, Float64),
-    sum_value AggregateFunction(sum, Float64),
-    count AggregateFunction(count),
-    value_sample AggregateFunction(quantile, Float64),
-    p50_value AggregateFunction(quantile(0.5), Float64) ALIAS CAST(value_sample, 'AggregateFunction(quantile(0.5), Float64)'),
-    p75_value AggregateFunction(quantile(0.75), Float64) ALIAS CAST(value_sample, 'AggregateFunction(quantile(0.75), Float64)'),
-    p90_value AggregateFunction(quantile(0.9), Float64) ALIAS CAST(value_sample, 'AggregateFunction(quantile(0.9), Float64)'),
-    p95_value AggregateFunction(quantile(0.95), Float64) ALIAS CAST(value_sample, 'AggregateFunction(quantile(0.95), Float64)'),
-    p99_value AggregateFunction(quantile(0.99), Float64) ALIAS CAST(value_sample, 'AggregateFunction(quantile(0.99), Float64)')
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, metric_name, metric_type, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS metrics_15m_feed TO metrics_15m AS
-SELECT
-    toStartOfFifteenMinutes(timestamp) AS fifteen_minutes,
-    organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type,
-    avgState(value) AS avg_value,
-    minState(value) AS min_value,
-    maxState(value) AS max_value,
-    sumState(value) AS sum_value,
-    countState() AS count,
-    quantileState(value) AS value_sample
-FROM metrics
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type;
-
 CREATE TABLE IF NOT EXISTS metrics_1h
 (
     hour DateTime('UTC'),
@@ -246,26 +208,6 @@ SELECT toStartOfFiveMinutes(timestamp) AS five_minutes, organization_id, workspa
        count() AS count
 FROM logs
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text;
-
-CREATE TABLE IF NOT EXISTS logs_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name LowCardinality(String),
-    severity_text LowCardinality(String),
-    count UInt64
-)
-ENGINE = SummingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, severity_text, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS logs_15m_feed TO logs_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text,
-       count() AS count
-FROM logs
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text;
 
 CREATE TABLE IF NOT EXISTS logs_1h
 (
@@ -394,40 +336,6 @@ SELECT toStartOfFiveMinutes(timestamp) AS five_minutes, organization_id, workspa
 FROM traces
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name, span_name, status_code;
 
-CREATE TABLE IF NOT EXISTS traces_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name LowCardinality(String),
-    span_name LowCardinality(String),
-    status_code Enum8('UNSET' = 0, 'OK' = 1, 'ERROR' = 2),
-    count AggregateFunction(count),
-    avg_duration_ns AggregateFunction(avg, UInt64),
-    min_duration_ns AggregateFunction(min, UInt64),
-    max_duration_ns AggregateFunction(max, UInt64),
-    duration_sample AggregateFunction(quantile, UInt64),
-    p50_duration_ns AggregateFunction(quantile(0.5), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.5), UInt64)'),
-    p75_duration_ns AggregateFunction(quantile(0.75), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.75), UInt64)'),
-    p90_duration_ns AggregateFunction(quantile(0.9), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.9), UInt64)'),
-    p95_duration_ns AggregateFunction(quantile(0.95), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.95), UInt64)'),
-    p99_duration_ns AggregateFunction(quantile(0.99), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.99), UInt64)')
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, span_name, status_code, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS traces_15m_feed TO traces_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, span_name, status_code,
-       countState() AS count,
-       avgState(duration_ns) AS avg_duration_ns,
-       minState(duration_ns) AS min_duration_ns,
-       maxState(duration_ns) AS max_duration_ns,
-       quantileState(duration_ns) AS duration_sample
-FROM traces
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, span_name, status_code;
-
 CREATE TABLE IF NOT EXISTS traces_1h
 (
     hour DateTime('UTC'),
@@ -524,37 +432,6 @@ FROM traces
 WHERE span_kind IN ('SERVER', 'CONSUMER')
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name;
 
-CREATE TABLE IF NOT EXISTS service_latency_percentiles_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name LowCardinality(String),
-    request_count AggregateFunction(count),
-    avg_duration_ns AggregateFunction(avg, UInt64),
-    max_duration_ns AggregateFunction(max, UInt64),
-    duration_sample AggregateFunction(quantile, UInt64),
-    p50_duration_ns AggregateFunction(quantile(0.5), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.5), UInt64)'),
-    p75_duration_ns AggregateFunction(quantile(0.75), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.75), UInt64)'),
-    p90_duration_ns AggregateFunction(quantile(0.9), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.9), UInt64)'),
-    p95_duration_ns AggregateFunction(quantile(0.95), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.95), UInt64)'),
-    p99_duration_ns AggregateFunction(quantile(0.99), UInt64) ALIAS CAST(duration_sample, 'AggregateFunction(quantile(0.99), UInt64)')
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_latency_percentiles_15m_feed TO service_latency_percentiles_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name,
-       countState() AS request_count,
-       avgState(duration_ns) AS avg_duration_ns,
-       maxState(duration_ns) AS max_duration_ns,
-       quantileState(duration_ns) AS duration_sample
-FROM traces
-WHERE span_kind IN ('SERVER', 'CONSUMER')
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name;
-
 CREATE TABLE IF NOT EXISTS service_latency_percentiles_1h
 (
     hour DateTime('UTC'),
@@ -638,29 +515,6 @@ SELECT toStartOfFiveMinutes(timestamp) AS five_minutes, organization_id, workspa
 FROM traces
 WHERE span_kind IN ('SERVER', 'CONSUMER')
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name;
-
-CREATE TABLE IF NOT EXISTS service_error_rates_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name LowCardinality(String),
-    total_requests UInt64,
-    error_count UInt64,
-    error_rate Float64 ALIAS if(total_requests = 0, 0, error_count / total_requests)
-)
-ENGINE = SummingMergeTree((total_requests, error_count))
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_error_rates_15m_feed TO service_error_rates_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name,
-       count() AS total_requests,
-       countIf(status_code = 'ERROR') AS error_count
-FROM traces
-WHERE span_kind IN ('SERVER', 'CONSUMER')
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name;
 
 CREATE TABLE IF NOT EXISTS service_error_rates_1h
 (

@@ -70,46 +70,6 @@ SELECT toStartOfFiveMinutes(checked_at) AS five_minutes, organization_id, worksp
 FROM uptime_checks
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, monitor_id, monitor_name, region;
 
-CREATE TABLE IF NOT EXISTS uptime_checks_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    monitor_id String,
-    monitor_name String,
-    region LowCardinality(String),
-    total_checks AggregateFunction(count),
-    success_count AggregateFunction(countIf, UInt8),
-    failure_count AggregateFunction(countIf, UInt8),
-    avg_response_time AggregateFunction(avg, UInt32),
-    max_response_time AggregateFunction(max, UInt32),
-    min_response_time AggregateFunction(min, UInt32),
-    response_time_sample AggregateFunction(quantile, UInt32),
-    p50_response_time AggregateFunction(quantile(0.5), UInt32) ALIAS CAST(response_time_sample, 'AggregateFunction(quantile(0.5), UInt32)'),
-    p75_response_time AggregateFunction(quantile(0.75), UInt32) ALIAS CAST(response_time_sample, 'AggregateFunction(quantile(0.75), UInt32)'),
-    p90_response_time AggregateFunction(quantile(0.9), UInt32) ALIAS CAST(response_time_sample, 'AggregateFunction(quantile(0.9), UInt32)'),
-    p95_response_time AggregateFunction(quantile(0.95), UInt32) ALIAS CAST(response_time_sample, 'AggregateFunction(quantile(0.95), UInt32)'),
-    p99_response_time AggregateFunction(quantile(0.99), UInt32) ALIAS CAST(response_time_sample, 'AggregateFunction(quantile(0.99), UInt32)'),
-    min_ssl_days_remaining AggregateFunction(min, Int32)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, monitor_id, region, fifteen_minutes, monitor_name, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS uptime_checks_15m_feed TO uptime_checks_15m AS
-SELECT toStartOfFifteenMinutes(checked_at) AS fifteen_minutes, organization_id, workspace_id, tenant_id, monitor_id, monitor_name, region,
-       countState() AS total_checks,
-       countIfState(status = 'success') AS success_count,
-       countIfState(status != 'success') AS failure_count,
-       avgState(response_time) AS avg_response_time,
-       maxState(response_time) AS max_response_time,
-       minState(response_time) AS min_response_time,
-       quantileState(response_time) AS response_time_sample,
-       minState(ssl_days_remaining) AS min_ssl_days_remaining
-FROM uptime_checks
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, monitor_id, monitor_name, region;
-
 CREATE TABLE IF NOT EXISTS uptime_checks_1h
 (
     hour DateTime('UTC'),
@@ -248,27 +208,6 @@ SELECT toStartOfFiveMinutes(timestamp) AS five_minutes, organization_id, workspa
        count() AS count
 FROM audit_logs
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, region_id, event_type, result;
-
-CREATE TABLE IF NOT EXISTS audit_logs_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    region_id String,
-    event_type Enum8('AUTH' = 1, 'AUTHZ' = 2, 'DATA' = 3, 'SYSTEM' = 4),
-    result Enum8('SUCCESS' = 1, 'FAILURE' = 2, 'DENIED' = 3),
-    count UInt64
-)
-ENGINE = SummingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, event_type, result, fifteen_minutes, workspace_id, tenant_id, region_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS audit_logs_15m_feed TO audit_logs_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, region_id, event_type, result,
-       count() AS count
-FROM audit_logs
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, region_id, event_type, result;
 
 CREATE TABLE IF NOT EXISTS audit_logs_1h
 (

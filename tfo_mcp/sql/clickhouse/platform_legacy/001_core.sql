@@ -10,8 +10,7 @@
 --   * percentile columns are real aggregate states (p50_value ... p99_value), not ALIAS casts of one state:
 --     18.16 cannot CAST between AggregateFunction types. quantileMerge(0.95)(p95_value) reads both schemas,
 --   * 18.16 has toStartOfFiveMinute (singular) but not toStartOfFiveMinutes, and no toStartOfInterval: the feeds
---     use toStartOfFiveMinute, which the modern engine also accepts (so should portable collector SQL);
---     toStartOfFifteenMinutes exists on both and feeds the 15-minute tier (TFO's fifteen_minutes rollups).
+--     use toStartOfFiveMinute, which the modern engine also accepts (so should portable collector SQL).
 -- Same rules as the modern schema otherwise: organization_id first in every sort key, every grouped dimension in
 -- the sort key, <target> tables fed by <target>_feed materialized views, entry spans only (SERVER, CONSUMER) in
 -- the per-service request rollups. Idempotent (IF NOT EXISTS).
@@ -75,47 +74,6 @@ SELECT
     quantileState(0.99)(value) AS p99_value
 FROM metrics
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type;
-
-CREATE TABLE IF NOT EXISTS metrics_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name String,
-    metric_name String,
-    metric_type Enum8('gauge' = 1, 'counter' = 2, 'histogram' = 3, 'summary' = 4),
-    avg_value AggregateFunction(avg, Float64),
-    min_value AggregateFunction(min, Float64),
-    max_value AggregateFunction(max, Float64),
-    sum_value AggregateFunction(sum, Float64),
-    count AggregateFunction(count),
-    p50_value AggregateFunction(quantile(0.5), Float64),
-    p75_value AggregateFunction(quantile(0.75), Float64),
-    p90_value AggregateFunction(quantile(0.9), Float64),
-    p95_value AggregateFunction(quantile(0.95), Float64),
-    p99_value AggregateFunction(quantile(0.99), Float64)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, metric_name, metric_type, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS metrics_15m_feed TO metrics_15m AS
-SELECT
-    toStartOfFifteenMinutes(timestamp) AS fifteen_minutes,
-    organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type,
-    avgState(value) AS avg_value,
-    minState(value) AS min_value,
-    maxState(value) AS max_value,
-    sumState(value) AS sum_value,
-    countState() AS count,
-    quantileState(0.5)(value) AS p50_value,
-    quantileState(0.75)(value) AS p75_value,
-    quantileState(0.9)(value) AS p90_value,
-    quantileState(0.95)(value) AS p95_value,
-    quantileState(0.99)(value) AS p99_value
-FROM metrics
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, metric_name, metric_type;
 
 CREATE TABLE IF NOT EXISTS metrics_1h
 (
@@ -202,26 +160,6 @@ SELECT toStartOfFiveMinute(timestamp) AS five_minutes, organization_id, workspac
 FROM logs
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text;
 
-CREATE TABLE IF NOT EXISTS logs_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name String,
-    severity_text String,
-    count UInt64
-)
-ENGINE = SummingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, severity_text, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS logs_15m_feed TO logs_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text,
-       count() AS count
-FROM logs
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, severity_text;
-
 CREATE TABLE IF NOT EXISTS logs_1h
 (
     hour DateTime('UTC'),
@@ -286,43 +224,6 @@ ENGINE = MergeTree
 PARTITION BY toYYYYMMDD(timestamp)
 ORDER BY (organization_id, service_name, timestamp)
 SETTINGS index_granularity = 8192;
-
-CREATE TABLE IF NOT EXISTS traces_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name String,
-    span_name String,
-    status_code Enum8('UNSET' = 0, 'OK' = 1, 'ERROR' = 2),
-    count AggregateFunction(count),
-    avg_duration_ns AggregateFunction(avg, UInt64),
-    min_duration_ns AggregateFunction(min, UInt64),
-    max_duration_ns AggregateFunction(max, UInt64),
-    p50_duration_ns AggregateFunction(quantile(0.5), UInt64),
-    p75_duration_ns AggregateFunction(quantile(0.75), UInt64),
-    p90_duration_ns AggregateFunction(quantile(0.9), UInt64),
-    p95_duration_ns AggregateFunction(quantile(0.95), UInt64),
-    p99_duration_ns AggregateFunction(quantile(0.99), UInt64)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, span_name, status_code, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS traces_15m_feed TO traces_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, span_name, status_code,
-       countState() AS count,
-       avgState(duration_ns) AS avg_duration_ns,
-       minState(duration_ns) AS min_duration_ns,
-       maxState(duration_ns) AS max_duration_ns,
-       quantileState(0.5)(duration_ns) AS p50_duration_ns,
-       quantileState(0.75)(duration_ns) AS p75_duration_ns,
-       quantileState(0.9)(duration_ns) AS p90_duration_ns,
-       quantileState(0.95)(duration_ns) AS p95_duration_ns,
-       quantileState(0.99)(duration_ns) AS p99_duration_ns
-FROM traces
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name, span_name, status_code;
 
 CREATE TABLE IF NOT EXISTS traces_1h
 (
@@ -395,40 +296,6 @@ FROM traces
 WHERE span_kind IN ('SERVER', 'CONSUMER')
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name;
 
-CREATE TABLE IF NOT EXISTS service_latency_percentiles_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name String,
-    request_count AggregateFunction(count),
-    avg_duration_ns AggregateFunction(avg, UInt64),
-    max_duration_ns AggregateFunction(max, UInt64),
-    p50_duration_ns AggregateFunction(quantile(0.5), UInt64),
-    p75_duration_ns AggregateFunction(quantile(0.75), UInt64),
-    p90_duration_ns AggregateFunction(quantile(0.9), UInt64),
-    p95_duration_ns AggregateFunction(quantile(0.95), UInt64),
-    p99_duration_ns AggregateFunction(quantile(0.99), UInt64)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_latency_percentiles_15m_feed TO service_latency_percentiles_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name,
-       countState() AS request_count,
-       avgState(duration_ns) AS avg_duration_ns,
-       maxState(duration_ns) AS max_duration_ns,
-       quantileState(0.5)(duration_ns) AS p50_duration_ns,
-       quantileState(0.75)(duration_ns) AS p75_duration_ns,
-       quantileState(0.9)(duration_ns) AS p90_duration_ns,
-       quantileState(0.95)(duration_ns) AS p95_duration_ns,
-       quantileState(0.99)(duration_ns) AS p99_duration_ns
-FROM traces
-WHERE span_kind IN ('SERVER', 'CONSUMER')
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name;
-
 CREATE TABLE IF NOT EXISTS service_latency_percentiles_1h
 (
     hour DateTime('UTC'),
@@ -485,29 +352,6 @@ SELECT toStartOfFiveMinute(timestamp) AS five_minutes, organization_id, workspac
 FROM traces
 WHERE span_kind IN ('SERVER', 'CONSUMER')
 GROUP BY five_minutes, organization_id, workspace_id, tenant_id, service_name;
-
-CREATE TABLE IF NOT EXISTS service_error_rates_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    service_name String,
-    total_requests UInt64,
-    error_count UInt64,
-    error_rate Float64 ALIAS if(total_requests = 0, 0, error_count / total_requests)
-)
-ENGINE = SummingMergeTree((total_requests, error_count))
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, service_name, fifteen_minutes, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_error_rates_15m_feed TO service_error_rates_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, service_name,
-       count() AS total_requests,
-       countIf(status_code = 'ERROR') AS error_count
-FROM traces
-WHERE span_kind IN ('SERVER', 'CONSUMER')
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, service_name;
 
 CREATE TABLE IF NOT EXISTS service_error_rates_1h
 (
@@ -596,49 +440,6 @@ PARTITION BY toYYYYMMDD(checked_at)
 ORDER BY (organization_id, monitor_id, checked_at)
 SETTINGS index_granularity = 8192;
 
-CREATE TABLE IF NOT EXISTS uptime_checks_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    monitor_id String,
-    monitor_name String,
-    region String,
-    total_checks AggregateFunction(count),
-    success_count AggregateFunction(countIf, UInt8),
-    failure_count AggregateFunction(countIf, UInt8),
-    avg_response_time AggregateFunction(avg, UInt32),
-    max_response_time AggregateFunction(max, UInt32),
-    min_response_time AggregateFunction(min, UInt32),
-    p50_response_time AggregateFunction(quantile(0.5), UInt32),
-    p75_response_time AggregateFunction(quantile(0.75), UInt32),
-    p90_response_time AggregateFunction(quantile(0.9), UInt32),
-    p95_response_time AggregateFunction(quantile(0.95), UInt32),
-    p99_response_time AggregateFunction(quantile(0.99), UInt32),
-    min_ssl_days_remaining AggregateFunction(min, Int32)
-)
-ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, monitor_id, region, fifteen_minutes, monitor_name, workspace_id, tenant_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS uptime_checks_15m_feed TO uptime_checks_15m AS
-SELECT toStartOfFifteenMinutes(checked_at) AS fifteen_minutes, organization_id, workspace_id, tenant_id, monitor_id, monitor_name, region,
-       countState() AS total_checks,
-       countIfState(status = 'success') AS success_count,
-       countIfState(status != 'success') AS failure_count,
-       avgState(response_time) AS avg_response_time,
-       maxState(response_time) AS max_response_time,
-       minState(response_time) AS min_response_time,
-       quantileState(0.5)(response_time) AS p50_response_time,
-       quantileState(0.75)(response_time) AS p75_response_time,
-       quantileState(0.9)(response_time) AS p90_response_time,
-       quantileState(0.95)(response_time) AS p95_response_time,
-       quantileState(0.99)(response_time) AS p99_response_time,
-       minState(ssl_days_remaining) AS min_ssl_days_remaining
-FROM uptime_checks
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, monitor_id, monitor_name, region;
-
 CREATE TABLE IF NOT EXISTS uptime_checks_1h
 (
     hour DateTime('UTC'),
@@ -715,26 +516,6 @@ ENGINE = MergeTree
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (organization_id, timestamp, event_type, user_id)
 SETTINGS index_granularity = 8192;
-
-CREATE TABLE IF NOT EXISTS audit_logs_15m
-(
-    fifteen_minutes DateTime('UTC'),
-    organization_id String,
-    workspace_id String,
-    tenant_id String,
-    region_id String,
-    event_type Enum8('AUTH' = 1, 'AUTHZ' = 2, 'DATA' = 3, 'SYSTEM' = 4),
-    result Enum8('SUCCESS' = 1, 'FAILURE' = 2, 'DENIED' = 3),
-    count UInt64
-)
-ENGINE = SummingMergeTree
-PARTITION BY toYYYYMM(fifteen_minutes)
-ORDER BY (organization_id, event_type, result, fifteen_minutes, workspace_id, tenant_id, region_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS audit_logs_15m_feed TO audit_logs_15m AS
-SELECT toStartOfFifteenMinutes(timestamp) AS fifteen_minutes, organization_id, workspace_id, tenant_id, region_id, event_type, result, count() AS count
-FROM audit_logs
-GROUP BY fifteen_minutes, organization_id, workspace_id, tenant_id, region_id, event_type, result;
 
 CREATE TABLE IF NOT EXISTS audit_logs_1h
 (
