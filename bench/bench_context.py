@@ -192,6 +192,7 @@ ROLLED_QUERIES = (
     ("metrics", "metrics", "signals_metrics_series", {"metric": ""}),
     ("metrics", "metrics", "signals_metrics_totals", {"metric": ""}),
     ("logs", "logs", "signals_logs_severity", {"service": ""}),
+    ("logs", "logs", "signals_logs_error_bursts", {"service": ""}),
     ("traces", "service_latency_percentiles", "signals_trace_latency", {"service": ""}),
     ("traces", "service_error_rates", "signals_trace_errors", {"service": ""}),
     ("uptime", "uptime_checks", "signals_uptime_monitors", {}),
@@ -201,18 +202,21 @@ ROLLED_QUERIES = (
 async def query_ratios(args: argparse.Namespace, now: datetime, org: str, windows: list[float]) -> None:
     """The rollup-backed queries alone (rollup SQL vs its _raw variant), without the contexts' other queries."""
     from tfo_mcp.context.collector import CollectRequest
+    from tfo_mcp.context.signals import ERROR_SEVERITY_LIST
     from tfo_mcp.context.sources import ch, rollup
     from tfo_mcp.context.types import ContextType, TimeRange
 
     print("\nrollup-backed queries alone (rollup SQL vs its raw variant, p50)")
     for hours in windows:
         window = TimeRange(start=now - timedelta(hours=hours), end=now)
+        # parameters some of the queries take (the others ignore them)
+        common = {"step": window.step_seconds(), "error_severities": ERROR_SEVERITY_LIST}
         for kind, family, name, params in ROLLED_QUERIES:
             choices = (rollup(family, window), rollup(family, window, raw=True))
             medians = []
             for choice, runs in zip(choices, (args.runs, args.raw_runs), strict=True):
                 request = CollectRequest(ContextType(kind), org, window, max_items=30, deadline=math.inf)
-                call = functools.partial(ch, request, name, rollup=choice, **params)
+                call = functools.partial(ch, request, name, rollup=choice, **common, **params)
 
                 samples, _ = await timed(call, runs)
                 medians.append(statistics.median(samples))
