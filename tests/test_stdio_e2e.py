@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -114,6 +115,30 @@ def test_stdin_eof_exits_zero(workdir: Path) -> None:
     finally:
         server.stop()
     assert "tfo-mcp stopped" in server.stderr_text
+
+
+def test_requests_written_before_stdin_closes_are_all_answered(workdir: Path) -> None:
+    """`printf '...' | tfo-mcp`: the pipe closes right after the requests; none of them may be lost."""
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        {"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "pipe", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+         "params": {"name": "echo", "arguments": {"message": "last words"}}},
+        {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+         "params": {"name": "execute_command", "arguments": {"command": "sleep", "args": ["30"]}}},
+        {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5}},
+    ]  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tfo_mcp"], input="".join(json.dumps(r) + "\n" for r in requests),
+        capture_output=True, text=True, cwd=workdir, env=server_env(), timeout=25,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answers = {m["id"]: m for m in map(json.loads, result.stdout.splitlines())}
+    assert set(answers) == {1, 2, 3, 4}  # the cancelled request is not answered, nor waited for
+    assert answers[4]["result"]["structuredContent"] == {"message": "last words"}
 
 
 def test_bad_config_writes_nothing_to_stdout(workdir: Path) -> None:

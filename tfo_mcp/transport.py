@@ -138,21 +138,39 @@ async def _cancellable_stdin() -> Any:
     return _StdinLines(reader)
 
 
+#: On stdin EOF, how long requests already read may still take to be answered before the server stops.
+EOF_DRAIN_SECONDS = 30.0
+CANCELLED = "notifications/cancelled"
+
+
 @contextlib.asynccontextmanager
 async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
-    """The SDK's stdio streams, answering malformed lines with -32700/-32600 instead of dropping them."""
+    """The SDK's stdio streams, answering malformed lines with -32700/-32600 instead of dropping them.
+
+    At stdin EOF the server's input is closed only once every request read so far has been answered (or
+    cancelled by the client, or EOF_DRAIN_SECONDS passed): a client that writes its requests and closes
+    the pipe still gets every answer.
+    """
     import anyio
     import mcp.types as mt
     from mcp.server.stdio import stdio_server
     from mcp.shared.message import SessionMessage
 
+    unanswered: set[str | int] = set()
+
     async with stdio_server(stdin=await _cancellable_stdin()) as (sdk_read, write):
         send, receive = anyio.create_memory_object_stream[Any](0)
+        answers, outgoing = anyio.create_memory_object_stream[Any](0)
 
         async def pump() -> None:
             async with send:
                 async for item in sdk_read:
                     if not isinstance(item, Exception):
+                        message = item.message
+                        if isinstance(message, mt.JSONRPCRequest):
+                            unanswered.add(message.id)
+                        elif isinstance(message, mt.JSONRPCNotification) and message.method == CANCELLED:
+                            unanswered.discard((message.params or {}).get("requestId"))  # no answer will come
                         await send.send(item)
                         continue
                     error = rejection_for(item)
@@ -165,11 +183,22 @@ async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
                         error=mt.ErrorData(**error),
                     )
                     await write.send(SessionMessage(reply))
+                with anyio.move_on_after(EOF_DRAIN_SECONDS):
+                    while unanswered:
+                        await anyio.sleep(0.01)
+
+        async def forward_answers() -> None:
+            async with outgoing, write:  # closing write ends the SDK's stdout writer
+                async for item in outgoing:
+                    if isinstance(item.message, mt.JSONRPCResponse | mt.JSONRPCError):
+                        unanswered.discard(item.message.id)
+                    await write.send(item)
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(pump)
+            tasks.start_soon(forward_answers)
             try:
-                yield receive, write
+                yield receive, answers
             finally:
                 tasks.cancel_scope.cancel()
 
