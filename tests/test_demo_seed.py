@@ -473,6 +473,18 @@ async def test_same_seed_same_data(small_store: dict[str, str], demo_dataset: De
     assert other["traces"] != snapshot["traces"] and other["sample"] != snapshot["sample"]
 
 
+async def test_series_split_over_statements_keep_their_values(
+    small_store: dict[str, str], demo_dataset: DemoDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large --scale multiplies the series past what one statement can carry (scale 20 used to fail with
+    "Max query size exceeded"); splitting them must not change the data."""
+    await demo.seed(seed=7, now=demo_dataset.now, **SMALL)
+    whole = await _fingerprint(demo.org_id(0))
+    monkeypatch.setattr(demo, "SERIES_PER_STATEMENT", 7)
+    await demo.seed(seed=7, now=demo_dataset.now, **SMALL)
+    assert await _fingerprint(demo.org_id(0)) == whole
+
+
 async def test_uptime_checks_grow_with_scale(small_store: dict[str, str], demo_dataset: DemoDataset) -> None:
     """scale=N runs N staggered probes per monitor and region (a check every 60/N s): N times the raw rows, all
     inside the window, while the rollups keep one row per monitor, region and bucket."""

@@ -118,6 +118,9 @@ MODERN_CLICKHOUSE_MAJOR = 20
 #: 300 k rows was both faster and leaner than 1 M (smaller aggregation blocks in the feed views) and than 150 k
 #: (fewer statements to parse: each carries the organization's arrays as literals).
 CHUNK_ROWS = 300_000
+#: Series per generated statement (their parameters are inline arrays of up to ~250 bytes a series against the
+#: engine's 256 KiB statement limit).
+SERIES_PER_STATEMENT = 500
 DIURNAL_AMPLITUDE = 0.45
 SPANS_PER_ORG_DAY = 250_000
 LOGS_PER_ORG_DAY = 250_000
@@ -514,12 +517,23 @@ _SERIES_NUMERIC = ("base", "amp", "noise", "trend", "lo", "hi", "spike_from_ms",
 
 
 async def _gen_series(writer: _Writer, name: str, plan: OrgPlan, series: list[dict[str, Any]], salt: int) -> None:
-    """Expand ``series`` (dicts: base, metric, ... plus the mapping file's own ``s_*`` columns) over the window."""
-    if not series:
-        return
-    window = writer.window
+    """Expand ``series`` (dicts: base, metric, ... plus the mapping file's own ``s_*`` columns) over the window.
+
+    At most SERIES_PER_STATEMENT series go into one statement (their parameters are inline arrays, and a
+    statement has a size limit): large ``--scale`` values multiply the series.
+    """
     rows = [{**_SERIES_DEFAULTS, **item} for item in series]
-    params: dict[str, Any] = {"org_id": plan.id, "org_idx": plan.index, "salt": salt, "start": naive_utc(window.start)}
+    for i0 in range(0, len(rows), SERIES_PER_STATEMENT):
+        await _gen_series_group(writer, name, plan, rows[i0 : i0 + SERIES_PER_STATEMENT], salt, i0)
+
+
+async def _gen_series_group(
+    writer: _Writer, name: str, plan: OrgPlan, rows: list[dict[str, Any]], salt: int, i0: int
+) -> None:
+    window = writer.window
+    params: dict[str, Any] = {
+        "org_id": plan.id, "org_idx": plan.index, "salt": salt, "start": naive_utc(window.start), "i0": i0,
+    }  # fmt: skip
     for key in _SERIES_NUMERIC:
         params[f"s_{key}"] = [float(row[key]) if key not in ("digits",) else int(row[key]) for row in rows]
     for key in rows[0]:
@@ -527,7 +541,7 @@ async def _gen_series(writer: _Writer, name: str, plan: OrgPlan, series: list[di
             params[f"s_{key}"] = [row[key] for row in rows]
     params["s_spike_from_ms"] = [int(row["spike_from_ms"]) for row in rows]
     params["s_spike_to_ms"] = [int(row["spike_to_ms"]) for row in rows]
-    params["s_offset_ms"] = [(index * 7919) % 30000 for index in range(len(rows))]
+    params["s_offset_ms"] = [(index * 7919) % 30000 for index in range(i0, i0 + len(rows))]
     count = len(rows)
     points = max(1, window.total_ms // SERIES_STEP_MS)
     per_chunk = max(1, CHUNK_ROWS // count)
