@@ -420,7 +420,9 @@ async def _run() -> None:
         if not _rec.queue or time.monotonic() < _rec.retry_at:
             continue
         try:
-            await flush()
+            # Shielded: stop() cancels this task, but a batch already taken from the queue is still written
+            # (stop() waits for it through the flush lock) instead of being lost uncounted.
+            await asyncio.shield(flush())
         except Exception as exc:  # keep the flusher alive whatever happens
             _rec.last_error = scrub_secrets(f"flush: {exc}")[:500]
 
@@ -442,8 +444,8 @@ async def stop() -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    if _rec.queue:
-        try:
+    if _rec.queue or (_rec.flush_lock is not None and _rec.flush_lock.locked()):
+        try:  # after a batch still being written (it holds the flush lock), the rest of the queue
             await asyncio.wait_for(flush(), STOP_TIMEOUT)
         except Exception as exc:
             _rec.last_error = scrub_secrets(f"final flush: {exc}")[:500]
