@@ -150,7 +150,7 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
     assert result.data["sources"] == (rollups if suffix else ["traces"])
     expected = await _raw(
         "SELECT service_name, count() AS n, countIf(status_code = 'ERROR') AS failed, "
-        "quantileExact(0.95)(duration_ns) / 1e6 AS p95 FROM traces WHERE organization_id = %(org)s "
+        "quantile(0.95)(duration_ns) / 1e6 AS p95 FROM traces WHERE organization_id = %(org)s "
         "AND timestamp >= %(s)s AND timestamp < %(e)s AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name",
         org=demo_store.org_a,
         s=start,
@@ -165,6 +165,8 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
     for name, row in raw.items():
         assert errors[name]["requests"] == latencies[name]["requests"] == row["n"]
         assert errors[name]["errors"] == row["failed"]
+        # The same estimator as the context's (interpolating, reservoir-sampled past 8,192 values per state):
+        # equal on small services, within sampling error where merged states had to sample.
         assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.1), (name, latencies[name], row)
 
 
