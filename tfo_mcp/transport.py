@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import mcp.types as mt
 from loguru import logger
 
 from tfo_mcp.config import ConfigError, Settings
@@ -143,6 +144,28 @@ EOF_DRAIN_SECONDS = 30.0
 CANCELLED = "notifications/cancelled"
 
 
+class _AnswerNoting:
+    """The SDK's stdout stream (its WriteStream protocol), crossing off each request once its answer is out."""
+
+    def __init__(self, stream: Any, unanswered: set[str | int]) -> None:
+        self._stream = stream
+        self._unanswered = unanswered
+
+    async def send(self, item: Any) -> None:
+        await self._stream.send(item)
+        if isinstance(item.message, mt.JSONRPCResponse | mt.JSONRPCError):
+            self._unanswered.discard(item.message.id)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def __aenter__(self) -> _AnswerNoting:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 @contextlib.asynccontextmanager
 async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
     """The SDK's stdio streams, answering malformed lines with -32700/-32600 instead of dropping them.
@@ -152,7 +175,6 @@ async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
     the pipe still gets every answer.
     """
     import anyio
-    import mcp.types as mt
     from mcp.server.stdio import stdio_server
     from mcp.shared.message import SessionMessage
 
@@ -160,7 +182,6 @@ async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
 
     async with stdio_server(stdin=await _cancellable_stdin()) as (sdk_read, write):
         send, receive = anyio.create_memory_object_stream[Any](0)
-        answers, outgoing = anyio.create_memory_object_stream[Any](0)
 
         async def pump() -> None:
             async with send:
@@ -187,18 +208,10 @@ async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
                     while unanswered:
                         await anyio.sleep(0.01)
 
-        async def forward_answers() -> None:
-            async with outgoing, write:  # closing write ends the SDK's stdout writer
-                async for item in outgoing:
-                    if isinstance(item.message, mt.JSONRPCResponse | mt.JSONRPCError):
-                        unanswered.discard(item.message.id)
-                    await write.send(item)
-
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(pump)
-            tasks.start_soon(forward_answers)
             try:
-                yield receive, answers
+                yield receive, _AnswerNoting(write, unanswered)
             finally:
                 tasks.cancel_scope.cancel()
 
