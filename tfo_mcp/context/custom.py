@@ -37,9 +37,8 @@ from tfo_mcp.logs import scrub_secrets
 
 Store = Literal["clickhouse", "postgresql"]
 
-#: The placeholders a custom query may use; ``{org}`` is required.
+#: The placeholder every custom query must contain (``{start}`` and ``{end}`` are optional).
 ORG = "org"
-PLACEHOLDERS = ("org", "start", "end")
 _PREFIX = re.compile(r"^\s*(ch|clickhouse|pg|postgres|postgresql)\s*:", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(org|start|end)\}")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")

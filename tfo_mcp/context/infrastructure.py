@@ -32,6 +32,7 @@ from tfo_mcp.context.sources import (
     raise_if_all_failed,
     rollup,
     rows_of,
+    with_failures,
 )
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
@@ -307,9 +308,7 @@ async def collect_containers(req: CollectRequest) -> TelemetryContext:
         "pod_status_counts": rows_of(counts),
         "containers": containers[: req.max_items],
     }
-    failed = failures(pods, counts, usage)
-    if failed:
-        data["unavailable_sources"] = failed
+    with_failures(data, pods, counts, usage)
     lead = f"{len(containers)} containers in {total_pods} pods; {len(failing)} pods failing."
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
@@ -350,9 +349,7 @@ async def collect_databases(req: CollectRequest) -> TelemetryContext:
         "by_type_and_status": distribution,
         "client_metrics": services[: req.max_items],
     }
-    failed = failures(instances, counts, client)
-    if failed:
-        data["unavailable_sources"] = failed
+    with_failures(data, instances, counts, client)
     online = sum(1 for db in inventory if db["status"] == "online")
     lead = f"{len(inventory)} database instances ({online} online); {len(services)} services report db.client metrics."
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
@@ -479,8 +476,7 @@ async def collect_dns(req: CollectRequest) -> TelemetryContext:
         "failing_names": failing,
         "coredns": pivot(rows_of(coredns), ("cluster_id", "resource_name"))[: req.max_items],
     }
-    if failures(coredns):
-        data["unavailable_sources"] = failures(coredns)
+    with_failures(data, coredns)
     lead = (
         f"{total} DNS queries: {failed} failed ({percent(failed, total) or 0:g}%), {nxdomain} NXDOMAIN; "
         f"{len(data['coredns'])} CoreDNS deployments report metrics."

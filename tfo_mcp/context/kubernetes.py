@@ -28,7 +28,6 @@ from tfo_mcp.context.sources import (
     ch,
     empty,
     empty_unless_failed,
-    failures,
     gather_sources,
     number,
     partial,
@@ -36,6 +35,7 @@ from tfo_mcp.context.sources import (
     raise_if_all_failed,
     rollup,
     rows_of,
+    with_failures,
 )
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
@@ -61,13 +61,6 @@ def _days_until(value: Any, now: datetime) -> float | None:
         return None
     moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     return (moment - now).total_seconds() / 86400
-
-
-def _with_failures(data: dict[str, Any], *results: Any) -> dict[str, Any]:
-    failed = failures(*results)
-    if failed:
-        data["unavailable_sources"] = failed
-    return data
 
 
 # --------------------------------------------------------------------------- clusters and nodes
@@ -109,7 +102,7 @@ async def collect_clusters(req: CollectRequest) -> TelemetryContext:
     for item in node_items:
         item["node"] = f"{names.get(item['cluster_id'], item['cluster_id'])}/{item['resource_name']}"
     highlights += saturation_notes(node_items, "node")
-    data = _with_failures(
+    data = with_failures(
         {"sources": ["kubernetes_clusters", "kubernetes_pods", choice.table], "clusters": rows[: req.max_items]},
         clusters, pods, nodes,
     )  # fmt: skip
@@ -152,7 +145,7 @@ async def collect_nodes(req: CollectRequest) -> TelemetryContext:
     highlights += saturation_notes(rows, "node")
     ready = sum(1 for row in rows if row["status"] == "Ready")
     lead = f"{len(rows)} Kubernetes nodes, {ready} Ready."
-    data = _with_failures({"sources": ["kubernetes_nodes", choice.table], "nodes": rows[: req.max_items]}, nodes, usage)
+    data = with_failures({"sources": ["kubernetes_nodes", choice.table], "nodes": rows[: req.max_items]}, nodes, usage)
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
 
@@ -187,7 +180,7 @@ async def collect_namespaces(req: CollectRequest) -> TelemetryContext:
         f"Namespace {r['cluster']}/{r['name']} is {r['status']}" for r in rows if r["status"] not in (None, "Active")
     ]
     lead = f"{len(rows)} namespaces with {sum(row.get('pods') or 0 for row in rows)} pods."
-    data = _with_failures({"sources": ["kubernetes_namespaces", choice.table], "namespaces": rows[: req.max_items]},
+    data = with_failures({"sources": ["kubernetes_namespaces", choice.table], "namespaces": rows[: req.max_items]},
                           namespaces, usage)  # fmt: skip
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
@@ -220,7 +213,7 @@ async def collect_k8s_deployments(req: CollectRequest) -> TelemetryContext:
     ]
     degraded = sum(1 for d in rows if d["ready_replicas"] < d["replicas"])
     lead = f"{len(rows)} deployments; {degraded} not fully ready."
-    data = _with_failures(
+    data = with_failures(
         {"sources": ["kubernetes_deployments", choice.table], "deployments": rows,
          "replica_metrics": metric_rows[: req.max_items]},
         deployments, replicas,
@@ -249,7 +242,7 @@ async def collect_pods(req: CollectRequest) -> TelemetryContext:
     highlights = [pod_note(row) for row in failing]
     total = sum(row["pods"] for row in rows_of(counts)) or len(rows)
     lead = f"{total} pods; {len(failing)} failing (Failed/Unknown, CrashLoopBackOff-like status or > 5 restarts)."
-    data = _with_failures(
+    data = with_failures(
         {"sources": ["kubernetes_pods", choice.table], "namespace_filter": req.context_id, "total_pods": total,
          "status_counts": rows_of(counts), "pods": rows,
          "pods_with_metrics_only": sorted(set(usage_by_pod) - {row["name"] for row in rows})[: req.max_items]},
@@ -384,7 +377,7 @@ async def collect_events(req: CollectRequest) -> TelemetryContext:
         if row["type"] == "Warning"
     ]
     lead = f"{total} Kubernetes events in the window, {warnings} warnings."
-    data = _with_failures(
+    data = with_failures(
         {"source": "kubernetes_events", "namespace_filter": req.context_id, "total": total, "warnings": warnings,
          "by_type_and_reason": counts, "objects": groups},
         clusters,

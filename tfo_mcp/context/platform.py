@@ -50,6 +50,7 @@ from tfo_mcp.context.sources import (
     rollup,
     rows_of,
 )
+from tfo_mcp.context.topology import service_metrics
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
 #: Windows up to this long read the hourly billing lines; longer ones the daily cost rollup.
@@ -67,11 +68,6 @@ def _uptime(req: CollectRequest) -> Any:
     return ch(req, "platform_uptime", rollup=rollup("uptime_checks", req.time_range), limit=STRUCTURE_CAP)
 
 
-def _service_health(req: CollectRequest) -> Any:
-    choice = rollup("service_map_metrics", req.time_range)
-    return ch(req, "topology_service_metrics", rollup=choice, sort="health", limit=STRUCTURE_CAP)
-
-
 @collector(ContextType.PLATFORM_HEALTH)
 async def collect_platform_health(req: CollectRequest) -> TelemetryContext:
     """One verdict from agents, synthetic monitors, firing alerts and service health, each with its detail."""
@@ -79,7 +75,7 @@ async def collect_platform_health(req: CollectRequest) -> TelemetryContext:
         optional(req, "agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
         optional(req, "uptime_checks", _uptime(req)),
         optional(req, "alert_instances", pg(req, "platform_firing_alerts")),
-        optional(req, "service_map_metrics", _service_health(req)),
+        optional(req, "service_map_metrics", service_metrics(req, "health")),
     )
     raise_if_all_failed(agents, uptime, alerts, services)
     agent_rows, monitor_rows = rows_of(agents), rows_of(uptime)

@@ -68,6 +68,16 @@ def _brute_force_notes(sources: list[dict[str, Any]], notes: list[str]) -> None:
             )
 
 
+def _detection_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A security_event_summary row with its counts as integers."""
+    return {
+        **row,
+        "events": as_int(row["events"]),
+        "sources": as_int(row["sources"]),
+        "open_events": as_int(row["open_events"]),
+    }
+
+
 def _source_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "user_email": row["user_email"],
@@ -125,15 +135,7 @@ async def collect_security_events(req: CollectRequest) -> TelemetryContext:
         ],
         "failing_sources": [_source_row(row) for row in sources],
         "recent_failures": recent,
-        "detections": [
-            {
-                **row,
-                "events": as_int(row["events"]),
-                "sources": as_int(row["sources"]),
-                "open_events": as_int(row["open_events"]),
-            }
-            for row in detection_rows
-        ],
+        "detections": [_detection_row(row) for row in detection_rows],
         "unavailable_sources": failures(detections),
     }
     return available(req, lead, data, notes)
@@ -353,15 +355,7 @@ async def collect_security_threats(req: CollectRequest) -> TelemetryContext:
     data = {
         "total_detections": total,
         "open_detections": open_events,
-        "by_category": [
-            {
-                **row,
-                "events": as_int(row["events"]),
-                "sources": as_int(row["sources"]),
-                "open_events": as_int(row["open_events"]),
-            }
-            for row in summary
-        ],
+        "by_category": [_detection_row(row) for row in summary],
         "top_events": events,
         "top_sources": [{**row, "events": as_int(row["events"])} for row in sources],
         "mitre_tactics": dict(sorted(tactics.items(), key=lambda item: -item[1])),

@@ -62,6 +62,7 @@ __all__ = [
     "raw_tables",
     "rollup",
     "rows_of",
+    "with_failures",
 ]
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "context"
@@ -509,6 +510,14 @@ def rows_of(result: Any) -> Any:
 def failures(*results: Any) -> dict[str, str]:
     """``{source: reason}`` for the :class:`Failed` results among ``results``."""
     return {result.source: result.reason for result in results if isinstance(result, Failed)}
+
+
+def with_failures(data: dict[str, Any], *results: Any) -> dict[str, Any]:
+    """``data`` with ``unavailable_sources`` added (last) when any of ``results`` failed."""
+    failed = failures(*results)
+    if failed:
+        data["unavailable_sources"] = failed
+    return data
 
 
 def raise_if_all_failed(*results: Any) -> None:

@@ -41,6 +41,7 @@ from tfo_mcp.context.sources import (
     raise_if_all_failed,
     rollup,
     rows_of,
+    with_failures,
 )
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
@@ -323,8 +324,7 @@ async def collect_service_health(req: CollectRequest) -> TelemetryContext:
         "services": rows[: req.max_items],
         "services_without_metrics": [row["name"] for row in silent][: req.max_items],
     }
-    if failures(metrics, services):
-        data["unavailable_sources"] = failures(metrics, services)
+    with_failures(data, metrics, services)
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
 
@@ -677,8 +677,7 @@ async def collect_deployment(req: CollectRequest) -> TelemetryContext:
         "impact": impacts,
         "kubernetes_deployments": deployments,
     }
-    if failures(changes, k8s):
-        data["unavailable_sources"] = failures(changes, k8s)
+    with_failures(data, changes, k8s)
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
 

@@ -65,7 +65,7 @@ def _healthy(status: Any) -> bool:
     return str(status or "").lower() in HEALTHY_STATUSES
 
 
-def _service_metrics(req: CollectRequest, sort: str) -> Any:
+def service_metrics(req: CollectRequest, sort: str) -> Any:
     """Per-service live figures from service_map_metrics (all services: lists are cut later)."""
     choice = rollup("service_map_metrics", req.time_range)
     return ch(req, "topology_service_metrics", rollup=choice, sort=sort, limit=STRUCTURE_CAP)
@@ -132,7 +132,7 @@ async def collect_dependencies(req: CollectRequest) -> TelemetryContext:
     """Service-to-service edges with their latency, error rate and call rate, plus the callee's live figures."""
     edges_rows, metrics = await gather_sources(
         pg(req, "topology_dependencies", service=req.context_id, cap=STRUCTURE_CAP),
-        optional(req, "service_map_metrics", _service_metrics(req, "errors")),
+        optional(req, "service_map_metrics", service_metrics(req, "errors")),
     )
     if not edges_rows:
         return empty(req, "service_map_dependencies")
@@ -287,7 +287,7 @@ async def collect_service_map(req: CollectRequest) -> TelemetryContext:
     services, dependencies, metrics = await gather_sources(
         optional(req, "service_map_services", pg(req, "topology_services", cap=STRUCTURE_CAP)),
         optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
-        optional(req, "service_map_metrics", _service_metrics(req, "health")),
+        optional(req, "service_map_metrics", service_metrics(req, "health")),
     )
     raise_if_all_failed(services, dependencies, metrics)
     service_rows, edge_rows, metric_rows = rows_of(services), rows_of(dependencies), rows_of(metrics)
@@ -369,7 +369,7 @@ async def collect_service_map_focus(req: CollectRequest) -> TelemetryContext:
     focus = _FOCUS_SORT[req.context_type]
     choice = rollup("service_map_metrics", req.time_range)
     metrics, dependencies = await gather_sources(
-        _service_metrics(req, focus),
+        service_metrics(req, focus),
         optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
     )
     edge_rows = rows_of(dependencies)
