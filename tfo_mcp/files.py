@@ -616,12 +616,8 @@ def _match_content(real: Path, matcher: re.Pattern[str], cap: int, roots: Sequen
     return SearchMatch(path="", type="file", line_number=first[0], line=first[1], match_count=count)
 
 
-def _search_one(
-    folder: str, name: str, top: Path, roots: Sequence[Path], is_dir: bool
-) -> tuple[str, Path, os.stat_result] | None:
-    """(relative path, real path, stat) of a walked entry, or None when it is a link leaving the roots."""
-    full = Path(folder) / name
-    relative = full.relative_to(top).as_posix()
+def _search_one(full: Path, roots: Sequence[Path], is_dir: bool) -> tuple[Path, os.stat_result] | None:
+    """(real path, stat) of a walked entry, or None when it is a link leaving the roots."""
     real = Path(os.path.realpath(full))
     if not is_inside(real, roots):
         return None
@@ -631,7 +627,7 @@ def _search_one(
         return None
     if is_dir and full.is_symlink():
         return None  # symlinked folders are neither entered nor reported
-    return relative, real, info
+    return real, info
 
 
 @mcp.tool(annotations=READ_ONLY)
@@ -660,13 +656,16 @@ def search_files(
         dirnames[:] = sorted(name for name in dirnames if name not in NOISE_DIRS)
         candidates = [(name, True) for name in dirnames] if matcher is None else []
         candidates += [(name, False) for name in sorted(filenames)]
+        base = Path(folder)
+        prefix = base.relative_to(real_top).as_posix()
         for name, is_dir in candidates:
-            if not name_matches(pattern, (Path(folder) / name).relative_to(real_top).as_posix()):
+            relative = name if prefix == "." else f"{prefix}/{name}"
+            if not name_matches(pattern, relative):
                 continue
-            found = _search_one(folder, name, real_top, roots, is_dir)
+            found = _search_one(base / name, roots, is_dir)
             if found is None:
                 continue
-            relative, real, info = found
+            real, info = found
             if matcher is not None:
                 try:
                     hit = _match_content(real, matcher, security.max_read_bytes, roots)
