@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -38,7 +38,9 @@ LIBRARY_LOGGERS = ("fastmcp", "mcp", "LiteLLM", "litellm", "httpx", "clickhouse_
 NOISY_LOGGERS = ("httpx", "httpcore", "LiteLLM", "litellm")
 
 _handler_id: int | None = None
-_level_filter = {"level": "INFO"}
+#: The sink and its options as installed by setup_logging (set_level re-installs it at another level).
+_sink: dict[str, Any] = {}
+_current = {"level": "INFO"}
 
 
 def scrub_secrets(text: str) -> str:
@@ -59,10 +61,6 @@ class _InterceptHandler(logging.Handler):
         logger.opt(exception=record.exc_info, depth=6).log(level, record.getMessage())
 
 
-def _passes(record: dict) -> bool:
-    return record["level"].no >= logger.level(_level_filter["level"]).no
-
-
 def _patch(record: dict) -> None:
     record["message"] = scrub_secrets(record["message"])
 
@@ -73,19 +71,19 @@ def setup_logging(settings: LoggingSettings | None = None) -> None:
     level = settings.level if settings else "INFO"
     fmt = settings.format if settings else "text"
     output = settings.output if settings else "stderr"
-    _level_filter["level"] = level
     logger.remove()
-    sink = sys.stderr if output in ("stderr", "") else output
-    _handler_id = logger.add(
-        sink,
-        level="TRACE",
-        filter=_passes,
+    _sink.clear()
+    _sink.update(
+        sink=sys.stderr if output in ("stderr", "") else output,
         format=TEXT_FORMAT,
         serialize=fmt == "json",
         backtrace=False,
         diagnose=False,
         colorize=False,
     )
+    # The level on the handler itself: loguru then skips a dropped record before building it.
+    _handler_id = logger.add(level=level, **_sink)
+    _current["level"] = level
     logger.configure(patcher=_patch)
     logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
     for name in LIBRARY_LOGGERS:
@@ -106,13 +104,18 @@ def _set_library_levels(level: str) -> None:
 
 def set_level(level: str) -> str:
     """Change the stderr log level at run time; accepts MCP or loguru level names."""
+    global _handler_id
     resolved = MCP_TO_LOGURU.get(level.lower(), level.upper())
     logger.level(resolved)  # raises ValueError for unknown names
-    _level_filter["level"] = resolved
+    if _sink:  # the new handler first, then the old one out: no record falls between them
+        previous, _handler_id = _handler_id, logger.add(level=resolved, **_sink)
+        if previous is not None:
+            logger.remove(previous)
+    _current["level"] = resolved
     _set_library_levels(resolved)
     return resolved
 
 
 def current_level() -> str:
     """The level the sink currently passes."""
-    return _level_filter["level"]
+    return _current["level"]
