@@ -1127,10 +1127,7 @@ def _session_id(ctx: Context | None) -> str | None:
         key = ctx.session_id
     except Exception:
         return None
-    for session in sessions.list_sessions():
-        if session.connection_key == key and session.state != "closed":
-            return session.id
-    return None
+    return sessions.session_id_for(key)
 
 
 def _conversation_id(value: str | None) -> str:

@@ -21,7 +21,7 @@ from fastmcp.tools import Tool
 from loguru import logger
 from mcp.shared.exceptions import MCPError
 
-from tfo_mcp import __version__, logs, sessions
+from tfo_mcp import __version__, analytics, logs, sessions
 
 #: JSON-RPC error codes kept from the seed server.
 TOOL_NOT_FOUND = -32001
@@ -150,8 +150,6 @@ class SessionMiddleware(Middleware):
         return result
 
     async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
-        from tfo_mcp import analytics
-
         key, name = _connection_key(context), context.message.name
 
         def record(result: Any, failure: BaseException | None, seconds: float) -> None:
@@ -164,8 +162,6 @@ class SessionMiddleware(Middleware):
     async def on_read_resource(
         self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
     ) -> Any:
-        from tfo_mcp import analytics
-
         key, uri = _connection_key(context), str(context.message.uri)
         return await _observed(
             context, call_next, lambda result, failure, seconds: analytics.record_resource_read(
@@ -173,8 +169,6 @@ class SessionMiddleware(Middleware):
         )  # fmt: skip
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
-        from tfo_mcp import analytics
-
         key, name, arguments = _connection_key(context), context.message.name, context.message.arguments
         return await _observed(
             context, call_next, lambda result, failure, seconds: analytics.record_prompt_get(

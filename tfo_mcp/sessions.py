@@ -118,6 +118,12 @@ def record_call(connection_key: str, kind: str, name: str, ok: bool, seconds: fl
         _notify("call", session, kind=kind, name=name, ok=ok, seconds=seconds, error=error)
 
 
+def session_id_for(connection_key: str) -> str | None:
+    """The open session of a connection, if one is known."""
+    with _lock:
+        return _by_connection.get(connection_key)
+
+
 def list_sessions(state: str | None = None, limit: int | None = None) -> list[Session]:
     """Sessions newest first, optionally filtered by state."""
     with _lock:
@@ -129,10 +135,14 @@ def list_sessions(state: str | None = None, limit: int | None = None) -> list[Se
 
 def active_count() -> int:
     """Sessions not yet closed."""
-    return sum(1 for s in list_sessions() if s.state != "closed")
+    with _lock:
+        return sum(1 for s in _sessions.values() if s.state != "closed")
 
 
 def _trim_closed() -> None:
-    closed = sorted((s for s in _sessions.values() if s.state == "closed"), key=lambda s: s.created_at)
+    closed = [s for s in _sessions.values() if s.state == "closed"]
+    if len(closed) <= MAX_CLOSED_KEPT:
+        return
+    closed.sort(key=lambda s: s.created_at)
     for session in closed[:-MAX_CLOSED_KEPT]:
         _sessions.pop(session.id, None)
