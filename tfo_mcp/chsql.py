@@ -187,7 +187,12 @@ def _is_name(token: Token) -> bool:
 
 def first_keyword(sql: str) -> str:
     """The statement's first keyword, upper-cased ('' when there is none)."""
-    for token in tokenize(sql):
+    return leading_keyword(tokenize(sql))
+
+
+def leading_keyword(tokens: list[Token]) -> str:
+    """The first keyword of tokenized text, skipping opening parentheses, upper-cased ('' when there is none)."""
+    for token in tokens:
         if token.kind == "word":
             return token.text.upper()
         if token.kind != "punct" or token.text != "(":
@@ -213,8 +218,7 @@ def check_read_query(
         raise QueryRefused("the query is empty")
     if any(token.kind == "semicolon" for token in tokens):
         raise QueryRefused("only one statement per call is accepted (found more text after ';')")
-    lead = next((t for t in tokens if not (t.kind == "punct" and t.text == "(")), tokens[0])
-    keyword = lead.text.upper() if lead.kind == "word" else ""
+    keyword = leading_keyword(tokens)
     if keyword in REFUSED_STATEMENTS:
         raise QueryRefused(
             f"{keyword} statements are not allowed: ch_query is read-only ({READ_STATEMENTS_HINT} are accepted)"

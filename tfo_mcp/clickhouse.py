@@ -24,7 +24,6 @@ import decimal
 import enum
 import hashlib
 import importlib.util
-import ipaddress
 import itertools
 import json
 import math
@@ -32,7 +31,6 @@ import operator
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -148,8 +146,6 @@ def json_safe(value: Any) -> Any:
         return value.name
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
-    if isinstance(value, (uuid.UUID, ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return str(value)
     return str(value)
 
 
@@ -347,9 +343,9 @@ def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterable[list[Sequence
 
 def _inline_insert(sql: str) -> bool:
     """``INSERT ... VALUES (...)`` text (older servers wait for client data blocks after it and hang)."""
-    if chsql.first_keyword(sql) != "INSERT":
-        return False
     tokens = chsql.tokenize(sql)
+    if chsql.leading_keyword(tokens) != "INSERT":
+        return False
     return any(
         token.kind == "word" and token.text.upper() == "VALUES" and nxt.kind == "punct" and nxt.text == "("
         for token, nxt in itertools.pairwise(tokens)
@@ -1188,7 +1184,8 @@ async def ch_query(
     The server refuses writes and setting changes, stops queries at max_execution_time and caps rows
     and bytes (truncated=true says so). Functions that read files or reach the network are refused.
     """
-    result = await get_clickhouse().query(query, max_rows=max_rows, readonly=True)
+    backend = get_clickhouse()
+    result = await backend.query(query, max_rows=max_rows, readonly=True)
     return QueryOutput(
         columns=result.columns,
         types=result.types,
@@ -1196,7 +1193,7 @@ async def ch_query(
         row_count=len(result.rows),
         truncated=result.truncated,
         elapsed_ms=result.elapsed_ms,
-        backend=get_clickhouse().kind,
+        backend=backend.kind,
     )
 
 
