@@ -126,15 +126,12 @@ def record(table: str, row: dict[str, Any]) -> None:
         row = dict(row)
         if row.get("session_id"):  # a connection key (ctx.session_id) becomes the session's own id
             row["session_id"] = _rec.connections.get(str(row["session_id"]), row["session_id"])
-        with _rec.lock:
-            if len(_rec.queue) >= get_settings().clickhouse.analytics_queue_size:
-                _rec.dropped[table] += 1
-                return
-            _rec.queue.append((table, row, now))
-            if table == "api_usage":
-                _tally_usage(row)
-        if table == "api_usage" and not row.get("success", True):
-            _queue_llm_error(row, now)
+        if not _enqueue(table, row, now):
+            return
+        if table == "api_usage":
+            _tally_usage(row)
+            if not row.get("success", True):
+                _queue_llm_error(row, now)
         if len(_rec.queue) >= get_settings().clickhouse.analytics_batch_size:
             _wake()
     except Exception as exc:  # recording must never break the caller
@@ -152,22 +149,29 @@ def _queue_llm_error(row: dict[str, Any], now: dt.datetime) -> None:
         "error_message": row.get("error_message") or "",
         "context": {"provider": row.get("provider") or "", "conversation_id": row.get("conversation_id") or ""},
     }
+    _enqueue("error_analytics", error, now)
+
+
+def _enqueue(table: str, row: dict[str, Any], now: dt.datetime) -> bool:
+    """Append a row to the bounded queue; when it is full, count the row as dropped and return False."""
     with _rec.lock:
-        if len(_rec.queue) < get_settings().clickhouse.analytics_queue_size:
-            _rec.queue.append(("error_analytics", error, now))
-        else:
-            _rec.dropped["error_analytics"] += 1
+        if len(_rec.queue) >= get_settings().clickhouse.analytics_queue_size:
+            _rec.dropped[table] += 1
+            return False
+        _rec.queue.append((table, row, now))
+        return True
 
 
 def _tally_usage(row: dict[str, Any]) -> None:
-    key = str(row.get("session_id") or "")
-    session_id = _rec.connections.get(key, key)
+    """Count one LLM call and its tokens for the session (``row["session_id"]`` is the session's own id)."""
+    session_id = str(row.get("session_id") or "")
     if not session_id:
         return
-    tally = _rec.usage.setdefault(session_id, [0, 0, 0])
-    tally[0] += 1
-    tally[1] += int(row.get("input_tokens") or 0)
-    tally[2] += int(row.get("output_tokens") or 0)
+    with _rec.lock:
+        tally = _rec.usage.setdefault(session_id, [0, 0, 0])
+        tally[0] += 1
+        tally[1] += int(row.get("input_tokens") or 0)
+        tally[2] += int(row.get("output_tokens") or 0)
 
 
 def _wake() -> None:

@@ -40,7 +40,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal
@@ -515,30 +515,34 @@ async def fetch_all(sql: str, params: Any = None, *, timeout: float | None = Non
     """
     from psycopg.rows import dict_row
 
-    store = _main_store()
-    limit = timeout if timeout is not None else get_settings().postgres.statement_timeout
-    async with _Transaction(store, write=False, timeout=limit) as tx:
-        assert tx.conn is not None
-        try:
-            cur = tx.conn.cursor(row_factory=dict_row)
-            await cur.execute(sql, params)
-            return await cur.fetchall() if cur.description else []
-        except _psycopg_error() as exc:
-            raise _query_error(exc, sql, limit) from None
+    async with _own_sql(_main_store(), sql, write=False, timeout=timeout) as conn:
+        cur = conn.cursor(row_factory=dict_row)
+        await cur.execute(sql, params)
+        return await cur.fetchall() if cur.description else []
 
 
 async def execute(sql: str, params: Any = None) -> int:
     """Run one trusted internal write on ``postgres.url`` and commit; returns the affected row count."""
-    store = _main_store()
-    limit = get_settings().postgres.statement_timeout
-    async with _Transaction(store, write=True, timeout=limit) as tx:
+    async with _own_sql(_main_store(), sql, write=True) as conn:
+        cur = await conn.execute(sql, params)
+    return cur.rowcount
+
+
+@contextlib.asynccontextmanager
+async def _own_sql(
+    store: _Store, what: str, *, write: bool, timeout: float | None = None
+) -> AsyncIterator[AsyncConnection]:
+    """A connection in one transaction for this server's own SQL, with ``statement_timeout`` = ``timeout``
+    (default ``postgres.statement_timeout``). A psycopg error in the block raises a QueryError naming ``what``
+    (the SQL text, or the name of a packaged statement); a write commits when the block ends without error."""
+    limit = timeout if timeout is not None else get_settings().postgres.statement_timeout
+    async with _Transaction(store, write=write, timeout=limit) as tx:
         assert tx.conn is not None
         try:
-            cur = await tx.conn.execute(sql, params)
+            yield tx.conn
         except _psycopg_error() as exc:
-            raise _query_error(exc, sql, limit) from None
-        tx.commit = True
-        return cur.rowcount
+            raise _query_error(exc, what, limit) from None
+        tx.commit = write
 
 
 def _psycopg_error() -> type[Exception]:
@@ -919,17 +923,11 @@ async def pg_query(
 async def _catalog(sql_names: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
     from psycopg.rows import dict_row
 
-    store = _query_store()
-    limit = get_settings().postgres.statement_timeout
     results = []
-    async with _Transaction(store, write=False, timeout=limit) as tx:
-        assert tx.conn is not None
-        cur = tx.conn.cursor(row_factory=dict_row)
+    async with _own_sql(_query_store(), ", ".join(name for name, _ in sql_names), write=False) as conn:
+        cur = conn.cursor(row_factory=dict_row)
         for name, params in sql_names:
-            try:
-                await cur.execute(_sql(name), params)
-            except _psycopg_error() as exc:
-                raise _query_error(exc, name, limit) from None
+            await cur.execute(_sql(name), params)
             results.append(await cur.fetchall())
     return results
 
@@ -1176,15 +1174,8 @@ def _log_session_failure(exc: Exception) -> None:
 
 
 async def _write_sessions(snapshots: list[dict[str, Any]]) -> None:
-    store = _main_store()
-    async with _Transaction(store, write=True, timeout=get_settings().postgres.statement_timeout) as tx:
-        assert tx.conn is not None
-        try:
-            async with tx.conn.cursor() as cur:
-                await cur.executemany(_sql("upsert_session"), snapshots)
-        except _psycopg_error() as exc:
-            raise _query_error(exc, "upsert_session", 0) from None
-        tx.commit = True
+    async with _own_sql(_main_store(), "upsert_session", write=True) as conn, conn.cursor() as cur:
+        await cur.executemany(_sql("upsert_session"), snapshots)
 
 
 async def flush_sessions(timeout: float = 5.0) -> bool:
@@ -1318,17 +1309,11 @@ async def save_turn(
         "input_tokens": max(0, int(input_tokens or 0)),
         "output_tokens": max(0, int(output_tokens or 0)),
     }
-    limit = get_settings().postgres.statement_timeout
-    async with _Transaction(store, write=True, timeout=limit) as tx:
-        assert tx.conn is not None
-        try:
-            cur = await tx.conn.execute(_sql("save_conversation"), values)
-            row = await cur.fetchone()
-            assert row is not None
-            await tx.conn.execute(_sql("insert_turn_messages"), {**values, "first_position": row[0]})
-        except _psycopg_error() as exc:
-            raise _query_error(exc, "save_turn", limit) from None
-        tx.commit = True
+    async with _own_sql(store, "save_turn", write=True) as conn:
+        cur = await conn.execute(_sql("save_conversation"), values)
+        row = await cur.fetchone()
+        assert row is not None
+        await conn.execute(_sql("insert_turn_messages"), {**values, "first_position": row[0]})
 
 
 # --------------------------------------------------------------------------- migrations
