@@ -71,6 +71,10 @@ SQL_DIR = Path(__file__).parent / "sql" / "clickhouse"
 QUERIES_DIR = SQL_DIR / "queries"
 RUNNER_DIR = SQL_DIR / "runner"
 RESERVED_KINDS = frozenset({"queries", "runner", "demo"})  # folders that hold SQL but no migrations
+#: What calls on a closed backend raise.
+CLOSED = "the ClickHouse connection was closed (server shutting down)"
+#: Seconds a backend's list of tables is trusted (summary tables are looked up there before use).
+TABLE_NAMES_TTL = 300.0
 CHDB_FORMAT = "JSONCompactEachRowWithNamesAndTypes"
 #: ch_query's row cap bounds; the byte cap comes from config (clickhouse.max_result_bytes).
 MAX_ROWS_LIMIT = 10_000
@@ -215,6 +219,7 @@ class Backend:
         self.cfg = cfg
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"tfo-ch-{self.kind}")
         self._closed = False
+        self._table_names: tuple[float, frozenset[str]] | None = None
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -259,24 +264,41 @@ class Backend:
         await self._run(self._ping_sync)
         return round((time.perf_counter() - started) * 1000, 2)
 
+    async def table_names(self) -> frozenset[str]:
+        """The tables of the configured database, read at most every TABLE_NAMES_TTL seconds (``migrate``
+        forgets them, so tables it creates are seen at once)."""
+        now = time.monotonic()
+        if self._table_names is None or now - self._table_names[0] > TABLE_NAMES_TTL:
+            result = await self.query("SELECT name FROM system.tables WHERE database = currentDatabase()", timeout=5)
+            self._table_names = (now, frozenset(str(row[0]) for row in result.rows))
+        return self._table_names[1]
+
+    def forget_table_names(self) -> None:
+        """Read the table list again on the next :meth:`table_names` (after DDL)."""
+        self._table_names = None
+
     async def close(self) -> None:
         """Close connections and stop the worker threads (waits for running calls)."""
         if self._closed:
             return
         self._closed = True
-        await asyncio.to_thread(self._close_sync)
+        await asyncio.to_thread(self._shutdown_sync)
+
+    def _shutdown_sync(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._close_sync()
 
     # -- shared helpers -----------------------------------------------------------------------
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._closed:
-            raise StoreUnavailable("the ClickHouse connection was closed (server shutting down)")
+            raise StoreUnavailable(CLOSED)
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor, fn, *args)
         except RuntimeError as exc:
             if "shutdown" in str(exc):
-                raise StoreUnavailable("the ClickHouse connection was closed (server shutting down)") from None
+                raise StoreUnavailable(CLOSED) from None
             raise
 
     def _limit_settings(
@@ -321,6 +343,7 @@ class Backend:
         raise NotImplementedError
 
     def _close_sync(self) -> None:
+        """Close the connections (the worker threads have stopped)."""
         raise NotImplementedError
 
     async def ensure_database(self) -> None:
@@ -529,7 +552,6 @@ class NativeBackend(Backend):
         self._call(lambda client: client.execute("SELECT 1"), retry=True)
 
     def _close_sync(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
         for client in self._clients:
             with contextlib.suppress(Exception):
                 client.disconnect()
@@ -599,13 +621,18 @@ def _literal(value: Any) -> str:
     return "'" + text.translate(_LITERAL_ESCAPE) + "'"
 
 
+def _subsecond_digits(base: str) -> int:
+    """Digits after the decimal point to write for a ``DateTime64(p, ...)`` column (p, at most microseconds)."""
+    match = re.match(r"DateTime64\((\d+)", base)
+    return min(int(match.group(1)) if match else 3, 6)
+
+
 def _tsv_formatter(type_name: str) -> Callable[[Any], str]:
     """A function turning one Python value into TSV text for a column of ``type_name``."""
     base = _strip_type(type_name)
     fmt: Callable[[Any], str]
     if base.startswith("DateTime64"):
-        match = re.match(r"DateTime64\((\d+)", base)
-        precision = min(int(match.group(1)) if match else 3, 6)
+        precision = _subsecond_digits(base)
 
         def fmt(value: Any) -> str:
             if isinstance(value, str):
@@ -672,8 +699,7 @@ def _tsv_column(type_name: str, values: Sequence[Any], fmt: Callable[[Any], str]
         )
     elif base.startswith("DateTime") and kinds <= {dt.datetime} and all(value.tzinfo for value in values):
         if base.startswith("DateTime64"):
-            match = re.match(r"DateTime64\((\d+)", base)
-            spec = f".{min(int(match.group(1)) if match else 3, 6)}f"
+            spec = f".{_subsecond_digits(base)}f"
             return [format(value.timestamp(), spec) for value in values]
         return [str(int(value.timestamp())) for value in values]
     return list(map(fmt, values))
@@ -709,7 +735,7 @@ class ChdbBackend(Backend):
             if self._anchor is not None:
                 return
             if self._closed:
-                raise StoreUnavailable("the ClickHouse connection was closed (server shutting down)")
+                raise StoreUnavailable(CLOSED)
             try:
                 import chdb
             except ImportError:
@@ -872,7 +898,6 @@ class ChdbBackend(Backend):
             raise self._error(exc) from None
 
     def _close_sync(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for conn in self._connections:
                 with contextlib.suppress(Exception):
@@ -1035,8 +1060,9 @@ def split_statements(text: str) -> list[str]:
 
 
 @cache
-def _runner_sql(name: str) -> str:
-    return (RUNNER_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def _sql_file(folder: Path, name: str) -> str:
+    """The text of ``<folder>/<name>.sql`` (packaged SQL: migration runner statements, ch_* tool queries)."""
+    return (folder / f"{name}.sql").read_text(encoding="utf-8")
 
 
 async def migrate(kind: str = "server", *, directory: Path | None = None) -> list[str]:
@@ -1053,9 +1079,9 @@ async def migrate(kind: str = "server", *, directory: Path | None = None) -> lis
     backend = get_clickhouse()
     async with _state.migrate_lock:
         await backend.ensure_database()
-        for statement in split_statements(_runner_sql("create")):
+        for statement in split_statements(_sql_file(RUNNER_DIR, "create")):
             await backend.execute(statement)
-        result = await backend.query(_runner_sql("applied"), {"kind": kind}, readonly=False)
+        result = await backend.query(_sql_file(RUNNER_DIR, "applied"), {"kind": kind}, readonly=False)
         applied = {int(version): checksum for version, checksum in result.rows}
         done: list[str] = []
         for path in sorted(folder.glob("[0-9][0-9][0-9]_*.sql")):
@@ -1069,10 +1095,12 @@ async def migrate(kind: str = "server", *, directory: Path | None = None) -> lis
             for statement in split_statements(text):
                 await backend.execute(statement)
             await backend.execute(
-                _runner_sql("record"), {"kind": kind, "version": version, "name": path.stem, "checksum": checksum}
+                _sql_file(RUNNER_DIR, "record"),
+                {"kind": kind, "version": version, "name": path.stem, "checksum": checksum},
             )
             done.append(path.stem)
             logger.info("ClickHouse migration {}/{} applied", kind, path.name)
+        backend.forget_table_names()
         return done
 
 
@@ -1201,16 +1229,11 @@ async def ch_query(
 HOURLY_MAX_HOURS = 24 * 31
 
 
-@cache
-def _query_sql(name: str) -> str:
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
-
-
 async def _analytics(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run a packaged analytics query with bound parameters; rows as dicts."""
     await ensure_schema()
     try:
-        result = await get_clickhouse().query(_query_sql(name), params, readonly=True)
+        result = await get_clickhouse().query(_sql_file(QUERIES_DIR, name), params, readonly=True)
     except QueryError as exc:
         if getattr(exc, "code", None) in (UNKNOWN_TABLE, UNKNOWN_DATABASE):
             raise QueryError(
