@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,6 +56,13 @@ async def _raw(sql: str, **params: Any) -> list[dict[str, Any]]:
     from tfo_mcp.clickhouse import get_clickhouse
 
     return (await get_clickhouse().query(sql, params, readonly=True)).as_dicts()
+
+
+def _error_pattern(body: str) -> str:
+    """The error pattern of a log line, as platform migration 008 masks it (computed here with Python's re)."""
+    text = re.sub(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "<uuid>", body[:300])
+    text = re.sub(r"[0-9]+", "<n>", re.sub(r"\b[0-9a-fA-F]{8,}\b", "<id>", text))
+    return text[:160]
 
 
 def _close(a: float | None, b: float | None, rel: float = 1e-6, abs_tol: float = 1e-6) -> bool:
@@ -137,6 +146,25 @@ async def test_logs_match_the_raw_table(demo_store: Any, path: str) -> None:
         e=end,
     )
     assert result.data["recent_errors"][0]["timestamp"] == newest[0]["t"]
+    lines = await _raw(
+        "SELECT service_name, body FROM logs WHERE organization_id = %(org)s AND severity_number >= 17 "
+        "AND timestamp >= %(s)s AND timestamp < %(e)s",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    patterns = Counter((row["service_name"], _error_pattern(row["body"])) for row in lines)
+    top = result.data["top_error_patterns"]
+    assert len(top) == 10 and sum(row["occurrences"] for row in top) > 0
+    for row in top:
+        assert row["occurrences"] == patterns[(row["service_name"], row["pattern"])], row
+        assert _error_pattern(row["example"]) == row["pattern"] and "<n>" in row["pattern"]
+    assert [row["occurrences"] for row in top] == sorted(patterns.values(), reverse=True)[:10]
+    # the root-cause context groups error lines with the same masking
+    cause = await collect_context("ai-root-cause", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    shapes = cause.data["error_log_patterns"]
+    assert shapes and all(_error_pattern(row["example"]) == row["pattern"] for row in shapes)
+    assert {(row["service_name"], row["pattern"]): row["occurrences"] for row in shapes}.items() <= patterns.items()
     checkout = await collect_context("logs", demo_store.org_a, time_from=start, time_to=end, context_id="checkout")
     assert {row["service_name"] for row in checkout.data["services"]} == {"checkout"}
 
@@ -146,8 +174,7 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("traces", demo_store.org_a, time_from=start, time_to=end, max_items=500)
     suffix = SUFFIX[path]
-    rollups = [f"service_latency_percentiles{suffix}", f"service_error_rates{suffix}"]
-    assert result.data["sources"] == (rollups if suffix else ["traces"])
+    assert result.data["sources"] == ([f"service_request_stats{suffix}"] if suffix else ["traces"])
     expected = await _raw(
         "SELECT service_name, count() AS n, countIf(status_code = 'ERROR') AS failed, "
         "quantile(0.95)(duration_ns) / 1e6 AS p95 FROM traces WHERE organization_id = %(org)s "
@@ -165,16 +192,15 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
     for name, row in raw.items():
         assert errors[name]["requests"] == latencies[name]["requests"] == row["n"]
         assert errors[name]["errors"] == row["failed"]
-        # The same estimator as the context's (interpolating, reservoir-sampled past 8,192 values per state):
-        # equal on small services, within sampling error where merged states had to sample.
-        assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.1), (name, latencies[name], row)
+        # DDSketch (2 % relative accuracy) on the summary; the raw reservoir estimator samples past 8,192 values
+        assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.05), (name, latencies[name], row)
 
 
 @pytest.mark.parametrize("path", PATHS)
 async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("uptime", demo_store.org_a, time_from=start, time_to=end, max_items=500)
-    assert result.data["source"] == f"uptime_checks{SUFFIX[path]}"
+    assert result.data["source"] == (f"uptime_monitor_stats{SUFFIX[path]}" if SUFFIX[path] else "uptime_checks")
     expected = await _raw(
         "SELECT monitor_name, count() AS n, countIf(status = 'success') AS ok, max(response_time) AS worst "
         "FROM uptime_checks WHERE organization_id = %(org)s AND checked_at >= %(s)s AND checked_at < %(e)s "
@@ -191,6 +217,21 @@ async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
         assert monitor["availability_percent"] == round(100 * row["ok"] / row["n"], 2)
     total, ok = sum(r["n"] for r in expected), sum(r["ok"] for r in expected)
     assert result.data["overall_availability_percent"] == round(100 * ok / total, 2)
+    failed = await _raw(
+        "SELECT monitor_name, count() AS n, uniqExact(region) AS regions, toString(min(checked_at)) AS first, "
+        "toString(max(checked_at)) AS last, argMax(error_message, checked_at) AS error FROM uptime_checks "
+        "WHERE organization_id = %(org)s AND checked_at >= %(s)s AND checked_at < %(e)s AND status != 'success' "
+        "GROUP BY monitor_name",
+        org=demo_store.org_a,
+        s=start,
+        e=end,
+    )
+    failures = {row["monitor_name"]: row for row in result.data["failures"]}
+    assert failed and set(failures) == {row["monitor_name"] for row in failed}
+    for row in failed:
+        got = failures[row["monitor_name"]]
+        assert (got["failures"], got["regions"], got["last_error"]) == (row["n"], row["regions"], row["error"])
+        assert (got["first_failure"], got["last_failure"]) == (row["first"], row["last"])
 
 
 @pytest.mark.parametrize("path", ["rollup", "day"])
@@ -207,6 +248,70 @@ async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any, p
         assert SUFFIX[path] in str(rolled.data.get("source") or rolled.data.get("sources"))
         assert "_" not in str(raw.data.get("source") or raw.data.get("sources")).replace("uptime_checks", "")
         assert _figures(kind, raw.data) == _figures(kind, rolled.data), kind
+
+
+#: The summary tables of platform migration 008 (a TFO deployment has none of them).
+SUMMARY_TABLES = [
+    f"{family}_{tier}"
+    for family in ("service_request_stats", "uptime_monitor_stats", "log_error_patterns")
+    for tier in ("5m", "15m", "1h", "1d")
+]
+
+
+async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_store: Any) -> None:
+    """On a server without this schema's summary tables (a TFO deployment), traces, uptime and logs read TFO's
+    rollups, the failed raw checks and logs_errors instead, and report the same figures."""
+    from tfo_mcp.clickhouse import get_clickhouse
+
+    windows = {path: _windows(demo_store.now)[path] for path in ("rollup", "day")}
+    kinds = ("traces", "uptime", "logs")
+    org = demo_store.org_a
+    summary = {
+        (kind, path): (await collect_context(kind, org, time_from=start, time_to=end, max_items=500)).data
+        for kind in kinds
+        for path, (start, end) in windows.items()
+    }
+    backend = get_clickhouse()
+    await backend.execute("RENAME TABLE " + ", ".join(f"{name} TO {name}_hidden" for name in SUMMARY_TABLES))
+    backend.forget_table_names()
+    try:
+        for path, (start, end) in windows.items():
+            suffix = SUFFIX[path]
+            for kind in kinds:
+                data = (await collect_context(kind, org, time_from=start, time_to=end, max_items=500)).data
+                before = summary[(kind, path)]
+                assert _figures(kind, data) == _figures(kind, before), (kind, path)
+                if kind == "traces":
+                    assert data["sources"] == [f"service_latency_percentiles{suffix}", f"service_error_rates{suffix}"]
+                    p95 = {row["service_name"]: row["p95_ms"] for row in before["service_latencies"]}
+                    for row in data["service_latencies"]:
+                        assert math.isclose(row["p95_ms"], p95[row["service_name"]], rel_tol=0.05), (path, row)
+                elif kind == "uptime":
+                    assert data["source"] == f"uptime_checks{suffix}"
+                    assert data["failures"] == before["failures"] and data["failures"]
+                else:
+                    assert data["top_error_patterns"] == before["top_error_patterns"]
+    finally:
+        await backend.execute("RENAME TABLE " + ", ".join(f"{name}_hidden TO {name}" for name in SUMMARY_TABLES))
+        backend.forget_table_names()
+
+
+async def test_change_impacts_read_raw_spans_where_the_five_minute_error_rollup_is_missing(demo_store: Any) -> None:
+    """TFO publishes service_error_rates_1h only: without the 5-minute rollup the before/after error rates of a
+    change come from the raw spans, with the same figures."""
+    from tfo_mcp.clickhouse import get_clickhouse
+
+    day = {"time_from": demo_store.now - timedelta(hours=24), "time_to": demo_store.now}
+    rolled = (await collect_context("change-events", demo_store.org_a, **day)).data["impact"]
+    assert rolled and any(item["requests_after"] for item in rolled)
+    backend = get_clickhouse()
+    await backend.execute("RENAME TABLE service_error_rates_5m TO service_error_rates_5m_hidden")
+    backend.forget_table_names()
+    try:
+        assert (await collect_context("change-events", demo_store.org_a, **day)).data["impact"] == rolled
+    finally:
+        await backend.execute("RENAME TABLE service_error_rates_5m_hidden TO service_error_rates_5m")
+        backend.forget_table_names()
 
 
 # --------------------------------------------------------------------------- isolation

@@ -316,6 +316,58 @@ async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
 # --------------------------------------------------------------------------- sort keys
 
 
+SUMMARY = "008_summary_tables"
+
+
+async def test_summary_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
+    """A store migrated before the summary tables existed gets them filled from its raw rows, exactly once."""
+    from tfo_mcp import clickhouse
+
+    base = f"chdb://{chdb_dir}"
+    database = f"tfo_summary_{secrets.token_hex(3)}"
+    previous = await _use(_with_database(base, database))
+    older = tmp_path / "platform"
+    older.mkdir()
+    for path in (CH_SQL / "platform").glob("[0-9]*.sql"):
+        if path.stem != SUMMARY:
+            (older / path.name).write_text(path.read_text())
+    try:
+        await clickhouse.migrate("platform", directory=older)
+        backend = clickhouse.get_clickhouse()
+        await _insert_core(backend, legacy=False)
+        assert "service_request_stats_1h" not in await backend.table_names()
+        assert await clickhouse.migrate("platform") == [SUMMARY]
+        assert "service_request_stats_1h" in await backend.table_names()  # migrate forgets the cached list
+        for statement in clickhouse.split_statements((CH_SQL / "platform" / f"{SUMMARY}.sql").read_text()):
+            await backend.execute(statement)  # a second run backfills nothing
+        by_org = "GROUP BY organization_id ORDER BY organization_id"
+        checks = {
+            "requests": (
+                f"SELECT organization_id, sum(request_count), sum(error_count) FROM service_request_stats_1h {by_org}",
+                "SELECT organization_id, count(), countIf(status_code = 'ERROR') FROM traces "
+                f"WHERE span_kind IN ('SERVER', 'CONSUMER') {by_org}",
+            ),
+            "uptime": (
+                "SELECT organization_id, sum(check_count), sum(success_count), sum(failure_count), "
+                f"argMaxMerge(last_status_code) FROM uptime_monitor_stats_15m {by_org}",
+                "SELECT organization_id, count(), countIf(status = 'success'), countIf(status != 'success'), "
+                f"argMaxIf(status_code, checked_at, status != 'success') FROM uptime_checks {by_org}",
+            ),
+            "patterns": (
+                "SELECT organization_id, pattern, sum(occurrences) FROM log_error_patterns_1d "
+                "GROUP BY organization_id, pattern ORDER BY organization_id, pattern",
+                "SELECT organization_id, body, count() FROM logs WHERE severity_number >= 17 "
+                "GROUP BY organization_id, body ORDER BY organization_id, body",
+            ),
+        }
+        for name, (summary_sql, raw_sql) in checks.items():
+            summary, raw = await _rows(backend, summary_sql), await _rows(backend, raw_sql)
+            assert summary == raw and raw, name
+    finally:
+        await _drop_database(base, database)
+        config._current = previous
+
+
 @pytest.mark.parametrize("store", ["chdb", "native"])
 async def test_every_table_and_rollup_leads_with_organization_id(
     store: str, chdb_platform: str, native_platform: str

@@ -15,6 +15,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from tfo_mcp.context._shaping import HIGH_RISK_PROBABILITY, MAX_HIGHLIGHTS, PACKET_LOSS_PERCENT
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import (
     Failed,
@@ -45,15 +46,12 @@ SATURATION_THRESHOLDS: dict[str, float] = {
     "k8s.node.memory.utilization": 85.0,
     "k8s.node.filesystem.utilization": 90.0,
 }
-PACKET_LOSS_PERCENT = 1.0
-PREDICTION_RISK = 0.7
 CACHE_HIT_RATIO_MIN = 90.0
 CACHE_MEMORY_PERCENT = 85.0
 QUEUE_OLDEST_SECONDS = 300.0
 LB_ERROR_PERCENT = 5.0
 DNS_FAILURE_PERCENT = 5.0
 DB_CONNECTIONS_PERCENT = 80.0
-MAX_HIGHLIGHTS = 8
 
 #: Host metric names per context (vm_metrics metric_name regular expressions).
 HOST_METRICS = {
@@ -210,7 +208,7 @@ def _prediction_notes(predictions: list[dict[str, Any]]) -> list[str]:
         f"Prediction: {p['resource_identifier']} {p['predicted_metric']} reaches {p['predicted_value']:g} within "
         f"{p['horizon']} (failure probability {p['failure_probability']:.2f})"
         for p in predictions
-        if (p["failure_probability"] or 0) > PREDICTION_RISK
+        if (p["failure_probability"] or 0) > HIGH_RISK_PROBABILITY
     ]
 
 

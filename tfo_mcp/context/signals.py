@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from tfo_mcp.context._shaping import (
+    ERROR_RATE_PERCENT,
+    MAX_HIGHLIGHTS,
+    SLOW_P95_MS,
+    SPIKE_FACTOR,
+    UPTIME_SLA_PERCENT,
+    UPTIME_SLOW_P95_MS,
+    clock,
+)
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.sources import available, ch, empty, gather_sources, number, percent, rollup
+from tfo_mcp.context.sources import available, ch, empty, gather_sources, has_table, number, percent, rollup
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
-#: Thresholds of TFO's collector (reference section 3.1).
-SPIKE_FACTOR = 3.0
-SLOW_P95_MS = 1000.0
-ERROR_RATE_PERCENT = 5.0
-UPTIME_SLA_PERCENT = 99.0
-UPTIME_SLOW_P95_MS = 2000.0
 #: Our own: a burst is a bucket with this many times the window's average errors per bucket (and at least
 #: BURST_MIN_ERRORS); certificates expiring within CERT_WARN_DAYS; FAILED_LOGIN_ALERT failures from one source.
 BURST_FACTOR = 3.0
@@ -29,13 +32,8 @@ FAILED_LOGIN_ALERT = 5
 ERROR_SEVERITIES = frozenset({"ERROR", "FATAL", "CRITICAL", "EMERGENCY", "ALERT"})
 #: The same, as a query parameter (``upper(severity_text) IN %(error_severities)s``).
 ERROR_SEVERITY_LIST = tuple(sorted(ERROR_SEVERITIES))
-MAX_HIGHLIGHTS = 8
-
-
-def clock(value: Any) -> str:
-    """``HH:MM UTC`` of a ClickHouse DateTime text (``YYYY-MM-DD hh:mm:ss``)."""
-    text = str(value or "")
-    return f"{text[11:16]} UTC" if len(text) >= 16 else text
+#: The latency columns of service_requests() rows, in ms.
+LATENCY_MS = ("avg_ms", "p95_ms", "p99_ms", "max_ms")
 
 
 def _metric_filter(req: CollectRequest) -> str:
@@ -98,20 +96,20 @@ async def collect_metrics(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.LOGS)
 async def collect_logs(req: CollectRequest) -> TelemetryContext:
-    """Lines per severity and service, error share, error bursts, top error messages and newest errors.
+    """Lines per severity and service, error share, error bursts, top error patterns and newest errors.
 
     Severity counts and error bursts read the logs rollup (bursts are buckets of the window's step, a multiple
-    of the rollup's interval; error lines are the ERROR_SEVERITIES of severity_text); the newest errors and the
-    top messages need the lines themselves and read logs_errors.
+    of the rollup's interval; error lines are the ERROR_SEVERITIES of severity_text); the top error patterns
+    read the log_error_patterns summary (:func:`log_error_patterns`); the newest errors read logs_errors.
     """
     choice = rollup("logs", req.time_range)
     step = req.time_range.step_seconds()
     params = {"service": req.context_id or ""}
-    severity, recent, bursts, messages = await gather_sources(
+    severity, recent, bursts, patterns = await gather_sources(
         ch(req, "signals_logs_severity", rollup=choice, **params),
         ch(req, "signals_logs_recent_errors", **params),
         log_error_bursts(req, params["service"]),
-        ch(req, "signals_logs_top_messages", **params),
+        log_error_patterns(req, params["service"]),
     )
     if not severity and not recent:
         return empty(req, choice.table)
@@ -146,7 +144,7 @@ async def collect_logs(req: CollectRequest) -> TelemetryContext:
         "severity_distribution": dict(sorted(distribution.items(), key=lambda item: -item[1])),
         "services": services,
         "error_bursts": [{**row, "peak_at": row["peak_at"], "bucket_seconds": step} for row in bursts[: req.max_items]],
-        "top_error_messages": messages,
+        "top_error_patterns": patterns,
         "recent_errors": recent,
     }
     return available(req, lead, data, highlights)
@@ -163,6 +161,16 @@ async def log_error_bursts(req: CollectRequest, service: str) -> list[dict[str, 
         error_severities=ERROR_SEVERITY_LIST,
         service=service,
     )
+
+
+async def log_error_patterns(req: CollectRequest, service: str) -> list[dict[str, Any]]:
+    """The most frequent ERROR-and-above patterns (ids and numbers masked) with the newest example line: from the
+    log_error_patterns summary where the window selects a rollup and the server has it, else computed from
+    logs_errors."""
+    choice = rollup("log_error_patterns", req.time_range)
+    if choice.kind == "rollup" and await has_table(choice.table):
+        return await ch(req, "signals_logs_error_patterns", rollup=choice, service=service)
+    return await ch(req, "signals_logs_error_patterns_live", service=service)
 
 
 def _log_highlights(
@@ -191,32 +199,11 @@ def _log_highlights(
 @collector(ContextType.TRACES)
 async def collect_traces(req: CollectRequest) -> TelemetryContext:
     """Per-service request latency (avg, p95, p99, max ms) and error rates from entry spans."""
-    latency_choice = rollup("service_latency_percentiles", req.time_range)
-    errors_choice = rollup("service_error_rates", req.time_range)
-    params = {"service": ""}
-    latency, errors = await gather_sources(
-        ch(req, "signals_trace_latency", rollup=latency_choice, **params),
-        ch(req, "signals_trace_errors", rollup=errors_choice, **params),
-    )
-    if not latency and not errors:
-        return empty(req, f"{latency_choice.table}, {errors_choice.table}")
-    latencies = [
-        {
-            "service_name": row["service_name"],
-            "requests": row["requests"],
-            **{key: number(row[key]) for key in ("avg_ms", "p95_ms", "p99_ms", "max_ms")},
-        }
-        for row in latency
-    ]
-    error_rates = [
-        {
-            "service_name": row["service_name"],
-            "requests": row["requests"],
-            "errors": row["errors"],
-            "error_percent": percent(row["errors"], row["requests"]),
-        }
-        for row in errors
-    ]
+    rows, tables = await service_requests(req)
+    if not rows:
+        return empty(req, ", ".join(tables))
+    latencies = latency_rows(rows)
+    error_rates = error_rate_rows(rows)
     highlights = [
         f"{row['service_name']} is slow: p95 {row['p95_ms']:g} ms (p99 {row['p99_ms']:g} ms)"
         for row in latencies
@@ -229,19 +216,72 @@ async def collect_traces(req: CollectRequest) -> TelemetryContext:
     ]
     requests = sum(row["requests"] for row in error_rates)
     failed = sum(row["errors"] for row in error_rates)
-    tables = list(dict.fromkeys([latency_choice.table, errors_choice.table]))
     lead = (
-        f"{requests} requests across {len(error_rates) or len(latencies)} services ({', '.join(tables)}); "
+        f"{requests} requests across {len(error_rates)} services ({', '.join(tables)}); "
         f"{failed} failed ({percent(failed, requests) or 0:g}%)."
     )
     data = {
         "sources": tables,
         "total_requests": requests,
         "failed_requests": failed,
-        "service_latencies": latencies,
-        "service_error_rates": error_rates,
+        "service_latencies": latencies[: req.max_items],
+        "service_error_rates": error_rates[: req.max_items],
     }
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+
+
+def latency_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`service_requests` rows as latencies (ms, rounded), slowest p95 first; services without timings
+    are left out."""
+    latencies = [
+        {
+            "service_name": row["service_name"],
+            "requests": row["requests"],
+            **{key: number(row[key]) for key in LATENCY_MS},
+        }
+        for row in rows
+        if row["p95_ms"] is not None
+    ]
+    return sorted(latencies, key=lambda row: (-(row["p95_ms"] or 0), row["service_name"]))
+
+
+def error_rate_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`service_requests` rows as error rates, worst rate first (then busiest)."""
+    return sorted(
+        (
+            {
+                "service_name": row["service_name"],
+                "requests": row["requests"],
+                "errors": row["errors"],
+                "error_percent": percent(row["errors"], row["requests"]),
+            }
+            for row in rows
+        ),
+        key=lambda row: (-(row["error_percent"] or 0), -row["requests"], row["service_name"]),
+    )
+
+
+async def service_requests(req: CollectRequest, service: str = "") -> tuple[list[dict[str, Any]], list[str]]:
+    """Per service (``service`` = '' for all), from entry spans: ``requests``, ``errors`` and ``avg_ms`` /
+    ``p95_ms`` / ``p99_ms`` / ``max_ms``; and the tables read.
+
+    One query on the service_request_stats summary (DDSketch percentiles) where the server has it, or on the raw
+    spans where TFO's rule reads raw rows; else TFO's service_latency_percentiles and service_error_rates
+    rollups (a TFO deployment, or clickhouse-server 18.16).
+    """
+    choice = rollup("service_request_stats", req.time_range)
+    if choice.kind == "raw" or await has_table(choice.table):
+        return await ch(req, "signals_trace_stats", rollup=choice, service=service), [choice.table]
+    latency_choice = rollup("service_latency_percentiles", req.time_range)
+    errors_choice = rollup("service_error_rates", req.time_range)
+    latency, errors = await gather_sources(
+        ch(req, "signals_trace_latency", rollup=latency_choice, service=service, limit=1000),
+        ch(req, "signals_trace_errors", rollup=errors_choice, service=service, limit=1000),
+    )
+    timings = {row["service_name"]: row for row in latency}
+    missing = dict.fromkeys(LATENCY_MS)
+    rows = [{**missing, **timings.get(row["service_name"], {}), **row} for row in errors]
+    return rows, list(dict.fromkeys([latency_choice.table, errors_choice.table]))
 
 
 # --------------------------------------------------------------------------- exemplars
@@ -294,13 +334,9 @@ async def collect_exemplars(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.UPTIME)
 async def collect_uptime(req: CollectRequest) -> TelemetryContext:
     """Availability and response times per monitor (and region), outages and expiring certificates."""
-    choice = rollup("uptime_checks", req.time_range)
-    regional, failures = await gather_sources(
-        ch(req, "signals_uptime_monitors", rollup=choice),
-        ch(req, "signals_uptime_failures"),
-    )
+    regional, failures, table = await uptime_monitors(req)
     if not regional:
-        return empty(req, choice.table)
+        return empty(req, table)
     monitors: dict[str, dict[str, Any]] = {}
     regions = []
     for row in regional:
@@ -336,17 +372,63 @@ async def collect_uptime(req: CollectRequest) -> TelemetryContext:
     successes = sum(m["successes"] for m in ordered)
     below = sum(1 for m in ordered if (m["availability_percent"] or 0) < UPTIME_SLA_PERCENT)
     lead = (
-        f"{len(ordered)} uptime monitors ran {checks} checks ({choice.table}); overall availability "
+        f"{len(ordered)} uptime monitors ran {checks} checks ({table}); overall availability "
         f"{percent(successes, checks) or 0:g}%, {below} below the {UPTIME_SLA_PERCENT:g}% SLA."
     )
     data = {
-        "source": choice.table,
+        "source": table,
         "overall_availability_percent": percent(successes, checks),
         "monitors": ordered[: req.max_items],
         "regions": regions[: req.max_items],
         "failures": failures,
     }
     return available(req, lead, data, highlights)
+
+
+async def uptime_monitors(
+    req: CollectRequest, *, outages: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """Per monitor and region: ``checks``, ``successes``, ``avg_ms`` / ``p95_ms`` / ``max_ms``, ``ssl_days``; the
+    failures per monitor (count, regions, first and last, newest error); and the table read.
+
+    One query on the uptime_monitor_stats summary where the server has it (or on the raw checks where TFO's rule
+    reads raw rows); else TFO's uptime_checks rollup plus the failed raw checks. ``outages=False``: no failures
+    (an empty list), and on TFO's tables no scan of the failed checks, for callers that need only the counts.
+    """
+    choice = rollup("uptime_monitor_stats", req.time_range)
+    if choice.kind == "raw" or await has_table(choice.table):
+        rows = await ch(req, "signals_uptime_stats", rollup=choice)
+        failures = _failures_per_monitor(rows)[: req.max_items] if outages else []
+        return rows, failures, choice.table
+    choice = rollup("uptime_checks", req.time_range)
+    if not outages:
+        return await ch(req, "signals_uptime_monitors", rollup=choice), [], choice.table
+    regional, failures = await gather_sources(
+        ch(req, "signals_uptime_monitors", rollup=choice),
+        ch(req, "signals_uptime_failures"),
+    )
+    return regional, failures, choice.table
+
+
+def _failures_per_monitor(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-region failure figures summed per monitor (the newest error is the one of the latest failure)."""
+    monitors: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if not row["failures"]:
+            continue
+        item = monitors.get(row["monitor_id"])
+        if item is None:
+            monitors[row["monitor_id"]] = item = {
+                "monitor_id": row["monitor_id"], "monitor_name": row["monitor_name"], "failures": 0, "regions": 0,
+                "first_failure": row["first_failure"], "last_failure": row["last_failure"],
+                "last_error": row["last_error"], "last_status_code": row["last_status_code"],
+            }  # fmt: skip
+        item["failures"] += row["failures"]
+        item["regions"] += 1
+        item["first_failure"] = min(item["first_failure"], row["first_failure"])
+        if row["last_failure"] > item["last_failure"]:
+            item.update({key: row[key] for key in ("last_failure", "last_error", "last_status_code")})
+    return sorted(monitors.values(), key=lambda item: (-item["failures"], item["monitor_name"]))
 
 
 def _uptime_highlights(monitors: list[dict[str, Any]], failures: list[dict[str, Any]]) -> list[str]:

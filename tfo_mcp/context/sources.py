@@ -53,6 +53,7 @@ __all__ = [
     "failures",
     "full_buckets_from",
     "gather_sources",
+    "has_table",
     "load_sql",
     "number",
     "partial",
@@ -150,6 +151,10 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
     ),
     "signal_correlations": _family("signal_correlations", "timestamp", "signal_correlations", ("5m", "1h")),
     "db_aurora_metrics": _family("db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",)),
+    # summary tables this server adds (platform migration 008); check has_table() before reading one
+    "service_request_stats": _family("traces", "timestamp", "service_request_stats", _FULL),
+    "uptime_monitor_stats": _family("uptime_checks", "checked_at", "uptime_monitor_stats", _FULL),
+    "log_error_patterns": _family("logs", "timestamp", "log_error_patterns", _FULL),
 }
 
 
@@ -285,14 +290,14 @@ def _budget_left(req: CollectRequest) -> float:
 # --------------------------------------------------------------------------- ClickHouse
 
 
-#: (server URL, database) -> None for a modern server, else the tables of an older server's database.
-_legacy_servers: dict[tuple[str, str], frozenset[str] | None] = {}
+#: (server URL, database) -> whether the server is older than 20.x (platform_legacy schema).
+_legacy_servers: dict[tuple[str, str], bool] = {}
 LEGACY_MAJOR_BELOW = 20
 
 
 async def _legacy_tables(backend: Any) -> frozenset[str] | None:
     """None for chDB and native servers from 20.x on; for older servers (no DateTime64/Map, the platform_legacy
-    schema with fewer rollups) the set of tables in the database, read once per backend."""
+    schema with fewer rollups) the set of tables in the database (the version is read once per backend)."""
     if backend.kind == "chdb":
         return None
     key = (backend.url, backend.database)
@@ -300,14 +305,17 @@ async def _legacy_tables(backend: Any) -> frozenset[str] | None:
         result = await backend.query("SELECT version()", readonly=True, timeout=5)
         version = str(result.rows[0][0]) if result.rows else ""
         head = version.split(".", 1)[0]
-        tables: frozenset[str] | None = None
-        if not head.isdigit() or int(head) < LEGACY_MAJOR_BELOW:
-            listed = await backend.query(
-                "SELECT name FROM system.tables WHERE database = currentDatabase()", readonly=True, timeout=5
-            )
-            tables = frozenset(str(row[0]) for row in listed.rows)
-        _legacy_servers[key] = tables
-    return _legacy_servers[key]
+        _legacy_servers[key] = not head.isdigit() or int(head) < LEGACY_MAJOR_BELOW
+    return await backend.table_names() if _legacy_servers[key] else None
+
+
+async def has_table(table: str) -> bool:
+    """Whether the ClickHouse database has ``table``: the summary tables this server adds beside TFO's rollups
+    (``service_request_stats_*``, ...) exist only where its migrations ran, so collectors check before use and
+    read TFO's tables otherwise."""
+    from tfo_mcp.clickhouse import get_clickhouse
+
+    return table in await get_clickhouse().table_names()
 
 
 def _available_choice(choice: RollupChoice, tables: frozenset[str]) -> RollupChoice:

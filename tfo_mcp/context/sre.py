@@ -18,11 +18,16 @@ from tfo_mcp.context.signals import (
     BURST_FACTOR,
     BURST_MIN_ERRORS,
     ERROR_RATE_PERCENT,
+    LATENCY_MS,
     MAX_HIGHLIGHTS,
     SLOW_P95_MS,
     SPIKE_FACTOR,
     clock,
+    error_rate_rows,
+    latency_rows,
     log_error_bursts,
+    service_requests,
+    uptime_monitors,
 )
 from tfo_mcp.context.sources import (
     Failed,
@@ -34,6 +39,7 @@ from tfo_mcp.context.sources import (
     failures,
     full_buckets_from,
     gather_sources,
+    has_table,
     number,
     partial,
     percent,
@@ -69,21 +75,19 @@ def _service(req: CollectRequest) -> str:
 @collector(ContextType.ERRORS)
 async def collect_errors(req: CollectRequest) -> TelemetryContext:
     """Error rates per service, the most frequent failures (spans), error bursts in spans and logs."""
-    choice = rollup("service_error_rates", req.time_range)
     logs_table = rollup("logs", req.time_range).table
     step = req.time_range.step_seconds()
     service = _service(req)
-    rates, messages, span_bursts, log_bursts = await gather_sources(
-        ch(req, "signals_trace_errors", rollup=choice, service=service),
+    (rates, tables), messages, span_bursts, log_bursts = await gather_sources(
+        service_requests(req, service),
         ch(req, "sre_error_messages", service=service),
         ch(req, "sre_error_bursts", step=step, service=service),
         log_error_bursts(req, service),
     )
+    sources = [*tables, "traces_errors", logs_table]
     if not rates and not messages and not log_bursts:
-        return empty(req, f"{choice.table}, traces_errors, {logs_table}")
-    services = [
-        {**row, "error_percent": percent(row["errors"], row["requests"])} for row in rates if row["errors"] or service
-    ]
+        return empty(req, ", ".join(sources))
+    services = [row for row in error_rate_rows(rates) if row["errors"] or service]
     requests = sum(row["requests"] for row in rates)
     failed = sum(row["errors"] for row in rates)
     highlights = [
@@ -107,10 +111,10 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
         )
     lead = (
         f"{failed} of {requests} requests failed ({percent(failed, requests) or 0:g}%) in {len(rates)} services "
-        f"({choice.table}, traces_errors, {logs_table})."
+        f"({', '.join(sources)})."
     )
     data = {
-        "sources": [choice.table, "traces_errors", logs_table],
+        "sources": sources,
         "service_filter": req.context_id,
         "total_requests": requests,
         "failed_requests": failed,
@@ -128,13 +132,12 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.LATENCY)
 async def collect_latency(req: CollectRequest) -> TelemetryContext:
     """Latency percentiles per service, the slowest operations and each service's worst bucket."""
-    latency_choice = rollup("service_latency_percentiles", req.time_range)
     ops_choice = rollup("traces", req.time_range)
     peak_choice = coarse_rollup("service_latency_percentiles", req.time_range)
     service = _service(req)
     step = req.time_range.step_seconds()
-    services, operations, peaks = await gather_sources(
-        ch(req, "signals_trace_latency", rollup=latency_choice, service=service),
+    (services, tables), operations, peaks = await gather_sources(
+        service_requests(req, service),
         ch(req, "sre_slow_operations", rollup=ops_choice, service=service),
         ch(
             req,
@@ -146,10 +149,9 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
             bucket_from=full_buckets_from(peak_choice, req.time_range),
         ),
     )
-    if not services:
-        return empty(req, latency_choice.table)
-    rounded = ("avg_ms", "p95_ms", "p99_ms", "max_ms")
-    rows = [{**row, **{key: number(row[key]) for key in rounded}} for row in services]
+    rows = latency_rows(services)
+    if not rows:
+        return empty(req, ", ".join(tables))
     peak_by_service = {row["service_name"]: row for row in peaks}
     highlights = [
         f"{row['service_name']} is slow: p95 {row['p95_ms']:g} ms (p99 {row['p99_ms']:g} ms)"
@@ -168,14 +170,14 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
             )
     slowest = rows[0]
     lead = (
-        f"Latency of {len(rows)} services ({latency_choice.table}): slowest p95 is {slowest['service_name']} at "
+        f"Latency of {len(rows)} services ({', '.join(tables)}): slowest p95 is {slowest['service_name']} at "
         f"{slowest['p95_ms']:g} ms."
     )
     data = {
-        "sources": [latency_choice.table, ops_choice.table],
+        "sources": [*tables, ops_choice.table],
         "service_filter": req.context_id,
         "services": rows[: req.max_items],
-        "slowest_operations": [{**row, **{k: number(row[k]) for k in rounded if k in row}} for row in operations],
+        "slowest_operations": [{**row, **{k: number(row[k]) for k in LATENCY_MS if k in row}} for row in operations],
         "latency_peaks": [{**row, "peak_p95_ms": number(row["peak_p95_ms"])} for row in peaks][: req.max_items],
     }
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
@@ -375,18 +377,13 @@ async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], li
     definitions = await pg(req, "sre_slo_definitions", limit=MAX_SLOS)
     if not definitions:
         return [], []
-    error_choice = rollup("service_error_rates", req.time_range)
-    uptime_choice = rollup("uptime_checks", req.time_range)
     latency_slos = [slo for slo in definitions if slo["sli_type"] == "latency" and slo["latency_threshold_ms"]]
     thresholds = sorted({int(slo["latency_threshold_ms"]) * 1_000_000 for slo in latency_slos})
-    queries = [
-        ch(req, "signals_trace_errors", rollup=error_choice, service="", limit=1000),
-        ch(req, "signals_uptime_monitors", rollup=uptime_choice),
-    ]
+    queries = [service_requests(req), uptime_monitors(req, outages=False)]
     if latency_slos:
         services = tuple(sorted({slo["service_name"] for slo in latency_slos}))
         queries.append(ch(req, "sre_latency_attainment", services=services, thresholds_ns=thresholds))
-    rates, uptime, *latency = await gather_sources(*queries)
+    (rates, request_tables), (uptime, _, uptime_table), *latency = await gather_sources(*queries)
     by_service = {row["service_name"]: row for row in rates}
     by_monitor: dict[str, list[int]] = {}
     for row in uptime:
@@ -427,7 +424,7 @@ async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], li
             item["status"] = "no data"
         results.append(item)
     results.sort(key=lambda item: (item["status"] != "breached", -(item.get("burn_rate") or 0), item["name"]))
-    return results, [error_choice.table, uptime_choice.table]
+    return results, [*request_tables, uptime_table]
 
 
 def _sli_counts(
@@ -488,27 +485,20 @@ async def collect_slos(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.SLI)
 async def collect_slis(req: CollectRequest) -> TelemetryContext:
     """Service level indicators without targets: availability and latency per service, uptime per monitor."""
-    error_choice = rollup("service_error_rates", req.time_range)
-    latency_choice = rollup("service_latency_percentiles", req.time_range)
-    uptime_choice = rollup("uptime_checks", req.time_range)
-    rates, latency, uptime = await gather_sources(
-        ch(req, "signals_trace_errors", rollup=error_choice, service="", limit=1000),
-        ch(req, "signals_trace_latency", rollup=latency_choice, service="", limit=1000),
-        ch(req, "signals_uptime_monitors", rollup=uptime_choice),
+    (rates, request_tables), (uptime, _, uptime_table) = await gather_sources(
+        service_requests(req), uptime_monitors(req, outages=False)
     )
     if not rates and not uptime:
-        return empty(req, f"{error_choice.table}, {uptime_choice.table}")
-    latencies = {row["service_name"]: row for row in latency}
+        return empty(req, ", ".join([*request_tables, uptime_table]))
     services = []
     for row in rates:
-        lat = latencies.get(row["service_name"], {})
         services.append(
             {
                 "service_name": row["service_name"],
                 "requests": row["requests"],
                 "availability_percent": percent(row["requests"] - row["errors"], row["requests"], 3),
-                "p95_ms": number(lat.get("p95_ms")),
-                "p99_ms": number(lat.get("p99_ms")),
+                "p95_ms": number(row["p95_ms"]),
+                "p99_ms": number(row["p99_ms"]),
             }
         )
     services.sort(key=lambda item: (item["availability_percent"] or 0, item["service_name"]))
@@ -539,7 +529,7 @@ async def collect_slis(req: CollectRequest) -> TelemetryContext:
     ]
     lead = f"Service level indicators of {len(services)} services and {len(monitor_rows)} uptime monitors."
     data = {
-        "sources": [error_choice.table, latency_choice.table, uptime_choice.table],
+        "sources": [*request_tables, uptime_table],
         "services": services[: req.max_items],
         "monitors": monitor_rows[: req.max_items],
     }
@@ -563,13 +553,15 @@ async def _change_impacts(req: CollectRequest, changes: list[dict[str, Any]]) ->
     candidates = [c for c in changes if c["service_name"] and c["change_type"] in ("deployment", "config")]
     candidates = candidates[:CHANGE_IMPACT_COUNT]
     span = timedelta(minutes=CHANGE_IMPACT_MINUTES)
+    # the 5-minute error rollup is this schema's; a TFO deployment has only the hourly one: read raw spans there
+    sql_name = "sre_change_impact" if await has_table("service_error_rates_5m") else "sre_change_impact_raw"
     queries = []
     for change in candidates:
         at = _parse_time(change["timestamp"])
         if at is None:
             continue
         at = at.replace(minute=at.minute - at.minute % 5, second=0, microsecond=0)
-        queries.append((change, ch(req, "sre_change_impact", service=change["service_name"], at=at, before=at - span,
+        queries.append((change, ch(req, sql_name, service=change["service_name"], at=at, before=at - span,
                                    after=at + span)))  # fmt: skip
     if not queries:
         return []

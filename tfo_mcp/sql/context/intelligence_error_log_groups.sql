@@ -1,7 +1,7 @@
--- Error logs (severity ERROR and above) in the window grouped by service and message shape (digits and ids
--- folded), with an example line and trace.
+-- Error logs (severity ERROR and above) in the window grouped by service and pattern (the masking of platform
+-- migration 008 and the logs context: UUIDs, long hex ids and numbers), with an example line and trace.
 SELECT service_name,
-       replaceRegexpAll(substring(body, 1, 300), '[0-9a-f]{8,}|[0-9]+', 'N') AS pattern,
+       substringUTF8(replaceRegexpAll(replaceRegexpAll(replaceRegexpAll(substringUTF8(body, 1, 300), '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<uuid>'), '\\b[0-9a-fA-F]{8,}\\b', '<id>'), '[0-9]+', '<n>'), 1, 160) AS pattern,
        count() AS occurrences,
        any(substring(body, 1, 300)) AS example,
        anyIf(trace_id, trace_id != '') AS example_trace_id,
