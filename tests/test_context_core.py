@@ -417,6 +417,17 @@ CORE_COPY = {
 NATIVE_TYPES = ("metrics", "logs", "traces", "uptime")
 
 
+async def _exact_p95(org: str, start: datetime, end: datetime) -> dict[str, float]:
+    """The exact p95 in ms (linear interpolation, as ClickHouse's quantile) of each service's entry spans."""
+    rows = await _raw(
+        "SELECT service_name, quantileExactInclusive(0.95)(duration_ns) / 1e6 AS p95 FROM traces "
+        "WHERE organization_id = %(org)s AND timestamp >= %(start)s AND timestamp < %(end)s "
+        "AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name",
+        org=org, start=start, end=end,
+    )  # fmt: skip
+    return {row["service_name"]: row["p95"] for row in rows}
+
+
 def _figures(kind: str, data: dict[str, Any]) -> Any:
     """The exact figures of a core context (counts and sums; percentiles are compared separately)."""
     if kind == "metrics":
@@ -443,6 +454,7 @@ async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_s
         for kind in NATIVE_TYPES:
             result = await collect_context(kind, orgs[0], time_from=start, time_to=end, max_items=500)
             embedded[(kind, path)] = result.data
+    exact_p95 = {path: await _exact_p95(orgs[0], *window) for path, window in windows.items()}
     start = min(start for start, _ in windows.values())
     copies = {}
     for table, columns in CORE_COPY.items():
@@ -474,9 +486,13 @@ async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_s
             assert result.status == "available", (kind, path, result.summary)
             assert _figures(kind, result.data) == _figures(kind, embedded[(kind, path)]), (kind, path)
             if kind == "traces":
-                p95 = {r["service_name"]: r["p95_ms"] for r in embedded[(kind, path)]["service_latencies"]}
-                for row in result.data["service_latencies"]:
-                    assert math.isclose(row["p95_ms"], p95[row["service_name"]], rel_tol=0.05), (path, row)
+                # Percentiles are estimates, so each engine is held to the exact p95 of the raw spans: chDB's
+                # DDSketch summary within its 2 % accuracy, 18.16's reservoir samples (TFO's rollups) looser.
+                engines = (("chdb", embedded[(kind, path)], 0.03), ("18.16", result.data, 0.10))
+                for engine, data, tolerance in engines:
+                    for row in data["service_latencies"]:
+                        exact = exact_p95[path][row["service_name"]]
+                        assert math.isclose(row["p95_ms"], exact, rel_tol=tolerance), (engine, path, row, exact)
             text = result.to_json()
             assert not [value for value in demo_store.org_values(1) if value in text]
     await clickhouse.reset()
