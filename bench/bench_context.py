@@ -15,7 +15,8 @@ store slows the first queries; the cold figure is printed). Then, for every regi
 organization A: p50 / p95 in ms (target p95 <= 150 ms).
 For metrics, logs, traces and uptime the same contexts are computed from the raw tables
 (``sources.raw_tables()``: same collectors, raw SQL variants) and the speed-up of the rollup path is printed
-(target >= 20x where the window selects a rollup; a 1 h window reads raw rows by TFO's rule, ratio ~1).
+(target >= 20x where the window selects a rollup; by TFO's rule a 1 h window reads metrics_1m for metrics and
+raw rows for the others, ratio ~1).
 """
 
 from __future__ import annotations

@@ -139,7 +139,10 @@ def test_rollup_is_picked_by_window_like_tfo() -> None:
     def table(hours: float) -> str:
         return rollup("metrics", TimeRange.last(hours=hours)).table
 
-    assert table(1) == "metrics"  # step 60 s: no 1-minute rollup, raw rows
+    assert table(1) == "metrics_1m"  # step 60 s: TFO's 1-minute tier
+    assert rollup("metrics", TimeRange.last(hours=1)).bucket_column == "minute"
+    assert rollup("logs", TimeRange.last(hours=1)).table == "logs"  # no 1-minute tier: raw rows
+    assert rollup("db_aurora_metrics", TimeRange.last(hours=1)).bucket_column == "timestamp_1m"  # TFO's name
     assert table(6) == "metrics_5m"  # step 300 s
     assert table(24) == "metrics_15m"  # step 900 s: TFO's 15-minute tier
     assert table(12) == "metrics_15m"  # step 900 s from 6 h on

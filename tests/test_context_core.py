@@ -38,8 +38,8 @@ def _aligned(moment: datetime, minutes: int = 5) -> datetime:
 
 
 def _windows(now: datetime) -> dict[str, tuple[datetime, datetime]]:
-    """The last hour (raw tables), a 6-hour window aligned to 5 minutes (the 5-minute rollups) and a 24-hour
-    window aligned to 15 minutes (the 15-minute rollups)."""
+    """The last hour (raw tables; metrics_1m for metrics), a 6-hour window aligned to 5 minutes (the 5-minute
+    rollups) and a 24-hour window aligned to 15 minutes (the 15-minute rollups)."""
     end, quarter = _aligned(now), _aligned(now, 15)
     return {
         "raw": (now - timedelta(hours=1), now),
@@ -97,7 +97,7 @@ async def test_every_core_type_is_available_for_org_a(demo_store: Any) -> None:
 async def test_metrics_match_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
     result = await collect_context("metrics", demo_store.org_a, time_from=start, time_to=end, max_items=500)
-    assert result.data["source"] == f"metrics{SUFFIX[path]}"
+    assert result.data["source"] == f"metrics{SUFFIX[path] or '_1m'}"
     expected = await _raw(
         "SELECT service_name, metric_name, toString(metric_type) AS kind, avg(value) AS a, min(value) AS lo, "
         "max(value) AS hi, count() AS n FROM metrics WHERE organization_id = %(org)s AND timestamp >= %(s)s "
@@ -236,18 +236,19 @@ async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
         assert (got["first_failure"], got["last_failure"]) == (row["first"], row["last"])
 
 
-@pytest.mark.parametrize("path", ["rollup", "day"])
+@pytest.mark.parametrize("path", PATHS)
 async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any, path: str) -> None:
     """sources.raw_tables() (benchmarks, cross-checks) runs the same collectors on raw rows: same counts, for the
-    5-minute (6 h window) and the 15-minute (24 h window) rollups."""
+    1-minute metrics rollup (1 h window), the 5-minute (6 h window) and the 15-minute (24 h window) rollups."""
     from tfo_mcp.context.sources import raw_tables
 
     start, end = _windows(demo_store.now)[path]
-    for kind in ("metrics", "logs", "traces", "uptime"):
+    kinds = ("metrics", "logs", "traces", "uptime") if SUFFIX[path] else ("metrics",)
+    for kind in kinds:
         rolled = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
         with raw_tables():
             raw = await collect_context(kind, demo_store.org_a, time_from=start, time_to=end, max_items=500)
-        assert SUFFIX[path] in str(rolled.data.get("source") or rolled.data.get("sources"))
+        assert (SUFFIX[path] or "_1m") in str(rolled.data.get("source") or rolled.data.get("sources"))
         assert "_" not in str(raw.data.get("source") or raw.data.get("sources")).replace("uptime_checks", "")
         assert _figures(kind, raw.data) == _figures(kind, rolled.data), kind
 

@@ -316,11 +316,13 @@ async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
 # --------------------------------------------------------------------------- sort keys
 
 
-SUMMARY = "008_summary_tables"
+#: Platform migrations that fill new tables from the raw rows of a store migrated before them.
+BACKFILLED = ["008_summary_tables", "009_metrics_one_minute"]
 
 
-async def test_summary_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
-    """A store migrated before the summary tables existed gets them filled from its raw rows, exactly once."""
+async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
+    """A store migrated before the summary tables and metrics_1m existed gets them filled from its raw rows,
+    exactly once."""
     from tfo_mcp import clickhouse
 
     base = f"chdb://{chdb_dir}"
@@ -329,19 +331,25 @@ async def test_summary_tables_are_backfilled_once_on_an_existing_store(chdb_dir:
     older = tmp_path / "platform"
     older.mkdir()
     for path in (CH_SQL / "platform").glob("[0-9]*.sql"):
-        if path.stem != SUMMARY:
+        if path.stem not in BACKFILLED:
             (older / path.name).write_text(path.read_text())
     try:
         await clickhouse.migrate("platform", directory=older)
         backend = clickhouse.get_clickhouse()
         await _insert_core(backend, legacy=False)
         assert "service_request_stats_1h" not in await backend.table_names()
-        assert await clickhouse.migrate("platform") == [SUMMARY]
+        assert await clickhouse.migrate("platform") == BACKFILLED
         assert "service_request_stats_1h" in await backend.table_names()  # migrate forgets the cached list
-        for statement in clickhouse.split_statements((CH_SQL / "platform" / f"{SUMMARY}.sql").read_text()):
-            await backend.execute(statement)  # a second run backfills nothing
+        for name in BACKFILLED:
+            for statement in clickhouse.split_statements((CH_SQL / "platform" / f"{name}.sql").read_text()):
+                await backend.execute(statement)  # a second run backfills nothing
         by_org = "GROUP BY organization_id ORDER BY organization_id"
         checks = {
+            "metrics_1m": (
+                "SELECT organization_id, countMerge(count), round(sumMerge(sum_value), 6), minMerge(min_value), "
+                f"maxMerge(max_value) FROM metrics_1m {by_org}",
+                f"SELECT organization_id, count(), round(sum(value), 6), min(value), max(value) FROM metrics {by_org}",
+            ),
             "requests": (
                 f"SELECT organization_id, sum(request_count), sum(error_count) FROM service_request_stats_1h {by_org}",
                 "SELECT organization_id, count(), countIf(status_code = 'ERROR') FROM traces "

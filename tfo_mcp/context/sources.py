@@ -110,7 +110,7 @@ class _Family:
 
 #: Rollup suffix -> (interval seconds, bucket column) as in the platform schema.
 _SUFFIXES: dict[str, tuple[int, str]] = {
-    "1m": (60, "timestamp_1m"),
+    "1m": (60, "minute"),
     "5m": (300, "five_minutes"),
     "15m": (900, "fifteen_minutes"),
     "1h": (3600, "hour"),
@@ -123,15 +123,20 @@ _FULL = ("5m", "15m", "1h", "1d")
 _NO_15M = ("5m", "1h", "1d")
 
 
-def _family(raw_table: str, raw_time: str, prefix: str, suffixes: tuple[str, ...]) -> _Family:
-    rollups = tuple((_SUFFIXES[s][0], f"{prefix}_{s}", _SUFFIXES[s][1]) for s in suffixes)
+def _family(
+    raw_table: str, raw_time: str, prefix: str, suffixes: tuple[str, ...], columns: dict[str, str] | None = None
+) -> _Family:
+    """A family whose rollups are ``<prefix>_<suffix>``; ``columns`` names bucket columns that differ from
+    _SUFFIXES (TFO's db_aurora_metrics_1m has ``timestamp_1m``)."""
+    columns = columns or {}
+    rollups = tuple((_SUFFIXES[s][0], f"{prefix}_{s}", columns.get(s, _SUFFIXES[s][1])) for s in suffixes)
     return _Family(raw_table, raw_time, rollups)
 
 
 #: Rollup families of the platform schema (tfo_mcp/sql/clickhouse/platform/): family -> raw table, its time
 #: column and the rollups. The only source of table and column names that are formatted into SQL text.
 ROLLUP_FAMILIES: dict[str, _Family] = {
-    "metrics": _family("metrics", "timestamp", "metrics", _FULL),
+    "metrics": _family("metrics", "timestamp", "metrics", ("1m", *_FULL)),
     "logs": _family("logs", "timestamp", "logs", _FULL),
     "traces": _family("traces", "timestamp", "traces", _FULL),
     "service_latency_percentiles": _family("traces", "timestamp", "service_latency_percentiles", _FULL),
@@ -150,7 +155,9 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
         "network_map_connection_metrics", "timestamp", "network_map_connection_metrics", _NO_15M
     ),
     "signal_correlations": _family("signal_correlations", "timestamp", "signal_correlations", ("5m", "1h")),
-    "db_aurora_metrics": _family("db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",)),
+    "db_aurora_metrics": _family(
+        "db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",), columns={"1m": "timestamp_1m"}
+    ),
     # summary tables this server adds (platform migration 008); check has_table() before reading one
     "service_request_stats": _family("traces", "timestamp", "service_request_stats", _FULL),
     "uptime_monitor_stats": _family("uptime_checks", "checked_at", "uptime_monitor_stats", _FULL),
