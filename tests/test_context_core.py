@@ -198,6 +198,49 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
         assert math.isclose(latencies[name]["p95_ms"], row["p95"], rel_tol=0.03), (name, latencies[name], row)
 
 
+async def _exact_hourly_p95(org: str, start: datetime, end: datetime) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per service, the p95 in ms of each whole hour from ``start``'s next hour on (hours with >= 20 requests),
+    keyed by the hour as text: what the latency context's peaks read at 24 h. As (low, high): the sorted
+    durations one rank either side of where the p95 definitions fall (0.95 (n - 1) to 0.95 n); in an hour of 50
+    requests they can be 30 % apart, and estimators differ in which rank they take."""
+    rows = await _raw(
+        "SELECT service_name, toString(toStartOfHour(timestamp)) AS hour, arraySort(groupArray(duration_ns)) AS d, "
+        "length(d) AS n, d[greatest(1, toUInt32(floor(0.95 * (n - 1))))] / 1e6 AS low, "
+        "d[least(n, toUInt32(ceil(0.95 * n)) + 1)] / 1e6 AS high FROM traces WHERE organization_id = %(org)s "
+        "AND timestamp >= toStartOfHour(%(start)s + INTERVAL 3599 SECOND) AND toStartOfHour(timestamp) < %(end)s "
+        "AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name, hour HAVING n >= 20",
+        org=org, start=start, end=end,
+    )  # fmt: skip
+    hours: dict[str, dict[str, tuple[float, float]]] = {}
+    for row in rows:
+        hours.setdefault(row["service_name"], {})[row["hour"]] = (row["low"], row["high"])
+    return hours
+
+
+async def _assert_peaks(
+    org: str, start: datetime, end: datetime, peaks: list[dict[str, Any]], tolerance: float
+) -> None:
+    """Each service's reported peak is its worst hour: between the exact worst hour's bounds (within
+    ``tolerance``), and the hour named has a p95 that close too."""
+    hours = await _exact_hourly_p95(org, start, end)
+    assert peaks and {row["service_name"] for row in peaks} == set(hours)
+    for row in peaks:
+        exact, peak = hours[row["service_name"]], row["peak_p95_ms"]
+        worst_low, worst_high = max(low for low, _ in exact.values()), max(high for _, high in exact.values())
+        assert worst_low * (1 - tolerance) <= peak <= worst_high * (1 + tolerance), (row, exact)
+        low, high = exact[row["peak_at"]]
+        assert low * (1 - tolerance) <= peak <= high * (1 + tolerance), (row, exact)
+
+
+async def test_latency_peaks_are_each_services_worst_hour(demo_store: Any) -> None:
+    """At 24 h the latency context reads hourly buckets of the request summary (DDSketch) for each service's
+    worst hour."""
+    start, end = _windows(demo_store.now)["day"]
+    result = await collect_context("latency", demo_store.org_a, time_from=start, time_to=end, max_items=500)
+    assert "service_request_stats_1h" in result.data["sources"]
+    await _assert_peaks(demo_store.org_a, start, end, result.data["latency_peaks"], 0.03)
+
+
 @pytest.mark.parametrize("path", PATHS)
 async def test_uptime_matches_the_raw_table(demo_store: Any, path: str) -> None:
     start, end = _windows(demo_store.now)[path]
@@ -276,6 +319,7 @@ async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_st
 
     windows = {path: _windows(demo_store.now)[path] for path in ("rollup", "day")}
     kinds = ("traces", "uptime", "logs")
+    day = windows["day"]
     org = demo_store.org_a
     summary = {
         (kind, path): (await collect_context(kind, org, time_from=start, time_to=end, max_items=500)).data
@@ -302,6 +346,9 @@ async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_st
                     assert data["failures"] == before["failures"] and data["failures"]
                 else:
                     assert data["top_error_patterns"] == before["top_error_patterns"]
+        latency = await collect_context("latency", org, time_from=day[0], time_to=day[1], max_items=500)
+        assert latency.data["sources"][-1] == "service_latency_percentiles_1h"
+        await _assert_peaks(org, *day, latency.data["latency_peaks"], 0.10)  # TFO's reservoir samples
     finally:
         await backend.execute("RENAME TABLE " + ", ".join(f"{name}_hidden TO {name}" for name in SUMMARY_TABLES))
         backend.forget_table_names()
