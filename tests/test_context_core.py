@@ -4,11 +4,13 @@ organization isolation, the story's highlights, and the core SQL on a native cli
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -214,6 +216,17 @@ async def test_traces_match_the_raw_table(demo_store: Any, path: str) -> None:
         assert _near_p95(latencies[name]["p95_ms"], (row["low"], row["high"]), 0.03), (name, latencies[name], row)
 
 
+async def _exact_p95(org: str, start: datetime, end: datetime) -> dict[str, tuple[float, float]]:
+    """The p95 rank window (P95_RANKS) of each service's entry spans in [start, end)."""
+    rows = await _raw(
+        f"SELECT service_name, {P95_RANKS} FROM traces "
+        "WHERE organization_id = %(org)s AND timestamp >= %(start)s AND timestamp < %(end)s "
+        "AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name",
+        org=org, start=start, end=end,
+    )  # fmt: skip
+    return {row["service_name"]: (row["low"], row["high"]) for row in rows}
+
+
 async def _exact_hourly_p95(org: str, start: datetime, end: datetime) -> dict[str, dict[str, tuple[float, float]]]:
     """Per service, the p95 rank window (P95_RANKS) of each whole hour from ``start``'s next hour on (hours with
     >= 20 requests), keyed by the hour as text: what the latency context's peaks read at 24 h."""
@@ -324,11 +337,24 @@ SUMMARY_READS = {
 }
 
 
+@contextlib.asynccontextmanager
+async def _hidden(tables: list[str]) -> AsyncIterator[None]:
+    """The ``tables`` renamed away (as on a server without them) for the block, then back."""
+    from tfo_mcp.clickhouse import get_clickhouse
+
+    backend = get_clickhouse()
+    await backend.execute("RENAME TABLE " + ", ".join(f"{name} TO {name}_hidden" for name in tables))
+    backend.forget_table_names()
+    try:
+        yield
+    finally:
+        await backend.execute("RENAME TABLE " + ", ".join(f"{name}_hidden TO {name}" for name in tables))
+        backend.forget_table_names()
+
+
 async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_store: Any) -> None:
     """On a server without this schema's summary tables (a TFO deployment), traces, uptime and logs read TFO's
     rollups, the failed raw checks and logs_errors instead, and report the same figures."""
-    from tfo_mcp.clickhouse import get_clickhouse
-
     windows = {path: _windows(demo_store.now)[path] for path in ("rollup", "day")}
     kinds = ("traces", "uptime", "logs")
     day = windows["day"]
@@ -338,10 +364,7 @@ async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_st
         for kind in kinds
         for path, (start, end) in windows.items()
     }
-    backend = get_clickhouse()
-    await backend.execute("RENAME TABLE " + ", ".join(f"{name} TO {name}_hidden" for name in SUMMARY_TABLES))
-    backend.forget_table_names()
-    try:
+    async with _hidden(SUMMARY_TABLES):
         for path, (start, end) in windows.items():
             suffix = SUFFIX[path]
             for kind in kinds:
@@ -361,9 +384,6 @@ async def test_without_the_summary_tables_the_collectors_read_tfo_tables(demo_st
         latency = await collect_context("latency", org, time_from=day[0], time_to=day[1], max_items=500)
         assert latency.data["sources"][-1] == "service_latency_percentiles_1h"
         await _assert_peaks(org, *day, latency.data["latency_peaks"], 0.10)  # TFO's reservoir samples
-    finally:
-        await backend.execute("RENAME TABLE " + ", ".join(f"{name}_hidden TO {name}" for name in SUMMARY_TABLES))
-        backend.forget_table_names()
 
 
 async def test_a_summary_read_skips_other_organizations_rows(demo_store: Any) -> None:
@@ -384,19 +404,11 @@ async def test_a_summary_read_skips_other_organizations_rows(demo_store: Any) ->
 async def test_change_impacts_read_raw_spans_where_the_five_minute_error_rollup_is_missing(demo_store: Any) -> None:
     """TFO publishes service_error_rates_1h only: without the 5-minute rollup the before/after error rates of a
     change come from the raw spans, with the same figures."""
-    from tfo_mcp.clickhouse import get_clickhouse
-
     day = {"time_from": demo_store.now - timedelta(hours=24), "time_to": demo_store.now}
     rolled = (await collect_context("change-events", demo_store.org_a, **day)).data["impact"]
     assert rolled and any(item["requests_after"] for item in rolled)
-    backend = get_clickhouse()
-    await backend.execute("RENAME TABLE service_error_rates_5m TO service_error_rates_5m_hidden")
-    backend.forget_table_names()
-    try:
+    async with _hidden(["service_error_rates_5m"]):
         assert (await collect_context("change-events", demo_store.org_a, **day)).data["impact"] == rolled
-    finally:
-        await backend.execute("RENAME TABLE service_error_rates_5m_hidden TO service_error_rates_5m")
-        backend.forget_table_names()
 
 
 # --------------------------------------------------------------------------- isolation
@@ -500,17 +512,6 @@ CORE_COPY = {
                       "workspace_id", "tenant_id"),
 }  # fmt: skip
 NATIVE_TYPES = ("metrics", "logs", "traces", "uptime")
-
-
-async def _exact_p95(org: str, start: datetime, end: datetime) -> dict[str, tuple[float, float]]:
-    """The p95 rank window (P95_RANKS) of each service's entry spans in [start, end)."""
-    rows = await _raw(
-        f"SELECT service_name, {P95_RANKS} FROM traces "
-        "WHERE organization_id = %(org)s AND timestamp >= %(start)s AND timestamp < %(end)s "
-        "AND span_kind IN ('SERVER', 'CONSUMER') GROUP BY service_name",
-        org=org, start=start, end=end,
-    )  # fmt: skip
-    return {row["service_name"]: (row["low"], row["high"]) for row in rows}
 
 
 def _figures(kind: str, data: dict[str, Any]) -> Any:
