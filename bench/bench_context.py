@@ -16,7 +16,8 @@ organization A: p50 / p95 in ms (target p95 <= 150 ms).
 For metrics, logs, traces and uptime the same contexts are computed from the raw tables
 (``sources.raw_tables()``: same collectors, raw SQL variants) and the speed-up of the rollup path is printed
 (target >= 20x where the window selects a rollup; by TFO's rule a 1 h window reads metrics_1m for metrics and
-raw rows for the others, ratio ~1).
+raw rows for the others, ratio ~1). Last, the engine floor: ``SELECT 1``, and per core context a bare ``count()``
+of the window's rows in its summary table; raw p50 over that floor is the most any context on that table can gain.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ async def bench(args: argparse.Namespace, manifest: dict[str, Any]) -> int:
     print("\nrollup path vs raw tables (same collectors; raw = sources.raw_tables())")
     print(f"{'window':>7} {'type':<8} {'rollup p50':>11} {'raw p50':>10} {'ratio':>7}  tables")
     ratios = []
+    raw_p50: dict[tuple[float, str], float] = {}
     for hours in windows:
         start = now - timedelta(hours=hours)
         for kind in CORE:
@@ -179,9 +181,11 @@ async def bench(args: argparse.Namespace, manifest: dict[str, Any]) -> int:
             ratio = statistics.median(slow) / statistics.median(fast)
             tables = f"{_tables(fast_result)} vs {_tables(slow_result)}"
             ratios.append((hours, kind, ratio, _tables(fast_result) != _tables(slow_result)))
+            raw_p50[(hours, kind)] = statistics.median(slow)
             print(f"{hours:>5g} h {kind:<8} {statistics.median(fast):>9.1f}ms {statistics.median(slow):>8.1f}ms "
                   f"{ratio:>6.1f}x  {tables}", flush=True)  # fmt: skip
     await query_ratios(args, now, org, windows)
+    await engine_floor(args, now, org, windows, raw_p50)
     print(f"\ntypes x windows over the {P95_TARGET_MS:g} ms p95 target: {failures} of {len(rows)}")
     for hours, kind, _p50, p95, status, _ in sorted(rows, key=lambda r: -r[3])[:10]:
         print(f"  slowest: {kind} ({hours:g} h) p95 {p95:.1f} ms [{status}]")
@@ -262,6 +266,57 @@ async def query_ratios(args: argparse.Namespace, now: datetime, org: str, window
                 medians.append(statistics.median(samples))
             print(f"{hours:>5g} h {name:<28} {choice.table:<28} {medians[0]:>8.1f} ms  raw {medians[1]:>8.1f} ms  "
                   f"{medians[1] / medians[0]:>6.1f}x", flush=True)  # fmt: skip
+
+
+#: The cheapest read of a window's summary rows: what any context built on that table pays at least.
+FLOOR_SQL = (
+    "SELECT count() FROM {table} WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s "
+    "AND {time} < %(bucket_to)s"
+)
+#: The table each core context's ratio is bounded by (its main rollup or summary).
+FLOOR_FAMILIES = {
+    "metrics": "metrics",
+    "logs": "logs",
+    "traces": "service_request_stats",
+    "uptime": "uptime_monitor_stats",
+}
+
+
+async def engine_floor(
+    args: argparse.Namespace, now: datetime, org: str, windows: list[float], raw_p50: dict[tuple[float, str], float]
+) -> None:
+    """The engine's per-query floor, and the speed-up it allows each core context at most.
+
+    ``SELECT 1`` and a bare ``count()`` of the window's rows in the context's summary table, through the backend
+    as the collector calls it: no context that reads that table can be faster, so raw p50 / this floor bounds
+    the ratio whatever the context's SQL does.
+    """
+    from tfo_mcp.clickhouse import get_clickhouse
+    from tfo_mcp.context.collector import CollectRequest
+    from tfo_mcp.context.sources import _bucket_bounds, _fill, rollup, run_budgeted
+    from tfo_mcp.context.types import ContextType, TimeRange
+
+    backend = get_clickhouse()
+    request = CollectRequest(ContextType.METRICS, org, TimeRange(start=now - timedelta(hours=1), end=now),
+                             max_items=30, deadline=math.inf)  # fmt: skip
+    one, _ = await timed(functools.partial(run_budgeted, request, backend, "SELECT 1", {}, max_rows=10, what="1"),
+                         args.runs)  # fmt: skip
+    print(f"\nengine floor: SELECT 1 through the backend p50 {statistics.median(one):.1f} ms")
+    for hours in windows:
+        window = TimeRange(start=now - timedelta(hours=hours), end=now)
+        for kind, family in FLOOR_FAMILIES.items():
+            choice = rollup(family, window)
+            if (hours, kind) not in raw_p50 or choice.kind == "raw":
+                continue
+            request = CollectRequest(ContextType(kind), org, window, max_items=30, deadline=math.inf)
+            bounds = dict(zip(("bucket_from", "bucket_to"), _bucket_bounds(choice, window), strict=True))
+            read = functools.partial(run_budgeted, request, backend, _fill(FLOOR_SQL, choice), {"org": org, **bounds},
+                                     max_rows=10, what="count")  # fmt: skip
+            samples, result = await timed(read, args.runs)
+            floor = statistics.median(samples)
+            print(f"{hours:>5g} h {kind:<8} count() of {result.rows[0][0]:,} rows of {choice.table}: p50 "
+                  f"{floor:.1f} ms; raw context {raw_p50[(hours, kind)]:.1f} ms -> at most "
+                  f"{raw_p50[(hours, kind)] / floor:.1f}x", flush=True)  # fmt: skip
 
 
 def _tables(result: Any) -> str:
