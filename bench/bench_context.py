@@ -6,8 +6,8 @@
 Seeds the demo estate (``tfo_mcp.demo.seed``) into a dedicated chDB directory (``--dir``, never the user's
 store) and a PostgreSQL database: ``TFO_BENCH_POSTGRES_URL`` when set, else a throwaway server started here
 (tests/support/pg_server.py). A later run with the same ``--dir`` and arguments reuses the data (``--reseed``
-forces a new seed). ``--scale 10`` with 2 organizations and 24 h writes > 10 M metric rows and > 5 M log
-lines and spans.
+forces a new seed, into an emptied store). ``--scale 10`` with 2 organizations and 24 h writes > 10 M metric
+rows and > 5 M log lines and spans.
 
 Before timing, the engine is opened and kept busy for SETTLE_SECONDS (its background loading after opening a
 store slows the first queries; the cold figure is printed). Then, for every registered context type and window
@@ -28,6 +28,7 @@ import functools
 import json
 import math
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -327,8 +328,10 @@ def _tables(result: Any) -> str:
 async def main() -> int:
     args = parse_args()
     workdir = Path(args.dir)
-    (workdir / "chdb").mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(workdir, args)
+    if manifest is None:  # a new seed starts from an empty store, so it gets the current schema too
+        shutil.rmtree(workdir / "chdb", ignore_errors=True)
+    (workdir / "chdb").mkdir(parents=True, exist_ok=True)
     pg_url, server = start_postgres(manifest)
     try:
         import tfo_mcp.server  # noqa: F401 - imports the capability modules in their intended order
