@@ -16,7 +16,7 @@ organization A: p50 / p95 in ms (target p95 <= 150 ms).
 For metrics, logs, traces and uptime the same contexts are computed from the raw tables
 (``sources.raw_tables()``: same collectors, raw SQL variants) and the speed-up of the rollup path is printed
 (target >= 20x where the window selects a rollup; by TFO's rule a 1 h window reads metrics_1m for metrics and
-raw rows for the others, ratio ~1). Last, the engine floor: ``SELECT 1``, and per core context a bare ``count()``
+raw rows for the others, ratio ~1). Then the engine floor: ``SELECT 1``, and per core context a bare ``count()``
 of the window's rows in its summary table; raw p50 over that floor is the most any context on that table can gain.
 """
 
