@@ -236,7 +236,7 @@ def test_git_runs_with_forced_safe_configuration() -> None:
     argv = build_argv(Path("/usr/bin/git"), "git", ["diff", "HEAD"])
     assert argv[:2] == ["/usr/bin/git", "--no-pager"]
     assert "core.fsmonitor=false" in argv and "safe.bareRepository=explicit" in argv
-    assert argv[-4:] == ["diff", "--no-ext-diff", "--no-textconv", "HEAD"]
+    assert argv[-5:] == ["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "HEAD"]
     assert build_argv(Path("/bin/ls"), "ls", ["-la"]) == ["/bin/ls", "-la"]
 
 
@@ -318,7 +318,11 @@ async def test_repository_config_cannot_make_git_run_programs(sandbox: Sandbox, 
         _git(sandbox.root, control)
         assert marker.exists(), control
         marker.unlink()
-    for args in (["status"], ["diff"], ["log", "-p"]):
+    for args in (["status"], ["diff"], ["log", "-p"]):  # diff.external cannot be switched off: refused
+        message = error_text(await call(sandbox_client, "execute_command", command="git", args=args))
+        assert "diff.external" in message and "core.fsmonitor" not in message
+    _git(sandbox.root, "config", "--unset", "diff.external")
+    for args in (["status"], ["diff"], ["log", "-p"]):  # core.fsmonitor is forced off
         result = await call(sandbox_client, "execute_command", command="git", args=args)
         assert not result.is_error
     assert not marker.exists()

@@ -128,10 +128,18 @@ def doctor(config: ConfigOption = None) -> None:
     """Check the configuration and every configured datastore and provider; exit 1 on any failure."""
     loaded = launch.load(config)
     typer.echo(f"ok    config      {loaded.config_file or 'defaults + environment'}")
-    from tfo_mcp import server  # noqa: F401  (registers the health checks)
+    from tfo_mcp import confinement, server  # noqa: F401  (server registers the health checks)
     from tfo_mcp.resources import check_components
 
     failed = False
+    mode = confinement.current()
+    if not loaded.settings.security.enable_execute_command:
+        status = "skip"
+    elif mode.refused:
+        status, failed = "FAIL", True
+    else:
+        status = "ok" if mode.mode == "landlock" else "warn"
+    typer.echo(f"{status:<5} {'confinement':<11} commands: {mode.describe()}")
     for item in asyncio.run(check_components()):
         if not item.configured:
             status = "skip"

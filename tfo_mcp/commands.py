@@ -11,8 +11,12 @@ Rules, checked in this order (each refusal is a SandboxError with a short reason
    ``sed``, ``make``, ...) are refused whatever ``security.allowed_commands`` says.
 4. The name must be in ``security.allowed_commands``.
 5. Per-program argument rules refuse options that run programs or write files: ``find -exec/-delete/-fprint``,
-   ``sort --compress-program/-o``, ``git`` outside a read-only subcommand set, ``git branch NAME``, ... Long
-   options are matched by prefix too, because GNU tools and git accept unambiguous abbreviations.
+   ``sort --compress-program/-o``, ``git`` outside a read-only subcommand set, ``git branch NAME``, ... and, for
+   every program, options that make it open files its arguments do not name: names read from a file
+   (``--files0-from``, ``--files-from``, ``file -f``, ``find -files0-from``, ``git --pathspec-from-file``...) or
+   symbolic links followed (``-L``/``-H``/``--dereference*`` of ls, du, stat, file, cp, find, ``grep -R``,
+   ``tree -l``). The kernel would refuse to open what they reach, but not to stat it. Long options are matched
+   by prefix too, because GNU tools and git accept unambiguous abbreviations.
 6. ``working_dir`` (default: the first root) must resolve inside the roots; arguments that look like paths
    (absolute, with a ``..`` part, or naming an existing entry of the working folder, including a symlink)
    must resolve inside the roots too.
@@ -22,9 +26,27 @@ Rules, checked in this order (each refusal is a SandboxError with a short reason
 
 The child runs with ``shell=False`` in a new session (its own process group), stdin closed, a minimal
 environment (PATH, LANG, HOME set to an empty private folder so no dotfile the caller wrote can configure the
-program, git's global config disabled), a timeout after which the whole process group is killed, and stdout and
-stderr each capped at ``security.max_command_output`` bytes (marked truncated). A non-zero exit status is a
-normal result, not an error.
+program, git's global and system config disabled, git's repository discovery stopped at the roots), a timeout
+after which the whole process group is killed, and stdout and stderr each capped at
+``security.max_command_output`` bytes (marked truncated). A non-zero exit status is a normal result, not an error.
+
+Checking argv cannot see every file a program opens on its own (a symlink met while recursing, a name created
+between the check and the open, ``/proc/<server pid>/environ``, a repository's ``.git`` file), so on Linux every
+child runs under kernel confinement (Landlock, ``tfo_mcp.confinement``): it may read only the roots and the
+system locations programs need, write only inside the roots and only when ``security.enable_write`` is true,
+execute only the resolved program, never open ``/proc`` (only df gets its own ``/proc/self/mountinfo``), and
+never make a TCP connection. If the confinement cannot be applied the program is not run. Without Landlock
+(other systems, old kernels, ``TFO_MCP_CONFINEMENT=argv``) the argv rules also refuse programs that write when
+writes are disabled (WRITING_PROGRAMS), git options that read outside a repository or run git in submodules
+(ARGV_ONLY_RULES), and diff gets ``--no-dereference``.
+
+git also gets, in both modes: pathspec magic (``:(top)``, ``:/``...) and ``REV:path`` reaching above the
+repository refused; ``--ignore-submodules=all`` (a submodule's own config could run programs); and a probe of
+the repository configuration first (``git config --list``, under the same confinement): a key that makes git run
+a program and that forced configuration cannot switch off (filters, ``diff.external``, diff drivers,
+``core.worktree``...) refuses the command, naming the key. Without Landlock the probe also checks that the
+repository's git dir, common dir and alternates are inside the roots, and refuses lazy fetching and protocol
+overrides.
 """
 
 from __future__ import annotations
@@ -35,16 +57,18 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from loguru import logger
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from tfo_mcp import confinement
 from tfo_mcp.config import get_settings
 from tfo_mcp.errors import SandboxError
 from tfo_mcp.files import check_no_nul, is_inside, resolve_path, sandbox_roots
@@ -101,22 +125,44 @@ GIT_BRANCH_DENIED_LONG = (
 GIT_BRANCH_VALUE_OPTIONS = frozenset(
     {"--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--sort", "--format"}
 )
-#: Configuration forced on every git run: no fsmonitor/hooks/pager programs, no implicit bare repositories.
+#: Configuration forced on every git run (the command line beats the repository's config): no fsmonitor, hook,
+#: pager, ssh, credential or signature programs, no transport at all, no implicit bare repositories.
 GIT_FORCED_CONFIG = (
     "core.fsmonitor=false", "core.hooksPath=/dev/null", "core.pager=cat", "safe.bareRepository=explicit",
     "log.showSignature=false", "protocol.allow=never", "core.sshCommand=false", "credential.helper=",
+    "protocol.file.allow=never", "protocol.ext.allow=never", "protocol.ssh.allow=never",
+    "protocol.git.allow=never", "protocol.http.allow=never", "protocol.https.allow=never",
+    "gpg.program=false", "gpg.openpgp.program=false", "gpg.x509.program=false", "gpg.ssh.program=false",
+    "submodule.recurse=false",
 )  # fmt: skip
-#: Options injected after these git subcommands so no external diff or textconv program runs.
+#: Options injected after these git subcommands so no external diff or textconv program runs, and no git runs
+#: inside a submodule (whose own configuration the probe does not see).
 GIT_SAFE_SUBCOMMAND_FLAGS = {
-    "diff": ("--no-ext-diff", "--no-textconv"),
-    "log": ("--no-ext-diff", "--no-textconv"),
-    "show": ("--no-ext-diff", "--no-textconv"),
+    "diff": ("--no-ext-diff", "--no-textconv", "--ignore-submodules=all"),
+    "log": ("--no-ext-diff", "--no-textconv", "--ignore-submodules=all"),
+    "show": ("--no-ext-diff", "--no-textconv", "--ignore-submodules=all"),
+    "status": ("--ignore-submodules=all",),
     "blame": ("--no-textconv",),
 }
+#: Repository configuration keys (lower case; ``*`` is a subsection) that make git run a program or leave the
+#: roots and that the forced configuration cannot switch off: their presence refuses the command.
+GIT_REFUSED_KEYS = (
+    "diff.external", "diff.*.command", "diff.*.textconv", "filter.*.clean", "filter.*.smudge", "filter.*.process",
+    "merge.*.driver", "core.worktree", "core.askpass", "core.alternaterefscommand", "hook.*.command",
+)  # fmt: skip
+#: Refused too under argv rules only (with Landlock the kernel denies the reads and connections they lead to).
+GIT_REFUSED_KEYS_ARGV_ONLY = ("protocol.*", "extensions.partialclone", "remote.*.promisor")
+#: Options of the listed git subcommands taking their value as the next argument (skipped by the path checks).
+GIT_VALUE_OPTIONS = frozenset(
+    {"-e", "-f", "-A", "-B", "-C", "-m", "-n", "-S", "-G", "-L", "--author", "--committer", "--grep", "--since",
+     "--until", "--after", "--before", "--max-count", "--skip", "--date", "--format", "--pretty", "--encoding",
+     "--sort", "--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--exclude",
+     "--max-depth", "--threads", "--abbrev", "--glob"}
+)  # fmt: skip
 #: find predicates that run programs, delete, write files or follow links out of the roots.
 FIND_DENIED = frozenset(
     {"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls", "-L", "-H",
-     "-follow"}
+     "-follow", "-files0-from"}
 )  # fmt: skip
 
 
@@ -133,10 +179,32 @@ PROGRAM_RULES = {
     "sort": OptionRules("o", "kStT", ("--output", "--compress-program")),
     "tree": OptionRules("oRl", "LPIHT", ("--output",)),
     "date": OptionRules("s", "dfrI", ("--set",)),
-    "file": OptionRules("C", "mfFeP", ("--compile",)),
+    "file": OptionRules("CLfm", "mfFeP", ("--compile", "--magic-file")),
     "grep": OptionRules("R", "efmABCdD", ("--dereference-recursive",)),
     "uniq": OptionRules("", "fsw", ()),
+    "ls": OptionRules("LH", "ITw", ()),
+    "du": OptionRules("LDH", "BdtX", ()),
+    "stat": OptionRules("L", "c", ()),
+    "cp": OptionRules("LH", "St", ()),
 }
+#: Options of any program that make it open files its arguments do not name: lists of names read from a file,
+#: symbolic links followed (refused by prefix, whatever the confinement: the kernel refuses to open what they
+#: reach outside the roots, but not to stat it, so sizes, dates and names would still leak). Per program, from
+#: each program's --help, PROGRAM_RULES holds the short forms: -L/-H/-D (ls, du, stat, file, cp), file -f (names
+#: from a file) and -m (a colon list of magic files); find -files0-from/-L/-H/-follow are in FIND_DENIED.
+LIST_AND_LINK_OPTIONS = (
+    "--files0-from", "--files-from", "--fromfile", "--pathspec-from-file", "--dereference", "--dereference-args",
+    "--dereference-recursive", "--dereference-command-line", "--dereference-command-line-symlink-to-dir",
+)  # fmt: skip
+#: Refused only under argv rules (without kernel confinement): git reading paths outside any repository
+#: (--no-index) and git running in submodules (describe --dirty/--broken).
+ARGV_ONLY_RULES = {"git": OptionRules("", "", ("--no-index", "--dirty", "--broken"))}
+#: Programs that write files, refused under argv rules only when ``security.enable_write`` is false (with
+#: Landlock the kernel refuses their writes instead).
+WRITING_PROGRAMS = frozenset(
+    {"cp", "mv", "rm", "rmdir", "mkdir", "touch", "ln", "tee", "dd", "install", "truncate", "shred", "chmod",
+     "chown", "chgrp", "mktemp", "mkfifo", "mknod", "patch", "split", "csplit", "unlink", "link", "sqlite3"}
+)  # fmt: skip
 
 # Conservative hints: the default allow-list only reads, but an operator can add programs that write or
 # delete, and the server cannot know what they do; so not read-only, possibly destructive, not idempotent.
@@ -212,7 +280,8 @@ def _options(args: Sequence[str]) -> list[str]:
 
 
 def check_git_args(args: Sequence[str]) -> None:
-    """Allow only read-only git subcommands, without options that run programs or write files."""
+    """Allow only read-only git subcommands, without options that run programs, write files, reach above the
+    repository (pathspec magic, ``REV:../path``) or look inside submodules (``--ignore-submodules``)."""
     if not args:
         raise SandboxError("git needs a subcommand; allowed: " + ", ".join(sorted(GIT_READ_ONLY)))
     sub = args[0]
@@ -229,6 +298,12 @@ def check_git_args(args: Sequence[str]) -> None:
     for arg in rest:
         if arg.startswith("--") and (option := _denied_long(arg, GIT_DENIED_LONG)):
             raise SandboxError(f"git option {arg!r} ({option}) is refused: it can run programs or write files")
+        if arg.startswith("--") and _denied_long(arg, ("--ignore-submodules",)):
+            raise SandboxError(
+                f"git option {arg!r} is refused: submodules are always ignored (their own configuration could "
+                "make git run programs)"
+            )
+    check_git_paths(sub, args[1:])
     if sub == "grep":
         for arg in rest:
             if arg.startswith("-") and not arg.startswith("--") and "O" in arg[1:]:
@@ -257,17 +332,78 @@ def _check_git_branch(args: Sequence[str]) -> None:
             )
 
 
+def _pathspec_magic(arg: str) -> bool:
+    """``:(top)x``, ``:(glob,icase)x``, ``:/x``: long magic or the top-of-repository short form."""
+    return arg.startswith((":(", ":/"))
+
+
+def _rev_path(arg: str) -> str | None:
+    """The path of a ``REV:path``, ``:path`` or ``:N:path`` argument, or None when ``arg`` has no colon."""
+    if ":" not in arg:
+        return None
+    if re.match(r"^:[0-3]:", arg):
+        return arg[3:]
+    return arg.split(":", 1)[1]
+
+
+def check_git_paths(sub: str, args: Sequence[str]) -> None:
+    """Refuse pathspec magic and ``REV:path`` whose path is absolute or has a ``..`` part (above the root)."""
+    expects_value = False
+    pattern_pending = sub == "grep" and not any(arg in ("-e", "-f") or arg.startswith(("-e", "-f")) for arg in args)
+    after_dashdash = False
+    for arg in args:
+        if expects_value:
+            expects_value = False
+            continue
+        if arg == "--" and not after_dashdash:
+            after_dashdash = True
+            continue
+        if arg.startswith("-") and not after_dashdash:
+            expects_value = arg in GIT_VALUE_OPTIONS
+            continue
+        if pattern_pending:  # git grep's first operand is the pattern, not a path
+            pattern_pending = False
+            continue
+        if _pathspec_magic(arg):
+            raise SandboxError(
+                f"git argument {arg!r} is refused: pathspec magic (':(top)', ':/', ':(glob)'...) and ':/text' "
+                "revisions are not allowed (use a plain path; ':!path' still excludes)"
+            )
+        path = _rev_path(arg)
+        if path is not None and not after_dashdash:
+            parts = PurePosixPath(path).parts
+            if path.startswith("/") or ".." in parts:
+                raise SandboxError(
+                    f"git argument {arg!r} is refused: the path after ':' must stay inside the repository (no "
+                    "leading '/', no '..')"
+                )
+
+
 def check_find_args(args: Sequence[str]) -> None:
-    """Refuse find predicates that run programs, delete, write files or follow symlinks."""
+    """Refuse find predicates that run programs, delete, write files, follow symlinks or read start points
+    from a file."""
     for arg in args:
         if arg in FIND_DENIED:
             raise SandboxError(
-                f"find {arg} is refused: it runs programs, deletes or writes files, or follows links out of the roots"
+                f"find {arg} is refused: it runs programs, deletes or writes files, reads names from a file or "
+                "follows links out of the roots"
             )
 
 
-def check_program_args(command: str, args: Sequence[str]) -> None:
-    """Per-program argument rules (git, find, sort, tree, date, file, grep, uniq)."""
+def program_rules(command: str, argv_only: bool = False) -> OptionRules:
+    """The option rules of ``command``: PROGRAM_RULES, plus ARGV_ONLY_RULES without kernel confinement."""
+    base = PROGRAM_RULES.get(command, OptionRules())
+    extra = ARGV_ONLY_RULES.get(command, OptionRules()) if argv_only else OptionRules()
+    return OptionRules(
+        base.denied_short + extra.denied_short,
+        "".join(dict.fromkeys(base.value_short + extra.value_short)),
+        base.denied_long + extra.denied_long,
+    )
+
+
+def check_program_args(command: str, args: Sequence[str], argv_only: bool = False) -> None:
+    """Per-program argument rules (git, find, sort, tree, date, file, grep, uniq, ls, du, stat, cp), options
+    that read names from a file or follow links (any program), and ARGV_ONLY_RULES without kernel confinement."""
     for arg in args:
         check_no_nul(arg, "argument")
         if len(arg) > MAX_ARG_CHARS:
@@ -278,14 +414,39 @@ def check_program_args(command: str, args: Sequence[str]) -> None:
         check_git_args(args)
     elif command == "find":
         check_find_args(args)
-    rules = PROGRAM_RULES.get(command, OptionRules())
+    rules = program_rules(command, argv_only)
     if command == "uniq" and len(positionals(args, rules.value_short)) > 1:
         raise SandboxError("uniq with an OUTPUT file argument is refused: it writes a file")
+    argv_only_long = ARGV_ONLY_RULES.get(command, OptionRules()).denied_long
     for arg in _options(args):
+        if arg.startswith("--") and (option := _denied_long(arg, LIST_AND_LINK_OPTIONS)):
+            raise SandboxError(_list_or_link_refusal(command, arg, option))
         if arg.startswith("--") and (option := _denied_long(arg, rules.denied_long)):
+            if option in argv_only_long:
+                raise SandboxError(_argv_only_refusal(command, arg, option))
+            if option in ("--dereference-recursive", "--magic-file"):
+                raise SandboxError(_list_or_link_refusal(command, arg, option))
             raise SandboxError(f"{command} {arg!r} ({option}) is refused: it runs programs or writes files")
         if _is_short(arg) and set(short_flags(arg, rules.value_short)) & set(rules.denied_short):
-            raise SandboxError(f"{command} {arg!r} is refused: it runs programs, writes files or follows links")
+            raise SandboxError(
+                f"{command} {arg!r} is refused: it runs programs, writes files, reads names from a file or "
+                "follows symbolic links"
+            )
+
+
+def _list_or_link_refusal(command: str, arg: str, option: str) -> str:
+    return (
+        f"{command} {arg!r} ({option}) is refused: it makes the program open files its arguments do not name "
+        "(names read from a file, or symbolic links followed); name the files as arguments instead"
+    )
+
+
+def _argv_only_refusal(command: str, arg: str, option: str) -> str:
+    return (
+        f"{command} {arg!r} ({option}) is refused: it reads files outside the repository or runs git in "
+        "submodules, which only kernel confinement can keep inside the roots, and commands here run under argv "
+        f"rules only ({confinement.current().reason or 'no Landlock'})"
+    )
 
 
 def _is_short(arg: str) -> bool:
@@ -379,16 +540,31 @@ def resolve_executable(command: str, folders: Sequence[str], roots: Sequence[Pat
     return Path(found)
 
 
-def build_argv(executable: Path, command: str, args: Sequence[str]) -> list[str]:
-    """The argv to run; git gets forced safe configuration and no external diff/textconv programs."""
+def git_prefix(executable: Path) -> list[str]:
+    """git with the forced safe configuration, before the subcommand."""
+    return [str(executable), "--no-pager", *(item for setting in GIT_FORCED_CONFIG for item in ("-c", setting))]
+
+
+def build_argv(executable: Path, command: str, args: Sequence[str], argv_only: bool = False) -> list[str]:
+    """The argv to run; git gets forced safe configuration and no external diff/textconv programs; under argv
+    rules only, diff gets ``--no-dereference`` (``diff -r`` follows symbolic links otherwise)."""
+    if command == "diff" and argv_only:
+        return [str(executable), "--no-dereference", *args]
     if command != "git":
         return [str(executable), *args]
-    forced = [item for setting in GIT_FORCED_CONFIG for item in ("-c", setting)]
     sub, rest = args[0], list(args[1:])
-    return [str(executable), "--no-pager", *forced, sub, *GIT_SAFE_SUBCOMMAND_FLAGS.get(sub, ()), *rest]
+    return [*git_prefix(executable), sub, *GIT_SAFE_SUBCOMMAND_FLAGS.get(sub, ()), *rest]
 
 
-def child_environment(folders: Sequence[str], home: Path) -> dict[str, str]:
+def git_ceiling(cwd: Path, roots: Sequence[Path]) -> str:
+    """GIT_CEILING_DIRECTORIES: the parent of the outermost root holding ``cwd``, so repository discovery never
+    goes above the roots ("" when that root is /)."""
+    holding = [root for root in roots if is_inside(cwd, [root])]
+    outer = min(holding, key=lambda root: len(root.parts)) if holding else cwd
+    return "" if outer.parent == outer else str(outer.parent)
+
+
+def child_environment(folders: Sequence[str], home: Path, ceiling: str = "") -> dict[str, str]:
     """A minimal environment: no secrets from the server's own environment reach the child."""
     return {
         "PATH": os.pathsep.join(folders),
@@ -399,9 +575,40 @@ def child_environment(folders: Sequence[str], home: Path) -> dict[str, str]:
         "PAGER": "cat",
         "GIT_PAGER": "cat",
         "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_ATTR_NOSYSTEM": "1",
+        "GIT_CEILING_DIRECTORIES": ceiling,
         "GIT_TERMINAL_PROMPT": "0",
         "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_NO_LAZY_FETCH": "1",
     }
+
+
+def refused_git_keys(listing: bytes, argv_only: bool = False) -> list[str]:
+    """The keys of a ``git config --list --show-scope --name-only -z`` listing (pairs of scope and name, NUL
+    separated) that GIT_REFUSED_KEYS (and under argv rules only GIT_REFUSED_KEYS_ARGV_ONLY) name; keys set on
+    the command line (our forced configuration) are not the repository's."""
+    patterns = GIT_REFUSED_KEYS + (GIT_REFUSED_KEYS_ARGV_ONLY if argv_only else ())
+    fields = listing.decode("utf-8", errors="replace").split("\0")
+    found: list[str] = []
+    for scope, name in zip(fields[0::2], fields[1::2], strict=False):
+        if scope == "command" or not name:
+            continue
+        if any(_key_matches(name, pattern) for pattern in patterns) and name not in found:
+            found.append(name)
+    return found
+
+
+def _key_matches(name: str, pattern: str) -> bool:
+    section, _, rest = name.partition(".")
+    want_section, _, want_rest = pattern.partition(".")
+    if section.lower() != want_section:
+        return False
+    if want_rest == "*":
+        return True
+    if "*." in want_rest:  # section.<subsection>.key: the subsection may hold dots, the key does not
+        return "." in rest and rest.rsplit(".", 1)[1].lower() == want_rest.split(".", 1)[1]
+    return rest.lower() == want_rest
 
 
 # --------------------------------------------------------------------------- running
@@ -441,18 +648,108 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float, cap: int) -> ProcessOutcome:
-    """Run argv without a shell in its own process group; kill the group on timeout or cancellation."""
+class _StartedChild:
+    """An asyncio view of a ``subprocess.Popen`` started elsewhere (on a confined thread), with the interface of
+    ``asyncio.subprocess.Process`` that run_process uses: pipes as StreamReaders, the exit seen on a pidfd."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+        self.stdout: asyncio.StreamReader | None = None
+        self.stderr: asyncio.StreamReader | None = None
+        self._transports: list[asyncio.BaseTransport] = []
+        self._loop = asyncio.get_running_loop()
+        self._exited: asyncio.Future[int] = self._loop.create_future()
+        try:
+            self._pidfd = os.pidfd_open(popen.pid)
+        except OSError:  # pidfd_open refused (a seccomp profile): wait on an executor thread instead
+            waiting = self._loop.run_in_executor(None, popen.wait)
+            waiting.add_done_callback(lambda done: self._exited.done() or self._exited.set_result(done.result()))
+        else:
+            self._loop.add_reader(self._pidfd, self._reap)
+
+    @classmethod
+    async def attach(cls, popen: subprocess.Popen[bytes]) -> _StartedChild:
+        child = cls(popen)
+        try:
+            for name in ("stdout", "stderr"):
+                reader = asyncio.StreamReader(loop=child._loop)
+                transport, _ = await child._loop.connect_read_pipe(
+                    lambda reader=reader: asyncio.StreamReaderProtocol(reader), getattr(popen, name)
+                )
+                child._transports.append(transport)
+                setattr(child, name, reader)
+        except BaseException:
+            kill_group(popen.pid)
+            child.close()
+            raise
+        return child
+
+    def _reap(self) -> None:  # the pidfd is readable: the process has exited (it is not reaped yet)
+        self._loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        code = self.popen.wait()
+        if not self._exited.done():
+            self._exited.set_result(code)
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.returncode
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+    def close(self) -> None:
+        """Close the pipes (the pidfd closes itself when the process exits, and reaps it)."""
+        for transport in self._transports:
+            transport.close()
+
+
+async def run_process(
+    argv: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    cap: int,
+    preexec_fn: Callable[[], None] | None = None,
+    ruleset: confinement.Ruleset | None = None,
+) -> ProcessOutcome:
+    """Run argv without a shell in its own process group; kill the group on timeout or cancellation.
+
+    With a ``ruleset`` the child starts under it: from a fresh thread that enforces it on itself
+    (``Ruleset.run_confined``), or, when the program needs its own /proc/self files, through the ruleset's
+    preexec function. ``preexec_fn`` runs in the child before exec; if it raises, the program is not executed
+    and ``subprocess.SubprocessError`` is raised here.
+    """
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
-    )
+    process: asyncio.subprocess.Process | _StartedChild
+    if ruleset is not None and not ruleset.needs_child_setup:
+        popen = ruleset.run_confined(
+            lambda: subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        )
+        process = await _StartedChild.attach(popen)
+    else:
+        if ruleset is not None:
+            preexec_fn = ruleset.preexec()
+        extra = {"preexec_fn": preexec_fn} if preexec_fn is not None else {}
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            **extra,
+        )
     assert process.stdout is not None and process.stderr is not None
     out, err = _Capture(cap), _Capture(cap)
     readers = [asyncio.ensure_future(out.drain(process.stdout)), asyncio.ensure_future(err.drain(process.stderr))]
@@ -472,6 +769,9 @@ async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeo
         for reader in readers:
             reader.cancel()
         raise
+    finally:
+        if isinstance(process, _StartedChild):
+            process.close()
     return ProcessOutcome(
         exit_code=process.returncode if process.returncode is not None else -1,
         stdout=bytes(out.data),
@@ -481,6 +781,74 @@ async def run_process(argv: Sequence[str], cwd: Path, env: dict[str, str], timeo
         timed_out=timed_out,
         duration_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+# --------------------------------------------------------------------------- confinement and git probes
+
+Runner = Callable[[Sequence[str], float], Awaitable[ProcessOutcome]]
+#: Seconds a git probe (config listing, rev-parse) may take, at most (and never more than the command's limit).
+PROBE_TIMEOUT = 15.0
+PROBE_OUTPUT = 1024 * 1024
+
+
+@contextlib.contextmanager
+def confined_runner(
+    mode: confinement.Confinement, policy: confinement.Policy | None, cwd: Path, env: dict[str, str], cap: int
+) -> Iterator[Runner]:
+    """A function running argv in ``cwd`` with ``env`` under the confinement (one ruleset for every run)."""
+    ruleset = confinement.Ruleset(policy, mode.abi) if mode.mode == "landlock" and policy is not None else None
+    try:
+
+        async def run(argv: Sequence[str], timeout: float) -> ProcessOutcome:
+            try:
+                return await run_process(argv, cwd, env, timeout, cap, ruleset=ruleset)
+            except subprocess.SubprocessError:
+                raise SandboxError(
+                    f"{Path(argv[0]).name!r} was not run: the kernel confinement ({mode.describe()}) could not be "
+                    "applied in the child process"
+                ) from None
+
+        yield run
+    finally:
+        if ruleset is not None:
+            ruleset.close()
+
+
+async def check_git_repository(
+    run: Runner, executable: Path, roots: Sequence[Path], argv_only: bool, limit: float
+) -> None:
+    """Probe the repository git would use, under the same confinement, before running the command: refuse
+    configuration keys that run programs (GIT_REFUSED_KEYS), and under argv rules only a git dir, common dir or
+    object alternate outside the roots."""
+    timeout = min(PROBE_TIMEOUT, limit)
+    listing = await run([*git_prefix(executable), "config", "--list", "--show-scope", "--name-only", "-z"], timeout)
+    if listing.exit_code != 0 or listing.timed_out:
+        detail = listing.stderr.decode("utf-8", errors="replace").strip()[:500]
+        raise SandboxError(f"git was not run: its configuration could not be read ({detail or 'timed out'})")
+    if refused := refused_git_keys(listing.stdout, argv_only):
+        raise SandboxError(
+            f"git was not run: the repository configuration sets {', '.join(refused)}, which can make git run a "
+            "program or leave the allowed roots; remove it from .git/config (or the file it includes) to use git here"
+        )
+    if not argv_only:
+        return  # the kernel refuses reads outside the roots
+    where = await run(
+        [*git_prefix(executable), "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"], timeout
+    )
+    if where.exit_code != 0:
+        return  # no repository (or one git refuses to use): the command fails the same way, reading nothing
+    folders = [Path(line) for line in where.stdout.decode("utf-8", errors="replace").splitlines() if line]
+    alternates = folders[-1] / "objects" / "info" / "alternates" if folders else None
+    if alternates is not None and alternates.is_file():
+        for line in alternates.read_text(errors="replace").splitlines():
+            if line.strip() and not line.startswith("#"):
+                folders.append(folders[-1] / "objects" / line.strip())
+    for folder in folders:
+        if not is_inside(Path(os.path.realpath(folder)), roots):
+            raise SandboxError(
+                f"git was not run: the repository uses {folder}, outside the allowed roots (a .git file, "
+                "commondir or objects/info/alternates pointing out)"
+            )
 
 
 # --------------------------------------------------------------------------- the tool
@@ -520,26 +888,45 @@ async def execute_command(
     security = get_settings().security
     if not security.enable_execute_command:
         raise SandboxError("execute_command is disabled by configuration (security.enable_execute_command=false)")
+    mode = confinement.current()
+    if mode.refused:
+        raise SandboxError(f"execute_command is refused: {mode.reason}")
+    argv_only = mode.mode == "argv"
     check_command_name(command)
     check_allowed(command, security.allowed_commands)
-    check_program_args(command, args)
+    check_program_args(command, args, argv_only)
+    if argv_only and not security.enable_write and program_family(command) in WRITING_PROGRAMS:
+        raise SandboxError(
+            f"{command!r} writes files and security.enable_write is false; without kernel confinement "
+            f"({mode.reason}) programs that write are refused"
+        )
     roots = sandbox_roots(security)
     cwd = resolve_working_dir(working_dir, roots)
     check_path_args(args, cwd, roots)
     folders = search_path(os.environ.get("PATH", os.defpath), roots)
     executable = resolve_executable(command, folders, roots)
-    argv = build_argv(executable, command, args)
+    argv = build_argv(executable, command, args, argv_only)
     limit = min(timeout or security.command_timeout, security.command_timeout)
     with tempfile.TemporaryDirectory(prefix="tfo-mcp-home-") as home:
-        try:
-            outcome = await run_process(
-                argv, cwd, child_environment(folders, Path(home)), limit, security.max_command_output
+        env = child_environment(folders, Path(home), git_ceiling(cwd, roots))
+        policy = None
+        if not argv_only:
+            policy = confinement.command_policy(
+                roots, writable=security.enable_write, executable=executable, home=home, program=command
             )
+        try:
+            with confined_runner(mode, policy, cwd, env, security.max_command_output) as run:
+                if command == "git":
+                    await check_git_repository(run, executable, roots, argv_only, limit)
+                outcome = await run(argv, limit)
+        except confinement.ConfinementError as exc:
+            raise SandboxError(f"{command!r} was not run: kernel confinement could not be set up ({exc})") from None
         except OSError as exc:
             raise SandboxError(f"{command!r} could not be started ({exc.strerror or exc})") from None
     logger.info(
-        "execute_command {} {} in {} -> exit {} in {} ms{}",
+        "execute_command {} {} in {} -> exit {} in {} ms{} [{}]",
         command, args, cwd, outcome.exit_code, outcome.duration_ms, " (timed out)" if outcome.timed_out else "",
+        mode.describe(),
     )  # fmt: skip
     return CommandResult(
         command=command,

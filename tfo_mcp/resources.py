@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tfo_mcp import __version__, analytics, sessions
+from tfo_mcp import __version__, analytics, confinement, sessions
 from tfo_mcp.config import get_loaded, redacted_dump
 from tfo_mcp.logs import scrub_secrets
 from tfo_mcp.server import STARTED_AT, mcp
@@ -65,7 +65,8 @@ async def check_components() -> list[ComponentHealth]:
 
 
 async def health_report() -> dict[str, Any]:
-    """The body of `status://health`: version, uptime, sessions, components, recording counters."""
+    """The body of `status://health`: version, uptime, sessions, components, recording counters, and the
+    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``)."""
     components = await check_components()
     failing = [c.name for c in components if c.configured and c.reachable is False]
     return {
@@ -75,6 +76,7 @@ async def health_report() -> dict[str, Any]:
         "active_sessions": sessions.active_count(),
         "components": [c.model_dump() for c in components],
         "analytics": analytics.stats(),
+        "confinement": {"commands": confinement.current().describe()},
     }
 
 
