@@ -150,3 +150,78 @@ def test_config_validate_accepts_a_good_file(tmp_path: Path) -> None:
     result = run_cli("config", "validate", str(path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+# --------------------------------------------------------------------------- secrets in URL query parameters
+
+#: Every way a URL here may carry a secret in its query (or fragment), and what must stay visible.
+QUERY_SECRETS = {
+    "TELEMETRYFLOW_MCP_POSTGRES__URL": "postgresql://alice@127.0.0.1:1/x?sslmode=disable&password=pg-pw-1&sslpassword=pg-ssl-2",
+    "TELEMETRYFLOW_MCP_POSTGRES__QUERY_URL": "postgresql:///x?host=/nonexistent&passwd=pg-pw-3;application_name=tfo",
+    "TELEMETRYFLOW_MCP_CLICKHOUSE__URL": "clickhouse://default@127.0.0.1:1/db?password=ch-pw-4&verify=false",
+    "TELEMETRYFLOW_MCP_LLM__BASE_URL": "https://llm.example/v1?api-key=llm-key-5&Access_Token=llm-tok-6#sig=frag-7",
+    "TELEMETRYFLOW_MCP_TELEMETRY__OTLP_ENDPOINT": "https://otel:s3cr3t-8@collector:4318/?X-Amz-Signature=sig-9",
+}
+QUERY_SECRET_VALUES = (
+    "pg-pw-1",
+    "pg-ssl-2",
+    "pg-pw-3",
+    "ch-pw-4",
+    "llm-key-5",
+    "llm-tok-6",
+    "frag-7",
+    "s3cr3t-8",
+    "sig-9",
+)
+QUERY_KEPT = ("sslmode=disable", "application_name=tfo", "verify=false", "host=/nonexistent", "password=***")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://db/x?sslmode=require&password=hunter2", "postgresql://db/x?sslmode=require&password=***"),
+        ("postgresql://u:pw@db/x?sslpassword=k&sslkey=/k.pem", "postgresql://u:***@db/x?sslpassword=***&sslkey=/k.pem"),
+        ("postgresql:///db?host=/tmp&pwd=z", "postgresql:///db?host=/tmp&pwd=***"),
+        ("PostgreSQL://db/x?PassWord=a;Secret=b", "PostgreSQL://db/x?PassWord=***;Secret=***"),
+        ("clickhouse://db:9000/x?user=u&password=s3&verify=false", "clickhouse://db:9000/x?user=u&password=***&verify=false"),
+        ("https://h/?key=AIza&sig=s&token=t&client_secret=c&aws_secret_access_key=k", "https://h/?key=***&sig=***&token=***&client_secret=***&aws_secret_access_key=***"),
+        ("https://h/cb#access_token=abc&state=1", "https://h/cb#access_token=***&state=1"),
+        ("https://h/?api%5Fkey=x&page=2", "https://h/?api%5Fkey=***&page=2"),
+        ("https://h/x?page=2&sort=name", "https://h/x?page=2&sort=name"),
+        ("postgresql://db/x?password=", "postgresql://db/x?password="),
+        ("http://[broken", "***"),
+    ],
+)  # fmt: skip
+def test_redact_url_masks_the_password_and_secret_query_parameters(url: str, expected: str) -> None:
+    assert redact_url(url) == expected
+
+
+def test_config_show_masks_secret_query_parameters(tmp_path: Path) -> None:
+    for as_json in (False, True):
+        result = run_cli("config", "show", *(["--json"] if as_json else []), env=QUERY_SECRETS, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        for secret in QUERY_SECRET_VALUES:
+            assert secret not in result.stdout + result.stderr, (as_json, secret)
+        for kept in QUERY_KEPT:
+            assert kept in result.stdout, (as_json, kept)
+
+
+def test_config_resource_health_and_logs_mask_secret_query_parameters(tmp_path: Path) -> None:
+    """The real server: config://server, status://health (unreachable stores) and its log lines."""
+    from tests.support.mcp_process import StdioServer
+
+    server = StdioServer(tmp_path, env={**QUERY_SECRETS, "TELEMETRYFLOW_MCP_LOG__LEVEL": "DEBUG"})
+    try:
+        server.initialize()
+        config_text = server.request("resources/read", {"uri": "config://server"})["result"]["contents"][0]["text"]
+        health_text = server.request("resources/read", {"uri": "status://health"})["result"]["contents"][0]["text"]
+        failed = server.request("tools/call", {"name": "pg_query", "arguments": {"query": "SELECT 1"}})
+        assert server.close_stdin_and_wait() == 0
+    finally:
+        server.stop()
+    settings = json.loads(config_text)["settings"]
+    assert settings["postgres"]["url"].endswith("?sslmode=disable&password=***&sslpassword=***")
+    assert settings["llm"]["base_url"] == "https://llm.example/v1?api-key=***&Access_Token=***#sig=***"
+    everything = config_text + health_text + json.dumps(failed) + "".join(server.stdout_lines) + server.stderr_text
+    for secret in QUERY_SECRET_VALUES:
+        assert secret not in everything, secret

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from mcp.client.session import ClientSession
+from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.support.mcp_process import free_port, server_env, wait_for_port
@@ -18,10 +19,12 @@ from tests.support.mcp_process import free_port, server_env, wait_for_port
 TOKEN = "test-token-0123456789"
 
 
-def start_http(cwd: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+def start_http(
+    cwd: Path, *extra: str, env: dict[str, str] | None = None, transport: str = "http"
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tfo_mcp", "serve", "--transport", "http", "--port", str(port), *extra],
+        [sys.executable, "-m", "tfo_mcp", "serve", "--transport", transport, "--port", str(port), *extra],
         cwd=cwd,
         env=server_env(env),
         stdout=subprocess.PIPE,
@@ -70,7 +73,27 @@ def test_missing_or_wrong_token_is_401(http_server: tuple[int, subprocess.Popen]
     body = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
     response = httpx.post(f"http://127.0.0.1:{port}/mcp", json=body, headers=headers, timeout=10)
     assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
     assert TOKEN not in response.text
+
+
+async def test_official_sse_client_with_bearer_token(tmp_path: Path) -> None:
+    proc, port = start_http(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}, transport="sse")
+    try:
+        wait_for_port(port, proc)
+        headers = {"Authorization": f"bearer {TOKEN}"}  # the scheme is case-insensitive (RFC 7235)
+        async with (
+            sse_client(f"http://127.0.0.1:{port}/sse", headers=headers, timeout=30) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            echo = await session.call_tool("echo", {"message": "over sse"})
+            assert echo.structured_content == {"message": "over sse"}
+        refused = httpx.get(f"http://127.0.0.1:{port}/sse", timeout=10)
+        assert refused.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_liveness_endpoint_is_open_and_reveals_nothing(http_server: tuple[int, subprocess.Popen]) -> None:

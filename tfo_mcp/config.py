@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -63,6 +64,43 @@ class ServerSettings(_Section):
     auth_token: SecretStr | None = None
     allow_unauthenticated: bool = False
     debug: bool = False
+    # DNS-rebinding protection (http/sse): Host names (`name` or `name:port`) answered besides the loopback
+    # names at `port`; required when `host` is not loopback
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # browser origins (`https://app.example.com`) accepted besides this server's own loopback origins
+    allowed_origins: list[str] = Field(default_factory=list)
+    # larger HTTP request bodies get 413 while they stream in; the MCP SDK's own cap is 4 MiB
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=4 * 1024 * 1024)
+
+    @field_validator("auth_token")
+    @classmethod
+    def _token_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else ""
+        if token and not all(33 <= ord(char) <= 126 for char in token):
+            # never echo the value: it is a secret
+            raise ValueError("must be printable ASCII without spaces (it is sent as `Authorization: Bearer <token>`)")
+        return value
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_entries(cls, value: list[str]) -> list[str]:
+        from tfo_mcp.http_guard import normalize_host_entry
+
+        return [normalize_host_entry(entry) for entry in value]
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origin_entries(cls, value: list[str]) -> list[str]:
+        from tfo_mcp.http_guard import normalize_origin_entry
+
+        return [normalize_origin_entry(entry) for entry in value]
 
 
 class ProviderSettings(_Section):
@@ -338,26 +376,73 @@ def load_settings(config_file: str | Path | None = None, environ: dict[str, str]
 # --------------------------------------------------------------------------- redaction
 
 
+#: How the name of a value that is a secret ends, compared lower-case with ``_ . -`` removed
+#: (``sslpassword``, ``client_secret``, ``X-Api-Key``, ``aws_secret_access_key``, ``access_token``). The one
+#: rule for URL query parameters (:func:`redact_url`) and for ``name=value`` / ``name: value`` in log text
+#: and error messages (:func:`tfo_mcp.logs.scrub_secrets`, where ``_`` stands for an optional separator).
+SECRET_NAME_ENDINGS = (
+    "password", "passwd", "pwd", "secret", "token", "api_key", "access_key", "secret_key", "private_key",
+    "credential", "credentials", "authorization", "signature",
+)  # fmt: skip
+#: Query parameter names that are secrets in URLs though too generic to mask in free text (Google ``key=``,
+#: Azure SAS ``sig=``). libpq's ``sslkey``/``sslcert`` are file paths, not secrets, and stay visible.
+SECRET_QUERY_NAMES = frozenset({"key", "sig", "pass"})
+_NORMALIZED_ENDINGS = tuple(ending.replace("_", "") for ending in SECRET_NAME_ENDINGS)
+_NAME_SEPARATORS = str.maketrans("", "", "_.-")
+
+
+def is_secret_query_param(name: str) -> bool:
+    """Whether a URL query parameter (its name, percent-encoded or not) holds a secret."""
+    normalized = unquote_plus(name).lower().translate(_NAME_SEPARATORS)
+    return normalized in SECRET_QUERY_NAMES or normalized.endswith(_NORMALIZED_ENDINGS)
+
+
+def _redact_pairs(text: str) -> str:
+    """``a=1&password=x;sig=y`` with the value of every secret parameter replaced by ``***``."""
+    pairs = re.split(r"([&;])", text)
+    for index in range(0, len(pairs), 2):
+        name, equals, value = pairs[index].partition("=")
+        if equals and value and is_secret_query_param(name):
+            pairs[index] = f"{name}=***"
+    return "".join(pairs)
+
+
 def redact_url(url: str) -> str:
-    """A URL with any password replaced by ``***`` (user and host kept)."""
+    """A URL with its password and every secret query parameter (and fragment parameter) as ``***``.
+
+    User, host, path and the other parameters are kept as written. Secret parameters are those of
+    :func:`is_secret_query_param`: ``?password=`` / ``?sslpassword=`` (libpq), ``password=`` (ClickHouse),
+    ``token``, ``api_key``, ``access_key``, ``secret``, ``pwd``, ``sig`` and the like.
+    """
+    url = url.strip()
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return "***"
-    if parts.password is None:
+    redacted = parts._replace(query=_redact_pairs(parts.query), fragment=_redact_pairs(parts.fragment))
+    if password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        redacted = redacted._replace(netloc=f"{parts.username or ''}:***@{host}")
+    if redacted == parts:
         return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    # Joined by hand: urlunsplit drops the empty authority of `postgresql:///db` and lower-cases the scheme.
+    scheme = url[: len(parts.scheme) + 1] if parts.scheme else ""
+    authority = f"//{redacted.netloc}" if url[len(scheme) :].startswith("//") else redacted.netloc
+    query = f"?{redacted.query}" if redacted.query else ""
+    fragment = f"#{redacted.fragment}" if redacted.fragment else ""
+    return f"{scheme}{authority}{redacted.path}{query}{fragment}"
 
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:
-    """The settings as JSON-safe data with secrets masked and URL passwords removed."""
+    """The settings as JSON-safe data: secrets masked, every URL (secret or not) through :func:`redact_url`."""
 
     def walk(value: Any) -> Any:
         if isinstance(value, SecretStr):
             secret = value.get_secret_value()
             return redact_url(secret) if "://" in secret else "***"
+        if isinstance(value, str) and "://" in value:  # base_url, otlp_endpoint: ?api-key= or user:pass@
+            return redact_url(value)
         if isinstance(value, BaseModel):
             return {name: walk(getattr(value, name)) for name in type(value).model_fields}
         if isinstance(value, dict):

@@ -181,14 +181,18 @@ async def _observed(
     call_next: CallNext,
     record: Callable[[Any, BaseException | None, float], None],
 ) -> Any:
-    """Run the handler, then hand its result (or exception) and duration to `record`; errors still propagate."""
+    """Run the handler, then hand its result (or exception) and duration to `record`; errors still propagate.
+
+    A cancelled handler (shutdown, or the client's notifications/cancelled) is recorded as a failure: it sent
+    no result.
+    """
     started = time.perf_counter()
     result: Any = None
     failure: BaseException | None = None
     try:
         result = await call_next(context)
         return result
-    except Exception as exc:
+    except BaseException as exc:
         failure = exc
         raise
     finally:

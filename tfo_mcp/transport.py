@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import ipaddress
 import signal
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mcp.types as mt
 from loguru import logger
 
 from tfo_mcp.config import ConfigError, Settings
 
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
-
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
-
-#: Paths answered without a token (they reveal nothing but liveness).
-OPEN_PATHS = frozenset({"/healthz"})
 
 
 def is_loopback(host: str) -> bool:
@@ -36,47 +29,22 @@ def is_loopback(host: str) -> bool:
 
 
 def check_http_exposure(settings: Settings) -> str | None:
-    """The bearer token HTTP must require, or None; refuse an open non-loopback bind."""
+    """The bearer token HTTP must require, or None; refuse an open or unnamed non-loopback bind."""
     server = settings.server
     token = server.auth_token.get_secret_value() if server.auth_token else None
-    if token:
-        return token
-    if is_loopback(server.host) or server.allow_unauthenticated:
-        return None
-    raise ConfigError(
-        f"config error: server.host={server.host} is not loopback, so HTTP needs a bearer token: set "
-        "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN (or server.allow_unauthenticated=true to accept the risk)"
-    )
-
-
-class BearerAuthMiddleware:
-    """Pure ASGI middleware: every HTTP request but OPEN_PATHS needs `Authorization: Bearer <token>`."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self._expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") in OPEN_PATHS:
-            await self.app(scope, receive, send)
-            return
-        supplied = dict(scope.get("headers") or []).get(b"authorization", b"")
-        if hmac.compare_digest(supplied, self._expected):
-            await self.app(scope, receive, send)
-            return
-        body = b'{"error":"unauthorized","error_description":"missing or wrong bearer token"}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"www-authenticate", b'Bearer realm="tfo-mcp"'),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    if not token and not is_loopback(server.host) and not server.allow_unauthenticated:
+        raise ConfigError(
+            f"config error: server.host={server.host} is not loopback, so HTTP needs a bearer token: set "
+            "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN (or server.allow_unauthenticated=true to accept the risk)"
         )
-        await send({"type": "http.response.body", "body": body})
+    if not is_loopback(server.host) and not server.allowed_hosts:
+        raise ConfigError(
+            f"config error: server.host={server.host} is not loopback, so HTTP needs server.allowed_hosts: the "
+            "host names clients put in the URL (mcp.example.com, or mcp.example.com:8443 for one port only), "
+            "set e.g. TELEMETRYFLOW_MCP_SERVER__ALLOWED_HOSTS=mcp.example.com; requests naming any other Host "
+            "are refused with 421 (DNS-rebinding protection)"
+        )
+    return token or None
 
 
 def rejection_for(exc: Exception) -> dict[str, Any] | None:
@@ -87,6 +55,11 @@ def rejection_for(exc: Exception) -> dict[str, Any] | None:
     if first.get("type") == "json_invalid":
         if isinstance(raw, str) and not raw.strip():
             return None
+        if raw == OVERSIZED_LINE:
+            return {
+                "code": PARSE_ERROR,
+                "message": f"Parse error: the line is longer than {MAX_LINE_BYTES:,} bytes; it was skipped",
+            }
         return {"code": PARSE_ERROR, "message": "Parse error: the line is not valid JSON"}
     request_id = None
     for error in errors:
@@ -101,28 +74,55 @@ def rejection_for(exc: Exception) -> dict[str, Any] | None:
     }
 
 
+#: Longest stdin line (bytes, newline not counted) the stdio server accepts. A longer one is answered with
+#: -32700 (id null) and skipped as it streams in: at most this much of it is ever held in memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Bytes taken from the pipe per read.
+STDIN_CHUNK = 1024 * 1024
+#: What _StdinLines yields for a line over MAX_LINE_BYTES: not JSON, so the SDK hands it on as a parse error.
+OVERSIZED_LINE = "\x00tfo-mcp: a line over MAX_LINE_BYTES\n"
 
 
 class _StdinLines:
-    """stdin as async text lines read by the event loop (cancellable, unlike a blocked reader thread)."""
+    """stdin as async text lines read by the event loop (cancellable, unlike a blocked reader thread).
 
-    def __init__(self, reader: asyncio.StreamReader) -> None:
+    A line over MAX_LINE_BYTES comes out as OVERSIZED_LINE once its newline (or EOF) arrives; what was read of
+    it is dropped as soon as it passes the limit, and the lines after it are read as usual.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, limit: int = MAX_LINE_BYTES) -> None:
         self._reader = reader
+        self._limit = limit
+        self._buffer = bytearray()
 
     def __aiter__(self) -> _StdinLines:
         return self
 
     async def __anext__(self) -> str:
-        try:
-            line = await self._reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            if not exc.partial:
-                raise StopAsyncIteration from None
-            line = exc.partial
-        except asyncio.LimitOverrunError:
-            raise StopAsyncIteration from None
-        return line.decode("utf-8", errors="replace")
+        oversized = False
+        scanned = 0  # bytes of the buffer already searched for a newline
+        while True:
+            newline = self._buffer.find(b"\n", scanned)
+            if newline != -1:
+                line = bytes(self._buffer[: newline + 1])
+                del self._buffer[: newline + 1]
+                if oversized or newline > self._limit:
+                    return OVERSIZED_LINE
+                return line.decode("utf-8", errors="replace")
+            if len(self._buffer) > self._limit:
+                oversized = True
+                self._buffer.clear()  # the line is refused: keep skipping to its end without holding it
+            scanned = len(self._buffer)
+            chunk = await self._reader.read(STDIN_CHUNK)
+            if not chunk:  # EOF: the last line may lack its newline
+                if oversized:
+                    return OVERSIZED_LINE
+                if not self._buffer:
+                    raise StopAsyncIteration
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line.decode("utf-8", errors="replace")
+            self._buffer += chunk
 
 
 async def _cancellable_stdin() -> Any:
@@ -133,7 +133,7 @@ async def _cancellable_stdin() -> Any:
     if not stat.S_ISFIFO(os.fstat(0).st_mode) and not stat.S_ISSOCK(os.fstat(0).st_mode):
         return None
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    reader = asyncio.StreamReader(limit=STDIN_CHUNK)  # the pipe is paused while 2 chunks wait unread
     pipe = os.fdopen(os.dup(0), "rb", buffering=0)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
     return _StdinLines(reader)
@@ -141,19 +141,33 @@ async def _cancellable_stdin() -> Any:
 
 #: On stdin EOF, how long requests already read may still take to be answered before the server stops.
 EOF_DRAIN_SECONDS = 30.0
+#: On SIGTERM/SIGHUP/SIGINT (stdio), how long requests already read may still take to be answered. Reading
+#: stops at the signal; a request still running after this is answered with SHUTDOWN_ERROR_CODE.
+SHUTDOWN_GRACE_SECONDS = 5.0
+#: After that, how long closing down (handlers unwinding, shutdown hooks) may take before it is cut short.
+SHUTDOWN_TEARDOWN_SECONDS = 10.0
+#: The JSON-RPC error for a request that the server stopped before answering (the SDK's CONNECTION_CLOSED).
+SHUTDOWN_ERROR_CODE = mt.CONNECTION_CLOSED
 CANCELLED = "notifications/cancelled"
 
 
 class _AnswerNoting:
-    """The SDK's stdout stream (its WriteStream protocol), crossing off each request once its answer is out."""
+    """The SDK's stdout stream (its WriteStream protocol), crossing off each request once its answer is out.
 
-    def __init__(self, stream: Any, unanswered: set[str | int]) -> None:
+    An answer for a request in `settled` (already answered by the shutdown path) is dropped: one answer each.
+    """
+
+    def __init__(self, stream: Any, unanswered: set[str | int], settled: set[str | int]) -> None:
         self._stream = stream
         self._unanswered = unanswered
+        self._settled = settled
 
     async def send(self, item: Any) -> None:
+        answer = isinstance(item.message, mt.JSONRPCResponse | mt.JSONRPCError)
+        if answer and item.message.id in self._settled:
+            return
         await self._stream.send(item)
-        if isinstance(item.message, mt.JSONRPCResponse | mt.JSONRPCError):
+        if answer:
             self._unanswered.discard(item.message.id)
 
     async def aclose(self) -> None:
@@ -167,56 +181,87 @@ class _AnswerNoting:
 
 
 @contextlib.asynccontextmanager
-async def guarded_stdio() -> AsyncIterator[tuple[Any, Any]]:
+async def guarded_stdio(stop: asyncio.Event | None = None) -> AsyncIterator[tuple[Any, Any]]:
     """The SDK's stdio streams, answering malformed lines with -32700/-32600 instead of dropping them.
 
-    At stdin EOF the server's input is closed only once every request read so far has been answered (or
-    cancelled by the client, or EOF_DRAIN_SECONDS passed): a client that writes its requests and closes
-    the pipe still gets every answer.
+    At stdin EOF, or once `stop` is set (SIGTERM), no more input is read and the server's input is closed
+    only when every request read so far has been answered (or cancelled by the client), or when
+    EOF_DRAIN_SECONDS (at EOF) / SHUTDOWN_GRACE_SECONDS (after `stop`) passed: then each request still
+    unanswered gets a SHUTDOWN_ERROR_CODE error, and a late answer of its handler is dropped. Every request
+    read gets exactly one answer.
     """
     import anyio
     from mcp.server.stdio import stdio_server
     from mcp.shared.message import SessionMessage
 
     unanswered: set[str | int] = set()
+    settled: set[str | int] = set()
+    stopped_at = [0.0]  # when `stop` was set (anyio clock)
 
     async with stdio_server(stdin=await _cancellable_stdin()) as (sdk_read, write):
         send, receive = anyio.create_memory_object_stream[Any](0)
 
-        async def pump() -> None:
-            async with send:
-                async for item in sdk_read:
-                    if not isinstance(item, Exception):
-                        message = item.message
-                        if isinstance(message, mt.JSONRPCRequest):
-                            unanswered.add(message.id)
-                        elif isinstance(message, mt.JSONRPCNotification) and message.method == CANCELLED:
-                            unanswered.discard((message.params or {}).get("requestId"))  # no answer will come
-                        await send.send(item)
-                        continue
-                    error = rejection_for(item)
-                    if error is None:
-                        continue
-                    logger.warning("rejected a malformed JSON-RPC line: {}", error["message"])
-                    reply = mt.JSONRPCError(
-                        jsonrpc="2.0",
-                        id=error.pop("id", None),
-                        error=mt.ErrorData(**error),
-                    )
+        async def read_until_eof() -> None:
+            async for item in sdk_read:
+                if not isinstance(item, Exception):
+                    message = item.message
+                    if isinstance(message, mt.JSONRPCRequest):
+                        unanswered.add(message.id)
+                    elif isinstance(message, mt.JSONRPCNotification) and message.method == CANCELLED:
+                        unanswered.discard((message.params or {}).get("requestId"))  # no answer will come
+                    await send.send(item)
+                    continue
+                error = rejection_for(item)
+                if error is None:
+                    continue
+                logger.warning("rejected a malformed JSON-RPC line: {}", error["message"])
+                reply = mt.JSONRPCError(jsonrpc="2.0", id=error.pop("id", None), error=mt.ErrorData(**error))
+                await write.send(SessionMessage(reply))
+
+        async def drain() -> None:
+            """Wait for the answers still due, then answer what is left with an error."""
+            deadline = anyio.current_time() + EOF_DRAIN_SECONDS
+            while unanswered and anyio.current_time() < deadline:
+                if stop is not None and stop.is_set():
+                    deadline = min(deadline, stopped_at[0] + SHUTDOWN_GRACE_SECONDS)
+                await anyio.sleep(0.01)
+            late = sorted(unanswered, key=str)
+            if late:
+                logger.warning("stopping with {} request(s) unanswered: answering them with an error", len(late))
+            message = "server shutting down: the request did not finish in time and was stopped"
+            for request_id in late:
+                settled.add(request_id)
+                unanswered.discard(request_id)
+                reply = mt.JSONRPCError(
+                    jsonrpc="2.0", id=request_id, error=mt.ErrorData(code=SHUTDOWN_ERROR_CODE, message=message)
+                )
+                with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):  # client gone
                     await write.send(SessionMessage(reply))
-                with anyio.move_on_after(EOF_DRAIN_SECONDS):
-                    while unanswered:
-                        await anyio.sleep(0.01)
+
+        async def pump(reading: anyio.CancelScope) -> None:
+            async with send:
+                with reading:
+                    await read_until_eof()
+                await drain()
+
+        async def watch(reading: anyio.CancelScope) -> None:
+            assert stop is not None
+            await stop.wait()
+            stopped_at[0] = anyio.current_time()
+            reading.cancel()  # no new requests: only those already read are answered
 
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(pump)
+            reading = anyio.CancelScope()
+            tasks.start_soon(pump, reading)
+            if stop is not None:
+                tasks.start_soon(watch, reading)
             try:
-                yield receive, _AnswerNoting(write, unanswered)
+                yield receive, _AnswerNoting(write, unanswered, settled)
             finally:
                 tasks.cancel_scope.cancel()
 
 
-async def _serve_stdio() -> None:
+async def _serve_stdio(stop: asyncio.Event | None = None) -> None:
     from fastmcp.server.context import reset_transport, set_transport
 
     from tfo_mcp.server import mcp
@@ -225,7 +270,7 @@ async def _serve_stdio() -> None:
     try:
         # FastMCP.run_stdio_async's steps with the guarded streams, opened before the lifespan so that
         # anything start-up hooks or native libraries write to fd 1 is already diverted to stderr.
-        async with guarded_stdio() as (read, write), mcp._lifespan_manager():
+        async with guarded_stdio(stop) as (read, write), mcp._lifespan_manager():
             await mcp._mcp_server.run(read, write, mcp._mcp_server.create_initialization_options())
     finally:
         reset_transport(token)
@@ -248,28 +293,32 @@ def _register_liveness_route() -> None:
 
 async def serve(settings: Settings) -> None:
     """Serve until stdin closes (stdio), or until SIGTERM/SIGINT; shutdown hooks always run."""
-    from starlette.middleware import Middleware as ASGIMiddleware
-
     from tfo_mcp.server import mcp
 
     transport = settings.server.transport
     try:
         if transport == "stdio":
-            # uvicorn handles signals for HTTP; for stdio, SIGTERM/SIGHUP cancel the serve task so the
-            # lifespan's shutdown hooks (pool close, analytics flush) still run.
+            # uvicorn handles signals for HTTP; for stdio, SIGTERM/SIGHUP/SIGINT stop reading stdin, let the
+            # requests already read be answered (SHUTDOWN_GRACE_SECONDS), then the server stops and the
+            # lifespan's shutdown hooks (pool close, analytics flush) run. A second signal, or a teardown
+            # longer than SHUTDOWN_TEARDOWN_SECONDS, cancels the serve task outright.
             task = asyncio.current_task()
             loop = asyncio.get_running_loop()
             stopping = asyncio.Event()
 
             def request_stop() -> None:
+                if stopping.is_set():
+                    task.cancel()  # type: ignore[union-attr]
+                    return
+                logger.info("shutdown requested: answering the requests already read")
                 stopping.set()
-                task.cancel()  # type: ignore[union-attr]
+                loop.call_later(SHUTDOWN_GRACE_SECONDS + SHUTDOWN_TEARDOWN_SECONDS, task.cancel)  # type: ignore[union-attr]
 
             for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, request_stop)
             try:
-                await _serve_stdio()
+                await _serve_stdio(stopping)
             except BaseExceptionGroup as group:
                 # The SDK's stream tasks can fail with closed-stream errors while a cancel unwinds them.
                 if not stopping.is_set():
@@ -284,19 +333,30 @@ async def serve(settings: Settings) -> None:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, logger.info, "shutdown requested")
         _register_liveness_route()
-        middleware = [ASGIMiddleware(BearerAuthMiddleware, token=token)] if token else []
+        from tfo_mcp.http_auth import StaticTokenVerifier
+        from tfo_mcp.http_guard import http_middleware
+
+        # FastMCP reads `mcp.auth` when it builds the HTTP app: the MCP endpoints then need the token.
+        mcp.auth = StaticTokenVerifier(token) if token else None
+        auth = "bearer token required" if token else "no auth"
+        if not token and is_loopback(settings.server.host):
+            auth += ", loopback only"
         logger.info(
-            "serving {} on http://{}:{}/mcp ({})",
+            "serving {} on http://{}:{}{} ({}; Host/Origin checked, bodies up to {} bytes)",
             transport,
             settings.server.host,
             settings.server.port,
-            "bearer token required" if token else "no auth, loopback only",
+            "/sse" if transport == "sse" else "/mcp",
+            auth,
+            settings.server.max_body_bytes,
         )
         await mcp.run_http_async(
             transport="sse" if transport == "sse" else "http",
             host=settings.server.host,
             port=settings.server.port,
-            middleware=middleware,
+            middleware=http_middleware(settings.server),
+            # our HostOriginGuard is the one Host/Origin check (FastMCP's would be a second allow-list)
+            host_origin_protection=False,
             show_banner=False,
             log_level=settings.logging.level.lower() if settings.logging.level != "TRACE" else "debug",
             uvicorn_config={"access_log": False, "log_config": None},
