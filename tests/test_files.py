@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from mcp.types import BlobResourceContents, TextResourceContents
 from tests.support.fixtures_sandbox import Sandbox, call, error_text
 from tfo_mcp.errors import SandboxError
 from tfo_mcp.files import (
+    MAX_REGEX_CHARS,
+    MAX_REGEX_LINE_CHARS,
     check_not_git_internal,
     guess_mime_type,
     is_inside,
@@ -431,6 +435,88 @@ async def test_search_files_caps_results_and_skips_binary_and_large(sandbox: San
 async def test_search_files_refuses_outside(sandbox: Sandbox, sandbox_client: Client) -> None:
     message = error_text(await call(sandbox_client, "search_files", path="../allowed_evil", pattern="*"))
     assert "outside the allowed roots" in message
+
+
+#: Patterns that backtrack exponentially (or close) in Python's re on a long run of "a" not followed by a match.
+CATASTROPHIC = [r"(a+)+$", r"(a|aa)*c", r"(a|a)*b", r"(a*)*b", r"(.*a){25}x", r"^(\w+\s?)*$", r"(x+x+)+y"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+async def test_search_files_regex_is_linear_on_catastrophic_patterns(
+    sandbox: Sandbox, sandbox_client: Client, pattern: str
+) -> None:
+    """Python's re takes minutes to years on these (holding the GIL, so the whole server stops); RE2 is linear."""
+    for n in range(5):
+        (sandbox.root / f"hostile{n}.txt").write_text(("a" * 5_000 + "!\n") * 20 + "x" * 3_000 + "!\n")
+    (sandbox.root / "match.txt").write_text("ok\naaaa\naab\naac\nxxy\naaaaaaaaaaaaaaaaaaaaaaaaax\nhello world\n")
+    started = time.perf_counter()
+    result = await call(sandbox_client, "search_files", path=".", pattern="*.txt", content=pattern, regex=True)
+    assert time.perf_counter() - started < 10  # milliseconds here
+    found = {m["path"]: m for m in result.structured_content["matches"]}
+    assert set(found) == {"match.txt"}, pattern  # the hostile lines match none of them
+    assert result.structured_content["timed_out"] is False
+
+
+async def test_search_files_regex_matches_ordinary_patterns(sandbox: Sandbox, sandbox_client: Client) -> None:
+    (sandbox.root / "code.py").write_text("import os\n\ndef main(argv):\n    return 0\nDEF = 1\n", encoding="utf-8")
+    (sandbox.root / "notes.md").write_text("Déjà vu: ünïcode line\nTODO(bob): fix\n", encoding="utf-8")
+
+    async def lines(content: str) -> dict[str, tuple[int, int]]:
+        result = await call(sandbox_client, "search_files", path=".", pattern="*", content=content, regex=True)
+        return {m["path"]: (m["line_number"], m["match_count"]) for m in result.structured_content["matches"]}
+
+    assert await lines(r"^def \w+\(") == {"code.py": (3, 1)}
+    assert await lines(r"(?i)^def\b") == {"code.py": (3, 2)}
+    assert await lines(r"return \d+$") == {"code.py": (4, 1)}
+    assert await lines(r"TODO\((?P<who>\w+)\)") == {"notes.md": (2, 1)}
+    assert await lines(r"ünï\w+") == {"notes.md": (1, 1)}
+    assert await lines(r"[ÀÉ]|é") == {"notes.md": (1, 1)}
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?<=a)b", r"(?=a)", r"(?!a)b", r"(?P<x>a)(?P=x)", r"a++"])
+async def test_search_files_names_re2_for_unsupported_syntax(
+    sandbox: Sandbox, sandbox_client: Client, pattern: str
+) -> None:
+    (sandbox.root / "a.txt").write_text("aab\n")
+    result = await call(sandbox_client, "search_files", path=".", pattern="*", content=pattern, regex=True)
+    message = error_text(result)
+    assert "invalid regular expression" in message and "RE2 syntax" in message
+
+
+async def test_search_files_caps_regex_length_and_line_length(sandbox: Sandbox, sandbox_client: Client) -> None:
+    too_long = "a" * (MAX_REGEX_CHARS + 1)
+    message = error_text(
+        await call(sandbox_client, "search_files", path=".", pattern="*", content=too_long, regex=True)
+    )
+    assert "too long" in message and f"{MAX_REGEX_CHARS:,}" in message
+    (sandbox.root / "wide.txt").write_text("x" * MAX_REGEX_LINE_CHARS + "NEEDLE\nshort NEEDLE\n")
+    (sandbox.root / "far.txt").write_text("x" * MAX_REGEX_LINE_CHARS + "NEEDLE\n")
+    by_regex = await call(sandbox_client, "search_files", path=".", pattern="*", content="NEE+DLE", regex=True)
+    assert {m["path"]: m["line_number"] for m in by_regex.structured_content["matches"]} == {"wide.txt": 2}
+    literal = await call(sandbox_client, "search_files", path=".", pattern="*", content="NEEDLE")
+    assert {m["path"]: m["match_count"] for m in literal.structured_content["matches"]} == {"far.txt": 1, "wide.txt": 2}
+
+
+async def test_literal_search_stays_fast_on_large_files(sandbox: Sandbox, sandbox_client: Client) -> None:
+    sandbox.configure(max_read_bytes=50 * 1024 * 1024)
+    (sandbox.root / "big.log").write_text(("a" * 199 + "\n") * 100_000 + "the needle\n")  # 20 MB
+    started = time.perf_counter()
+    result = await call(sandbox_client, "search_files", path=".", pattern="*.log", content="needle")
+    assert time.perf_counter() - started < 15  # well under a second here
+    assert result.structured_content["matches"][0]["line_number"] == 100_001
+
+
+async def test_search_files_stops_at_the_command_timeout(sandbox: Sandbox, sandbox_client: Client) -> None:
+    """Even linear matching takes time on many large files: the search stops at security.command_timeout."""
+    sandbox.configure(command_timeout=0.05)
+    rng = random.Random(7)
+    line = "".join(rng.choices("ab", k=999)) + "\n"
+    for n in range(6):
+        (sandbox.root / f"ab{n}.txt").write_text(line * 4_000)  # 24 MB in all: some 0.2 s here
+    started = time.perf_counter()
+    result = await call(sandbox_client, "search_files", path=".", pattern="*", content=r"(a|b)*a(a|b){20}c", regex=True)
+    assert time.perf_counter() - started < 10
+    assert result.structured_content["timed_out"] is True and result.structured_content["matches"] == []
 
 
 # --------------------------------------------------------------------------- file:///{path*}

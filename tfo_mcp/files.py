@@ -30,10 +30,10 @@ import fnmatch
 import io
 import mimetypes
 import os
-import re
 import secrets
 import stat
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +58,12 @@ NOISE_DIRS = frozenset(
 STREAM_CHUNK = 1024 * 1024
 #: Longest matching line returned by search_files (characters).
 MAX_MATCH_LINE = 500
+#: Longest `content` pattern search_files accepts with regex=true (characters).
+MAX_REGEX_CHARS = 1_000
+#: Characters of each line a regex content search reads (the rest of a longer line is not searched).
+MAX_REGEX_LINE_CHARS = 65_536
+#: Lines between two looks at search_files' deadline (security.command_timeout).
+DEADLINE_EVERY_LINES = 64
 #: Extra MIME types the stdlib table lacks.
 EXTRA_MIME_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".toml": "application/toml"}
 COMPRESSION_MIME_TYPES = {
@@ -577,16 +583,45 @@ class SearchResult(BaseModel):
     files_skipped: int = Field(
         description="Files not searched for content: binary, unreadable, or over security.max_read_bytes"
     )
+    timed_out: bool = Field(
+        False, description="True when the search stopped at security.command_timeout seconds (matches are partial)"
+    )
 
 
-def compile_content_matcher(content: str, regex: bool) -> re.Pattern[str]:
-    """The pattern a line must contain: a literal substring, or a Python regular expression."""
+LineMatcher = Callable[[str], bool]
+
+
+class _Deadline(Exception):
+    """search_files ran out of time (security.command_timeout)."""
+
+
+def compile_content_matcher(content: str, regex: bool) -> LineMatcher:
+    """Whether a line contains `content`: a plain substring, or (regex=true) an RE2 regular expression.
+
+    RE2 runs in time linear in the line, whatever the pattern (no catastrophic backtracking), and leaves the
+    GIL to other threads while it matches; it has no backreferences or look-around. The pattern is capped
+    at MAX_REGEX_CHARS characters and only the first MAX_REGEX_LINE_CHARS characters of a line are read.
+    """
     if not regex:
-        return re.compile(re.escape(content))
+        return lambda line: content in line
+    if len(content) > MAX_REGEX_CHARS:
+        raise SandboxError(f"regular expression too long: {len(content):,} characters (at most {MAX_REGEX_CHARS:,})")
+    import re2  # google-re2: imported on the first regex search, not at start-up
+
+    options = re2.Options()
+    options.log_errors = False  # the error comes back to the caller instead of going to stderr
     try:
-        return re.compile(content)
-    except re.error as exc:
-        raise SandboxError(f"invalid regular expression {content!r}: {exc}") from None
+        pattern = re2.compile(content, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise SandboxError(
+            f"invalid regular expression {content!r}: {reason} (search_files uses RE2 syntax: "
+            "https://github.com/google/re2/wiki/Syntax; no backreferences or look-around)"
+        ) from None
+    finally:
+        re2.purge()  # the module's own cache would keep up to 128 compiled patterns (8 MiB each) alive
+    search = pattern.search
+    return lambda line: search(line[:MAX_REGEX_LINE_CHARS]) is not None
 
 
 def name_matches(pattern: str, relative: str) -> bool:
@@ -595,8 +630,11 @@ def name_matches(pattern: str, relative: str) -> bool:
     return fnmatch.fnmatchcase(target, pattern)
 
 
-def _match_content(real: Path, matcher: re.Pattern[str], cap: int, roots: Sequence[Path]) -> SearchMatch | None:
-    """First matching line and match count, None when nothing matches; OSError/ValueError when skipped."""
+def _match_content(
+    real: Path, matcher: LineMatcher, cap: int, roots: Sequence[Path], deadline: float
+) -> SearchMatch | None:
+    """First matching line and match count, None when nothing matches; OSError/ValueError when skipped,
+    _Deadline when time.monotonic() passed `deadline`."""
     fd, info = open_regular_file(real, str(real), roots)
     with os.fdopen(fd, "rb") as fh:
         if info.st_size > cap:
@@ -606,8 +644,13 @@ def _match_content(real: Path, matcher: re.Pattern[str], cap: int, roots: Sequen
         raise ValueError("binary")
     first: tuple[int, str] | None = None
     count = 0
-    for number, line in enumerate(data.decode("utf-8", errors="replace").split("\n"), start=1):
-        if matcher.search(line):
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if len(lines) > 1 and not lines[-1]:
+        lines.pop()  # the end of the last line, not an empty line after it
+    for number, line in enumerate(lines, start=1):
+        if number % DEADLINE_EVERY_LINES == 0 and time.monotonic() > deadline:
+            raise _Deadline
+        if matcher(line):
             count += 1
             if first is None:
                 first = (number, line.rstrip("\r")[:MAX_MATCH_LINE])
@@ -635,24 +678,35 @@ def search_files(
     path: str = Field(description="Folder to search: relative to the first allowed root, or absolute"),
     pattern: str = Field(description="Glob on names, e.g. '*.py'; with a '/' it matches the relative path"),
     content: str | None = Field(None, description="Only files whose text contains this (a substring by default)"),
-    regex: bool = Field(False, description="Treat content as a Python regular expression"),
+    regex: bool = Field(
+        False,
+        description=(
+            "Treat content as a regular expression in RE2 syntax (linear time; no backreferences or look-around; "
+            f"at most {MAX_REGEX_CHARS} characters; the first {MAX_REGEX_LINE_CHARS} characters of a line are read)"
+        ),
+    ),
     max_results: int = Field(100, ge=1, le=10_000, description="Most matches to return"),
 ) -> SearchResult:
     """Find files (and folders) by name under a folder, optionally only files whose text matches `content`.
 
     Skips noise folders (.git, node_modules, __pycache__, .venv, ...), never follows symbolic links out of
     the roots and never enters symlinked folders. Content search skips binary files and files over
-    security.max_read_bytes (counted in files_skipped). truncated=true means max_results cut the list.
+    security.max_read_bytes (counted in files_skipped). truncated=true means max_results cut the list;
+    timed_out=true means the search stopped after security.command_timeout seconds.
     """
     security = get_settings().security
     roots = sandbox_roots(security)
     check_no_nul(pattern, "pattern")
     real_top = _resolve_folder(path, roots)
     matcher = compile_content_matcher(content, regex) if content is not None else None
+    deadline = time.monotonic() + security.command_timeout
     matches: list[SearchMatch] = []
     skipped = 0
-    truncated = False
+    truncated = timed_out = False
     for folder, dirnames, filenames in os.walk(real_top, followlinks=False):
+        if time.monotonic() > deadline:
+            timed_out = True
+            break
         dirnames[:] = sorted(name for name in dirnames if name not in NOISE_DIRS)
         candidates = [(name, True) for name in dirnames] if matcher is None else []
         candidates += [(name, False) for name in sorted(filenames)]
@@ -668,7 +722,10 @@ def search_files(
             real, info = found
             if matcher is not None:
                 try:
-                    hit = _match_content(real, matcher, security.max_read_bytes, roots)
+                    hit = _match_content(real, matcher, security.max_read_bytes, roots, deadline)
+                except _Deadline:
+                    timed_out = True
+                    break
                 except (OSError, ValueError, SandboxError):
                     skipped += 1
                     continue
@@ -683,9 +740,11 @@ def search_files(
                 truncated = True
                 break
             matches.append(match)
-        if truncated:
+        if truncated or timed_out:
             break
-    return SearchResult(path=str(real_top), matches=matches, truncated=truncated, files_skipped=skipped)
+    return SearchResult(
+        path=str(real_top), matches=matches, truncated=truncated, files_skipped=skipped, timed_out=timed_out
+    )
 
 
 # --------------------------------------------------------------------------- file:///{path*}
