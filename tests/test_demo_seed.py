@@ -480,7 +480,7 @@ async def test_series_split_over_statements_keep_their_values(
     "Max query size exceeded"); splitting them must not change the data."""
     await demo.seed(seed=7, now=demo_dataset.now, **SMALL)
     whole = await _fingerprint(demo.org_id(0))
-    monkeypatch.setattr(demo, "SERIES_PER_STATEMENT", 7)
+    monkeypatch.setattr(demo.series, "SERIES_PER_STATEMENT", 7)
     await demo.seed(seed=7, now=demo_dataset.now, **SMALL)
     assert await _fingerprint(demo.org_id(0)) == whole
 

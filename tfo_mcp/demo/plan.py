@@ -1,20 +1,23 @@
-"""The demo estate's plan: organization profiles, ids, services, pods, the story's times, shared helpers.
+"""The demo estate's plan: organization profiles, ids, services, pods, the story's times, and the lookups and
+constants that every table module of the demo package uses.
 
-Everything here is deterministic in (orgs, services, scale, seed, now); ``tfo_mcp.demo`` writes the rows.
+Everything here is deterministic in (orgs, services, scale, seed, now).
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-ESTATE_FILE = Path(__file__).parent / "data" / "demo_estate.yaml"
-CATALOG_FILE = Path(__file__).parent / "data" / "demo_catalog.yaml"
+DATA_DIR = Path(__file__).parent.parent / "data"
+ESTATE_FILE = DATA_DIR / "demo_estate.yaml"
+CATALOG_FILE = DATA_DIR / "demo_catalog.yaml"
 #: Namespace of every demo UUID (uuid5); organization ids use it without the seed.
 ID_NAMESPACE = uuid.UUID("5b0e8f3c-9a4d-4c1e-8f6a-2d7b1c0e9a11")
 METRIC_INSTANCES_PER_SCALE = 2
@@ -33,6 +36,15 @@ INCIDENT_LATENCY_FACTOR = 3.5
 CRASHLOOP_RESTARTS = 17
 SATURATED_DISK_START = 91.0
 SATURATED_DISK_TREND_PER_HOUR = 0.15
+
+# Rows generated inside ClickHouse (the statements of sql/clickhouse/demo/).
+#: Most rows one generated INSERT ... SELECT writes. Bounds the engine's memory per statement; measured on chDB,
+#: 300 k rows was both faster and leaner than 1 M (smaller aggregation blocks in the feed views) and than 150 k
+#: (fewer statements to parse: each carries the organization's arrays as literals).
+CHUNK_ROWS = 300_000
+#: Interval of the generated gauge series, network samples and (at scale 1) uptime checks.
+SERIES_STEP_MS = 60_000
+DIURNAL_AMPLITUDE = 0.45
 
 
 # --------------------------------------------------------------------------- ids, profiles, the plan
@@ -243,7 +255,6 @@ class OrgPlan:
     cluster_ids: dict[str, str]
     story: dict[str, Any]
     incident: bool
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -274,67 +285,79 @@ def plan_orgs(orgs: int, services: int, scale: int, seed: int, now: datetime) ->
     instances = METRIC_INSTANCES_PER_SCALE * scale
     for index, profile in enumerate(org_profiles(orgs)):
         rng = random.Random(f"{seed}/plan/{index}")
-        oid = org_id(index)
-        workspaces = []
-        for ws in profile["workspaces"]:
-            workspaces.append(
-                {
-                    "id": demo_uid(index, "workspace", ws["code"]),
-                    "code": ws["code"],
-                    "name": ws["name"],
-                    "tenant_id": demo_uid(index, "tenant", ws["tenant"]),
-                    "tenant_code": ws["tenant"],
-                }
-            )
+        workspaces = [
+            {
+                "id": demo_uid(index, "workspace", ws["code"]),
+                "code": ws["code"],
+                "name": ws["name"],
+                "tenant_id": demo_uid(index, "tenant", ws["tenant"]),
+                "tenant_code": ws["tenant"],
+            }
+            for ws in profile["workspaces"]
+        ]
         active = active_services(profile, services, index)
         story_cfg = profile.get("story") or {}
         incident = index == 0 and bool(story_cfg.get("incident_service"))
-        plan_services = []
-        for position, raw in enumerate(active, start=1):
-            ws = workspaces[0] if raw.get("type") != "worker" or len(workspaces) == 1 else workspaces[1]
-            store = raw.get("store", "")
-            system, _, statement = store.partition(":")
-            replicaset = k8s_suffix(rng, 10)
-            version = f"{rng.randint(1, 4)}.{rng.randint(0, 30)}.{rng.randint(0, 12)}"
-            if incident and raw["name"] == story_cfg["incident_service"]:
-                version = story_cfg["previous_version"]
-            plan_services.append(
-                Service(
-                    index=position,
-                    name=raw["name"],
-                    type=raw.get("type", "api"),
-                    kind="CONSUMER" if raw.get("kind") == "consumer" else "SERVER",
-                    rps=float(raw["rps"]),
-                    latency_ms=float(raw["latency_ms"]),
-                    errors=float(raw["errors"]),
-                    op=raw["op"],
-                    calls=[c for c in raw.get("calls", []) if any(c == s["name"] for s in active)],
-                    store_system=system,
-                    store_statement=statement,
-                    id=demo_uid(index, "service", raw["name"]),
-                    workspace_id=ws["id"],
-                    tenant_id=ws["tenant_id"],
-                    namespace=namespace_for(raw, profile["namespaces"]),
-                    version=version,
-                    replicaset=replicaset,
-                    pods=[f"{raw['name']}-{replicaset}-{k8s_suffix(rng, 5)}" for _ in range(instances)],
-                )
-            )
-        cluster_ids = {c["name"]: demo_uid(index, "cluster", c["name"]) for c in profile["clusters"]}
+        plan_services = [
+            _plan_service(rng, index, position, raw, active, profile, workspaces, instances, incident)
+            for position, raw in enumerate(active, start=1)
+        ]
         plans.append(
             OrgPlan(
                 index=index,
-                id=oid,
+                id=org_id(index),
                 profile=profile,
                 workspaces=workspaces,
                 services=plan_services,
                 instances=instances,
-                cluster_ids=cluster_ids,
+                cluster_ids={c["name"]: demo_uid(index, "cluster", c["name"]) for c in profile["clusters"]},
                 story=story_cfg,
                 incident=incident,
             )
         )
     return plans
+
+
+def _plan_service(
+    rng: random.Random,
+    index: int,
+    position: int,
+    raw: dict[str, Any],
+    active: list[dict[str, Any]],
+    profile: dict[str, Any],
+    workspaces: list[dict[str, Any]],
+    instances: int,
+    incident: bool,
+) -> Service:
+    """Service ``position`` (1-based) of organization ``index``: its version, replica set and pod names."""
+    story_cfg = profile.get("story") or {}
+    ws = workspaces[0] if raw.get("type") != "worker" or len(workspaces) == 1 else workspaces[1]
+    store = raw.get("store", "")
+    system, _, statement = store.partition(":")
+    replicaset = k8s_suffix(rng, 10)
+    version = f"{rng.randint(1, 4)}.{rng.randint(0, 30)}.{rng.randint(0, 12)}"
+    if incident and raw["name"] == story_cfg["incident_service"]:
+        version = story_cfg["previous_version"]
+    return Service(
+        index=position,
+        name=raw["name"],
+        type=raw.get("type", "api"),
+        kind="CONSUMER" if raw.get("kind") == "consumer" else "SERVER",
+        rps=float(raw["rps"]),
+        latency_ms=float(raw["latency_ms"]),
+        errors=float(raw["errors"]),
+        op=raw["op"],
+        calls=[c for c in raw.get("calls", []) if any(c == s["name"] for s in active)],
+        store_system=system,
+        store_statement=statement,
+        id=demo_uid(index, "service", raw["name"]),
+        workspace_id=ws["id"],
+        tenant_id=ws["tenant_id"],
+        namespace=namespace_for(raw, profile["namespaces"]),
+        version=version,
+        replicaset=replicaset,
+        pods=[f"{raw['name']}-{replicaset}-{k8s_suffix(rng, 5)}" for _ in range(instances)],
+    )
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -442,130 +465,11 @@ def monitor_id(plan: OrgPlan, name: str) -> str:
     return plan.uid("monitor", name)
 
 
-def network_nodes(plan: OrgPlan) -> list[dict[str, Any]]:
-    """Network-map nodes: hosts, load balancers, firewall, DNS resolver, core router, the internet."""
-    profile = plan.profile
-    net = profile["network"]
-    ip = profile["ip_prefix"]
-    nodes = []
-    for n, host in enumerate(profile["hosts"]):
-        kind = "database" if host["role"] == "database" else "host"
-        nodes.append(
-            {
-                "name": host["name"],
-                "type": kind,
-                "ip": f"{ip}.1.{10 + n}",
-                "cpu": host["cpu"],
-                "mem": host["mem"],
-                "disk": host["disk"],
-                "net": 2e6 * host["cores"],
-                "conns": 40 + 8 * host["cores"],
-            }
-        )
-    for n, lb in enumerate(profile["load_balancers"]):
-        nodes.append(
-            {
-                "name": lb["name"],
-                "type": "load_balancer",
-                "ip": f"{ip}.0.{20 + n}",
-                "cpu": 18,
-                "mem": 31,
-                "disk": 12,
-                "net": 4.5e7,
-                "conns": 2400,
-            }
-        )
-    nodes.append(
-        {
-            "name": net["firewall"],
-            "type": "firewall",
-            "ip": f"{ip}.0.2",
-            "cpu": 24,
-            "mem": 40,
-            "disk": 18,
-            "net": 6e7,
-            "conns": 5200,
-        }
-    )
-    nodes.append(
-        {
-            "name": net["dns"],
-            "type": "dns",
-            "ip": f"{ip}.0.53",
-            "cpu": 7,
-            "mem": 22,
-            "disk": 15,
-            "net": 2e6,
-            "conns": 300,
-        }
-    )
-    nodes.append(
-        {
-            "name": net["router"],
-            "type": "router",
-            "ip": f"{ip}.0.1",
-            "cpu": 15,
-            "mem": 28,
-            "disk": 9,
-            "net": 9e7,
-            "conns": 8000,
-        }
-    )
-    nodes.append(
-        {
-            "name": f"{profile['code']}-internet",
-            "type": "external",
-            "ip": "0.0.0.0",
-            "cpu": 0,
-            "mem": 0,
-            "disk": 0,
-            "net": 6e7,
-            "conns": 0,
-        }
-    )
-    for node in nodes:
-        node["id"] = plan.uid("netnode", node["name"])
-    return nodes
-
-
-def network_connections(plan: OrgPlan, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for node in nodes:
-        by_type.setdefault(node["type"], []).append(node)
-    net = plan.profile["network"]
-    by_name = {node["name"]: node for node in nodes}
-    router, firewall, dns = by_name[net["router"]], by_name[net["firewall"]], by_name[net["dns"]]
-    internet = by_type["external"][0]
-    edges = [(internet, firewall, "https", 443, 18.0, 0.05, 900.0), (dns, router, "dns", 53, 0.4, 0.01, 40.0)]
-    edges += [(firewall, lb, "https", 443, 0.8, 0.02, 600.0) for lb in by_type.get("load_balancer", [])]
-    edges += [(lb, router, "tcp", 8080, 0.3, 0.01, 500.0) for lb in by_type.get("load_balancer", [])]
-    for node in by_type.get("host", []) + by_type.get("database", []):
-        edges.append((router, node, "tcp", 5432 if node["type"] == "database" else 22, 0.25, 0.02, 300.0))
-    lossy = tuple(plan.story.get("lossy_link") or ()) if plan.incident else ()
-    out = []
-    for src, dst, protocol, port, latency, loss, bandwidth in edges:
-        is_lossy = (src["name"], dst["name"]) == lossy
-        out.append(
-            {
-                "id": plan.uid("netconn", src["name"], dst["name"]),
-                "src": src,
-                "dst": dst,
-                "protocol": protocol,
-                "port": port,
-                "latency": latency,
-                "loss": 1.8 if is_lossy else loss,
-                "bandwidth": bandwidth,
-                "lossy": is_lossy,
-            }
-        )
-    return out
-
-
-# --------------------------------------------------------------------------- ClickHouse: event rows from Python
+# --------------------------------------------------------------------------- shared lookups
 
 
 def every(window: Window, minutes: float, offset: float = 0.0) -> list[datetime]:
-    """Instants every ``minutes`` from the window start (plus ``offset`` minutes) up to now (exclusive)."""
+    """Instants every ``minutes`` from the window start (plus ``offset`` minutes) up to ``window.now`` (exclusive)."""
     out, moment = [], window.start + timedelta(minutes=offset)
     step = timedelta(minutes=minutes)
     while moment < window.now:
@@ -595,3 +499,18 @@ def org_users(plan: OrgPlan) -> list[dict[str, Any]]:
 
 def region_id(plan: OrgPlan) -> str:
     return demo_uid("region", plan.profile["region"]["code"])
+
+
+class Json:
+    """Marks a value for a PostgreSQL jsonb column (wrapped with psycopg's Jsonb when written)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
+    """(first, count) of each run of at most ``size`` items out of ``total``."""
+    for first in range(0, total, size):
+        yield first, min(size, total - first)
