@@ -328,6 +328,6 @@ async def test_litellm_is_quieted_when_first_used(no_llm_settings: None) -> None
 
 
 def test_shutdown_closes_litellm_clients() -> None:
-    from tfo_mcp import server
+    from tfo_mcp import app
 
-    assert llm.close_litellm_clients in server._shutdown_hooks
+    assert any(c.stop is llm.close_litellm_clients for c in app.CAPABILITIES)

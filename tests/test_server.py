@@ -11,8 +11,10 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import Implementation
 
 from tfo_mcp import logs, sessions
+from tfo_mcp.app import inline_refs
 from tfo_mcp.config import load_settings, set_settings
-from tfo_mcp.server import PROMPT_NOT_FOUND, RESOURCE_NOT_FOUND, TOOL_NOT_FOUND, inline_refs, mcp
+from tfo_mcp.middleware import PROMPT_NOT_FOUND, RESOURCE_NOT_FOUND, TOOL_NOT_FOUND
+from tfo_mcp.server import mcp
 
 BUILTIN_TOOLS = {
     "echo", "read_file", "write_file", "list_directory", "search_files", "execute_command", "system_info",

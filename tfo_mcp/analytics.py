@@ -21,7 +21,7 @@ from typing import Any
 
 from loguru import logger
 
-from tfo_mcp import sessions
+from tfo_mcp import clickhouse, sessions
 from tfo_mcp.config import get_settings
 from tfo_mcp.logs import scrub_secrets
 
@@ -377,8 +377,6 @@ def _take(limit: int) -> list[tuple[str, dict[str, Any], dt.datetime]]:
 
 async def flush() -> int:
     """Write everything queued now; return the rows written. Failed batches are dropped and counted."""
-    from tfo_mcp import clickhouse
-
     if _rec.flush_lock is None:
         _rec.flush_lock = asyncio.Lock()
     total = 0

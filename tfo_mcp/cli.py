@@ -68,10 +68,10 @@ def tools(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List the tools with their annotations."""
-    launch.load(config)
-    from tfo_mcp.server import mcp
+    loaded = launch.load(config)
+    from tfo_mcp.app import build_server
 
-    listed = asyncio.run(mcp.list_tools())
+    listed = asyncio.run(build_server(loaded.settings).list_tools())
     rows = []
     for tool in sorted(listed, key=lambda t: t.name):
         hints = tool.annotations
@@ -128,8 +128,8 @@ def doctor(config: ConfigOption = None) -> None:
     """Check the configuration and every configured datastore and provider; exit 1 on any failure."""
     loaded = launch.load(config)
     typer.echo(f"ok    config      {loaded.config_file or 'defaults + environment'}")
-    from tfo_mcp import confinement, server  # noqa: F401  (server registers the health checks)
-    from tfo_mcp.resources import check_components
+    from tfo_mcp import confinement
+    from tfo_mcp.tools.status import check_components
 
     failed = False
     mode = confinement.current()

@@ -43,13 +43,11 @@ from loguru import logger
 from pydantic import BaseModel, Field
 
 from tfo_mcp import chsql
-from tfo_mcp import server as _server  # noqa: F401 - first: it loads every capability module in order
 from tfo_mcp.chsql import QueryError, QueryRefused, QueryTimeout
 from tfo_mcp.config import get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.resources import ComponentHealth, health_check
-from tfo_mcp.server import READ_ONLY, mcp, on_shutdown, on_startup
 
 if TYPE_CHECKING:
     from tfo_mcp.config import ClickHouseSettings
@@ -1141,12 +1139,8 @@ async def _auto_migrate() -> None:
     await ensure_schema()
 
 
-@on_startup
-async def _start() -> None:
-    """Apply the analytics schema in the background when auto_migrate is on (never delays initialize),
-    and start the analytics flusher."""
-    from tfo_mcp import analytics
-
+async def start() -> None:
+    """Apply the analytics schema in the background when auto_migrate is on (never delays initialize)."""
     _state.migrate_lock = asyncio.Lock()
     try:
         # The embedded store is opened on first use (a ch_* call or the first analytics flush): loading chDB
@@ -1156,19 +1150,13 @@ async def _start() -> None:
             _state.startup_task = asyncio.create_task(_auto_migrate(), name="tfo-clickhouse-migrate")
     except StoreUnavailable as exc:
         logger.info("ClickHouse unavailable: {}", exc)
-    await analytics.start()
 
 
-@on_shutdown
-async def _stop() -> None:
-    """Flush the analytics queue, then close the pools."""
-    from tfo_mcp import analytics
-
-    await analytics.stop()
+async def stop() -> None:
+    """Close the pools (the analytics recorder has flushed before: it stops first)."""
     await reset()
 
 
-@health_check("clickhouse")
 async def clickhouse_health() -> ComponentHealth:
     """Configured and reachable, measured now with a ping."""
     try:
@@ -1198,7 +1186,6 @@ class QueryOutput(BaseModel):
     backend: str = Field(description="'chdb' (embedded) or 'native' (a ClickHouse server)")
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def ch_query(
     query: str = Field(
         description="One read-only ClickHouse statement (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS)",
@@ -1274,7 +1261,6 @@ class ToolAnalytics(BaseModel):
     tools: list[ToolStats]
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def ch_tool_analytics(
     tool_name: str | None = Field(None, max_length=200, description="Only this tool (exact name); all when empty"),
     hours: int = Field(24, ge=1, le=8760, description="Look back this many hours"),
@@ -1337,7 +1323,6 @@ class SessionAnalytics(BaseModel):
     sessions: list[SessionRow] = Field(description="Latest sessions first")
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def ch_session_analytics(
     hours: int = Field(168, ge=1, le=8760, description="Look back this many hours"),
     limit: int = Field(50, ge=1, le=1000, description="Most sessions to list (newest first)"),
@@ -1382,7 +1367,6 @@ class ErrorAnalytics(BaseModel):
     errors: list[ErrorGroup]
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def ch_error_analytics(
     hours: int = Field(72, ge=1, le=8760, description="Look back this many hours"),
     limit: int = Field(50, ge=1, le=1000, description="Most error groups to list (most frequent first)"),
@@ -1436,7 +1420,6 @@ def _total_cost(models: list[ModelUsage]) -> float | None:
     return round(sum(priced), 6) if priced else None
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def ch_api_usage(
     hours: int = Field(168, ge=1, le=8760, description="Look back this many hours"),
     model: str | None = Field(None, max_length=200, description="Only this model id (exact); all when empty"),

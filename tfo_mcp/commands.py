@@ -65,14 +65,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from loguru import logger
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from tfo_mcp import confinement
 from tfo_mcp.config import get_settings
 from tfo_mcp.errors import SandboxError
 from tfo_mcp.files import check_no_nul, is_inside, resolve_path, sandbox_roots
-from tfo_mcp.server import mcp
 
 #: Programs that run other programs or code. Refused whatever the configuration says (names are compared
 #: after stripping a version suffix and ``.exe``: ``python3.11`` -> ``python``).
@@ -205,12 +203,6 @@ WRITING_PROGRAMS = frozenset(
     {"cp", "mv", "rm", "rmdir", "mkdir", "touch", "ln", "tee", "dd", "install", "truncate", "shred", "chmod",
      "chown", "chgrp", "mktemp", "mkfifo", "mknod", "patch", "split", "csplit", "unlink", "link", "sqlite3"}
 )  # fmt: skip
-
-# Conservative hints: the default allow-list only reads, but an operator can add programs that write or
-# delete, and the server cannot know what they do; so not read-only, possibly destructive, not idempotent.
-EXECUTE_ANNOTATIONS = ToolAnnotations(
-    readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
-)
 
 
 # --------------------------------------------------------------------------- pure policy
@@ -868,7 +860,6 @@ class CommandResult(BaseModel):
     duration_ms: int
 
 
-@mcp.tool(annotations=EXECUTE_ANNOTATIONS)
 async def execute_command(
     command: str = Field(description="One program name from security.allowed_commands, e.g. 'ls' or 'git'"),
     args: list[str] = Field(default_factory=list, description="Arguments, one per item (no shell: no quoting)"),

@@ -42,12 +42,10 @@ from typing import Literal
 from fastmcp.exceptions import ResourceError
 from fastmcp.resources import ResourceContent, ResourceResult
 from loguru import logger
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from tfo_mcp.config import SecuritySettings, get_settings
 from tfo_mcp.errors import SandboxError
-from tfo_mcp.server import READ_ONLY, mcp
 
 #: Directories search_files never enters and recursive list_directory lists but does not descend into.
 NOISE_DIRS = frozenset(
@@ -77,9 +75,6 @@ TEXT_APPLICATION_TYPES = frozenset(
     {"application/json", "application/xml", "application/yaml", "application/toml", "application/javascript",
      "application/x-sh", "application/sql", "application/x-python"}
 )  # fmt: skip
-
-# Write: replaces an existing file (the user asked to write it), never follows links, never leaves the roots.
-WRITE_ANNOTATIONS = ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=True, openWorldHint=False)
 
 
 # --------------------------------------------------------------------------- pure sandbox logic
@@ -309,7 +304,6 @@ def _read_bytes_window(
     return base64.b64encode(data).decode("ascii"), len(data)
 
 
-@mcp.tool(annotations=READ_ONLY)
 def read_file(
     path: str = Field(description="File to read: relative to the first allowed root, or absolute inside a root"),
     encoding: str = Field(
@@ -433,7 +427,6 @@ def _link_no_clobber(temp: str, name: str, dir_fd: int, shown: str) -> None:
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
 
 
-@mcp.tool(annotations=WRITE_ANNOTATIONS)
 def write_file(
     path: str = Field(description="File to write: relative to the first allowed root, or absolute inside a root"),
     content: str = Field(description="Text to write (UTF-8)"),
@@ -540,7 +533,6 @@ def _resolve_folder(path: str, roots: Sequence[Path]) -> Path:
     return real
 
 
-@mcp.tool(annotations=READ_ONLY)
 def list_directory(
     path: str = Field(".", description="Folder to list: relative to the first allowed root, or absolute"),
     recursive: bool = Field(False, description="Also list sub-folders (noise such as .git is not entered)"),
@@ -673,7 +665,6 @@ def _search_one(full: Path, roots: Sequence[Path], is_dir: bool) -> tuple[Path, 
     return real, info
 
 
-@mcp.tool(annotations=READ_ONLY)
 def search_files(
     path: str = Field(description="Folder to search: relative to the first allowed root, or absolute"),
     pattern: str = Field(description="Glob on names, e.g. '*.py'; with a '/' it matches the relative path"),
@@ -771,14 +762,6 @@ def read_resource_file(path: str) -> ResourceResult:
     return ResourceResult([ResourceContent(data, mime_type=mime if mime and not is_text_mime(mime) else None)])
 
 
-@mcp.resource(
-    "file:///{path*}",
-    name="file",
-    description=(
-        "A file inside the allowed roots, by absolute path (file:///home/me/project/README.md). Text comes back "
-        "as text with a guessed MIME type, binary files as a base64 blob; same sandbox and size cap as read_file."
-    ),
-)
 def file_resource(path: str) -> ResourceResult:
     """Read a file inside the allowed roots through the file:// URI template."""
     try:

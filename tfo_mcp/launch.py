@@ -47,14 +47,16 @@ def load(config: Path | None, overrides: dict[str, Any] | None = None) -> Loaded
 
 def serve(loaded: LoadedSettings) -> None:
     """Assemble the server, then serve on the configured transport until told to stop."""
-    from tfo_mcp import server  # noqa: F401 - imports and registers every capability
+    from tfo_mcp.app import build_server
     from tfo_mcp.transport import serve as serve_transport
+
+    server = build_server(loaded.settings)
 
     # What exists now lives as long as the process: keep it out of every later collection.
     gc.freeze()
     gc.enable()
     try:
-        asyncio.run(serve_transport(loaded.settings))
+        asyncio.run(serve_transport(loaded.settings, server))
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
     except KeyboardInterrupt:

@@ -61,12 +61,8 @@ from pydantic import BaseModel, Field
 
 from tfo_mcp import analytics, sessions
 from tfo_mcp.config import LLMSettings, get_settings, redact_url
+from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.server import READ_ONLY_OPEN_WORLD, mcp, on_shutdown
-
-# isort: split
-# After the server: importing it imports every capability module, some of which import resources.
-from tfo_mcp.resources import ComponentHealth, health_check
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -512,7 +508,6 @@ def _quiet_litellm_loggers() -> None:
             lib.setLevel(logging.WARNING)
 
 
-@on_shutdown
 async def close_litellm_clients() -> None:
     """Close LiteLLM's cached async HTTP clients (only if LiteLLM was ever imported)."""
     if _litellm_module is None:
@@ -1139,7 +1134,6 @@ def _conversation_id(value: str | None) -> str:
         raise ToolError("conversation_id must be the UUID returned by an earlier claude_conversation call") from None
 
 
-@mcp.tool(name="claude_conversation", annotations=READ_ONLY_OPEN_WORLD)
 async def claude_conversation(
     message: str = Field(description="Your message to the model", min_length=1, max_length=MAX_MESSAGE_CHARS),
     model: str | None = Field(
@@ -1209,19 +1203,16 @@ async def claude_conversation(
 # --------------------------------------------------------------------------- resources and health
 
 
-@mcp.resource("llm://models", mime_type="application/json")
 def models_resource() -> str:
     """The model catalog: provider, model, LiteLLM route and whether the provider's credentials are configured."""
     return json.dumps(list_models(), indent=2)
 
 
-@mcp.resource("llm://providers", mime_type="application/json")
 def providers_resource() -> str:
     """The 12 providers: configured or not, where the key and base URL come from (never the key itself)."""
     return json.dumps(providers_status(), indent=2)
 
 
-@health_check("llm")
 async def llm_health() -> list[ComponentHealth]:
     """One entry per provider: configured means credentials are present; no provider is contacted."""
     items = []

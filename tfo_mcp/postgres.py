@@ -48,20 +48,15 @@ from functools import cache
 from importlib import resources as importlib_resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import mcp.types as mt
 from fastmcp.exceptions import ToolError
 from loguru import logger
 from pydantic import BaseModel, Field, WithJsonSchema
 
-# The server first: importing it imports every capability module, so importing this module first works too.
-from tfo_mcp.server import READ_ONLY, mcp, on_shutdown, on_startup
-
-# isort: split
 from tfo_mcp import __version__, sessions
 from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.resources import ComponentHealth, health_check
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -81,9 +76,6 @@ MAX_LISTED_TABLES = 1000
 SESSION_QUEUE_MAX = 10_000
 MIGRATION_LOCK_KEY = 0x7466_6F5F_6D63_70  # "tfo_mcp" as a 64-bit advisory lock key
 MIGRATION_FILE = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
-WRITE_ANNOTATIONS = mt.ToolAnnotations(
-    readOnlyHint=False, destructiveHint=True, idempotentHint=False, openWorldHint=False
-)
 
 
 class QueryError(ToolError):
@@ -900,7 +892,6 @@ async def run_query(query: str, params: list[Any] | None = None, max_rows: int =
     )
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def pg_query(
     query: str = Field(description="Exactly one SQL statement; use $1, $2, ... for parameters"),
     params: list[str | int | float | bool | list[Any] | dict[str, Any] | None] = Field(
@@ -946,7 +937,6 @@ class TablesResult(BaseModel):
     truncated: bool = Field(description=f"True when the schema holds more than {MAX_LISTED_TABLES} relations")
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def pg_list_tables(
     schema: str = Field("public", min_length=1, max_length=128, description="Schema to list"),
 ) -> TablesResult:
@@ -1016,7 +1006,6 @@ class TableDescription(BaseModel):
     indexes: list[IndexInfo]
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def pg_describe_table(
     table: str = Field(min_length=1, max_length=128, description="Table or view name (exact, case-sensitive)"),
     schema: str = Field("public", min_length=1, max_length=128, description="Schema of the table"),
@@ -1222,7 +1211,6 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-@mcp.tool(annotations=READ_ONLY)
 async def pg_sessions(
     limit: int = Field(20, ge=1, le=1000, description="Newest sessions first, at most this many"),
     state: Literal["created", "initializing", "ready", "closing", "closed"] | None = Field(
@@ -1407,7 +1395,6 @@ async def _server_version(store: _Store) -> str:
     return store.server_version or "?"
 
 
-@health_check("postgres")
 async def postgres_health() -> list[ComponentHealth]:
     """Measured now: PostgreSQL configured, reachable, server version, redacted URL."""
     main, query = _stores()
@@ -1471,20 +1458,15 @@ async def wait_started(timeout: float = 10.0) -> None:
                 await asyncio.wait_for(asyncio.shield(task), timeout)
 
 
-@on_startup
-async def _on_startup() -> None:
+async def start() -> None:
     """Only schedules work: `initialize` is never delayed by PostgreSQL."""
-    with contextlib.suppress(Exception):
-        tool = await mcp.local_provider.get_tool("pg_query")
-        tool.annotations = WRITE_ANNOTATIONS if get_settings().postgres.allow_write else READ_ONLY
     main, query = _stores()
     if main is None and query is None:
         return
     _state.start_task = _spawn(_start(), "start-up")
 
 
-@on_shutdown
-async def _on_shutdown() -> None:
+async def stop() -> None:
     """Flush session records, then close the pools."""
     if is_configured():
         await flush_sessions(timeout=5.0)

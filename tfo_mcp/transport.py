@@ -7,12 +7,15 @@ import contextlib
 import ipaddress
 import signal
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp.types as mt
 from loguru import logger
 
 from tfo_mcp.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from fastmcp import FastMCP
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
@@ -261,10 +264,8 @@ async def guarded_stdio(stop: asyncio.Event | None = None) -> AsyncIterator[tupl
                 tasks.cancel_scope.cancel()
 
 
-async def _serve_stdio(stop: asyncio.Event | None = None) -> None:
+async def _serve_stdio(mcp: FastMCP, stop: asyncio.Event | None = None) -> None:
     from fastmcp.server.context import reset_transport, set_transport
-
-    from tfo_mcp.server import mcp
 
     token = set_transport("stdio")
     try:
@@ -276,25 +277,16 @@ async def _serve_stdio(stop: asyncio.Event | None = None) -> None:
         reset_transport(token)
 
 
-def _register_liveness_route() -> None:
+def _register_liveness_route(mcp: FastMCP) -> None:
     from starlette.responses import JSONResponse
-
-    from tfo_mcp.server import mcp
-
-    if getattr(mcp, "_tfo_liveness", False):
-        return
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_: Any) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    mcp._tfo_liveness = True  # type: ignore[attr-defined]
 
-
-async def serve(settings: Settings) -> None:
-    """Serve until stdin closes (stdio), or until SIGTERM/SIGINT; shutdown hooks always run."""
-    from tfo_mcp.server import mcp
-
+async def serve(settings: Settings, mcp: FastMCP) -> None:
+    """Serve ``mcp`` until stdin closes (stdio), or until SIGTERM/SIGINT; shutdown hooks always run."""
     transport = settings.server.transport
     try:
         if transport == "stdio":
@@ -318,7 +310,7 @@ async def serve(settings: Settings) -> None:
                 with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                     loop.add_signal_handler(signum, request_stop)
             try:
-                await _serve_stdio(stopping)
+                await _serve_stdio(mcp, stopping)
             except BaseExceptionGroup as group:
                 # The SDK's stream tasks can fail with closed-stream errors while a cancel unwinds them.
                 if not stopping.is_set():
@@ -332,7 +324,7 @@ async def serve(settings: Settings) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, logger.info, "shutdown requested")
-        _register_liveness_route()
+        _register_liveness_route(mcp)
         from tfo_mcp.http_auth import StaticTokenVerifier
         from tfo_mcp.http_guard import http_middleware
 

@@ -9,11 +9,13 @@ import socket
 import sys
 import time
 
+from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
 from tfo_mcp import __version__
-from tfo_mcp.config import get_settings
-from tfo_mcp.server import READ_ONLY, STARTED_AT, mcp
+from tfo_mcp.config import Settings, get_settings
+from tfo_mcp.health import STARTED_AT
+from tfo_mcp.tools.annotations import READ_ONLY
 
 
 class EchoResult(BaseModel):
@@ -41,13 +43,11 @@ class SystemInfo(BaseModel):
     server_version: str
 
 
-@mcp.tool(annotations=READ_ONLY)
 def echo(message: str = Field(description="Text to send back")) -> EchoResult:
     """Echo a message back unchanged (a connectivity check)."""
     return EchoResult(message=message)
 
 
-@mcp.tool(annotations=READ_ONLY)
 def system_info() -> SystemInfo:
     """Describe the host the server runs on: OS, Python, CPU, memory, disk of the allowed roots, uptime.
 
@@ -76,3 +76,11 @@ def system_info() -> SystemInfo:
         uptime_seconds=round(time.time() - STARTED_AT, 3),
         server_version=__version__,
     )
+
+
+def provider(settings: Settings) -> LocalProvider:
+    """The `echo` and `system_info` tools."""
+    tools = LocalProvider()
+    tools.tool(echo, annotations=READ_ONLY)
+    tools.tool(system_info, annotations=READ_ONLY)
+    return tools

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastmcp.exceptions import PromptError
+from fastmcp.server.providers import LocalProvider
 from pydantic import Field
 
+from tfo_mcp.config import Settings
 from tfo_mcp.prompt_files import read_prompt
-from tfo_mcp.server import mcp
 
 
 def _template(name: str) -> str:
@@ -16,7 +17,6 @@ def _template(name: str) -> str:
     return text
 
 
-@mcp.prompt
 def code_review(
     code: str = Field(description="The code to review"),
     language: str = Field("", description="Programming language (guessed when empty)"),
@@ -28,7 +28,6 @@ def code_review(
     )
 
 
-@mcp.prompt
 def explain_code(
     code: str = Field(description="The code to explain"),
     language: str = Field("", description="Programming language (guessed when empty)"),
@@ -38,7 +37,6 @@ def explain_code(
     return _template("explain_code").format(code=code, language=language or "", level=level or "intermediate")
 
 
-@mcp.prompt
 def debug_help(
     error: str = Field(description="The error message or stack trace"),
     code: str = Field("", description="The code that fails, if any"),
@@ -48,3 +46,11 @@ def debug_help(
     code_block = f"\nCode:\n```\n{code}\n```\n" if code else ""
     context_block = f"\nContext: {context}\n" if context else ""
     return _template("debug_help").format(error=error, code_block=code_block, context_block=context_block)
+
+
+def provider(settings: Settings) -> LocalProvider:
+    """The built-in prompts."""
+    prompts = LocalProvider()
+    for prompt in (code_review, explain_code, debug_help):
+        prompts.prompt(prompt)
+    return prompts

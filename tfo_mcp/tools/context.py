@@ -1,4 +1,4 @@
-"""Telemetry tools: collect_context, list_context_types, build_prompt, analyze_telemetry,
+"""The telemetry-context capability: collect_context, list_context_types, build_prompt, analyze_telemetry,
 the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt."""
 
 from __future__ import annotations
@@ -8,14 +8,13 @@ from typing import Annotated, Any
 
 from fastmcp import Context
 from fastmcp.exceptions import PromptError, ResourceError, ToolError
-from mcp.types import ToolAnnotations
+from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
+from tfo_mcp.config import Settings
 from tfo_mcp.context.types import InsightType, TelemetryContext, available_context_types
-from tfo_mcp.server import READ_ONLY, READ_ONLY_OPEN_WORLD, mcp
+from tfo_mcp.tools.annotations import READ_LIVE, READ_ONLY, READ_ONLY_OPEN_WORLD
 
-#: Collecting reads live stores, so results change between calls (not idempotent); nothing is written.
-READ_LIVE = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=False, openWorldHint=False)
 ORGANIZATION = Field(description="Organization (tenant) id; every query is scoped to it", min_length=1, max_length=200)
 CONTEXT_TYPE = Field(description="One of the 78 context types (see list_context_types), e.g. metrics, logs, traces")
 TIME_FROM = Field(None, description="Window start, ISO-8601 with timezone (default: one hour before time_to)")
@@ -118,7 +117,6 @@ def _prompts(context: TelemetryContext, insight: InsightType | None, custom_prom
     return system, user
 
 
-@mcp.tool(annotations=READ_LIVE)
 async def collect_context(
     context_type: Annotated[str, CONTEXT_TYPE],
     organization_id: Annotated[str, ORGANIZATION],
@@ -139,14 +137,12 @@ async def collect_context(
     return _to_result(context)
 
 
-@mcp.tool(annotations=READ_ONLY)
 def list_context_types() -> ContextTypeList:
     """List the 78 telemetry context types with their category and a one-line description."""
     entries = [ContextTypeEntry(**item) for item in available_context_types()]
     return ContextTypeList(count=len(entries), context_types=entries)
 
 
-@mcp.tool(annotations=READ_LIVE)
 async def build_prompt(
     context_type: Annotated[str, CONTEXT_TYPE],
     organization_id: Annotated[str, ORGANIZATION],
@@ -166,7 +162,6 @@ async def build_prompt(
     return BuiltPrompt(system_prompt=system, user_prompt=user, context_status=context.status)
 
 
-@mcp.tool(annotations=READ_ONLY_OPEN_WORLD)
 async def analyze_telemetry(
     context_type: Annotated[str, CONTEXT_TYPE],
     organization_id: Annotated[str, ORGANIZATION],
@@ -226,7 +221,6 @@ async def analyze_telemetry(
     )
 
 
-@mcp.resource("telemetry://{organization_id}/{context_type}", mime_type="application/json")
 async def telemetry_resource(organization_id: str, context_type: str) -> str:
     """The last hour's telemetry context of one type for one organization, as JSON."""
     try:
@@ -236,7 +230,6 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
     return json.dumps(context.to_dict(), indent=2)
 
 
-@mcp.prompt
 async def analyze_context(
     context_type: str = Field(description="One of the 78 context types, e.g. metrics, logs, traces"),
     organization_id: str = Field(description="Organization (tenant) id; every query is scoped to it"),
@@ -250,3 +243,17 @@ async def analyze_context(
         raise PromptError(str(exc)) from None
     system, user = _prompts(context, insight, None)
     return f"{system}\n\n{user}"
+
+
+def provider(settings: Settings) -> LocalProvider:
+    """The context tools, the `telemetry://` resource template and the `analyze_context` prompt."""
+    components = LocalProvider()
+    components.tool(collect_context, annotations=READ_LIVE)
+    components.tool(list_context_types, annotations=READ_ONLY)
+    components.tool(build_prompt, annotations=READ_LIVE)
+    components.tool(analyze_telemetry, annotations=READ_ONLY_OPEN_WORLD)
+    components.resource("telemetry://{organization_id}/{context_type}", mime_type="application/json")(
+        telemetry_resource
+    )
+    components.prompt(analyze_context)
+    return components

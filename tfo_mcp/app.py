@@ -1,0 +1,155 @@
+"""The server: the one list of capabilities, their start and stop composed in order, and the FastMCP instance.
+
+Every capability is a module of :mod:`tfo_mcp.tools` that builds its own provider from the settings;
+:func:`build_server` adds them to a fresh :class:`TFOServer`, so several independent servers can exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import mcp.types as mt
+from fastmcp import FastMCP
+from fastmcp.server.providers import Provider
+from fastmcp.tools import Tool
+from loguru import logger
+
+from tfo_mcp import __version__, analytics, clickhouse, llm, logs, postgres, sessions
+from tfo_mcp.config import Settings, get_settings
+from tfo_mcp.middleware import ProtocolErrorsMiddleware, SessionMiddleware
+from tfo_mcp.tools import analytics as analytics_tools
+from tfo_mcp.tools import clickhouse as clickhouse_tools
+from tfo_mcp.tools import commands, context, files, prompts, status, system
+from tfo_mcp.tools import llm as llm_tools
+from tfo_mcp.tools import postgres as postgres_tools
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One capability: the provider it adds to a server, and what it opens at start and closes at stop."""
+
+    name: str
+    provider: Callable[[Settings], Provider]
+    start: Hook | None = None
+    stop: Hook | None = None
+
+
+#: The capabilities, in start order (they stop in reverse): ClickHouse opens before the analytics recorder
+#: starts, and the recorder flushes its queue before ClickHouse closes.
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability("system", system.provider),
+    Capability("status", status.provider),
+    Capability("files", files.provider),
+    Capability("commands", commands.provider),
+    Capability("clickhouse", clickhouse_tools.provider, start=clickhouse.start, stop=clickhouse.stop),
+    Capability("analytics", analytics_tools.provider, start=analytics.start, stop=analytics.stop),
+    Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
+    Capability("context", context.provider),
+    Capability("llm", llm_tools.provider, stop=llm.close_litellm_clients),
+    Capability("prompts", prompts.provider),
+)
+
+INSTRUCTIONS = (
+    "TelemetryFlow (TFO) MCP server: read telemetry context from ClickHouse and PostgreSQL, "
+    "query those stores read-only, chat with any configured LLM provider, and work with files "
+    "and commands inside the configured sandbox roots."
+)
+
+
+async def _run(hook: Hook, when: str) -> None:
+    """Run a start or stop hook; a failure is logged, never fatal (a store that is down must not stop the server)."""
+    try:
+        await hook()
+    except Exception as exc:
+        logger.warning("{} hook {} failed: {}", when, hook.__qualname__, exc)
+
+
+@asynccontextmanager
+async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
+    """Start every capability in order; on shutdown close the sessions, then stop them in reverse order."""
+    logger.info("tfo-mcp {} starting", __version__)
+    for capability in CAPABILITIES:
+        if capability.start is not None:
+            await _run(capability.start, "start-up")
+    try:
+        yield {}
+    finally:
+        sessions.close_all()
+        for capability in reversed(CAPABILITIES):
+            if capability.stop is not None:
+                await _run(capability.stop, "shutdown")
+        logger.info("tfo-mcp stopped")
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its local ``#/$defs/...`` references inlined and ``$defs`` dropped.
+
+    Some clients cannot follow ``$ref``. Keywords beside a ``$ref`` (description, default) are kept. A
+    schema whose definitions refer to themselves cannot be inlined and is returned unchanged.
+    """
+    definitions = schema.get("$defs")
+    if not definitions:
+        return schema
+
+    def resolve(node: Any, trail: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [resolve(item, trail) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            name = ref.removeprefix("#/$defs/")
+            if name in trail or name not in definitions:
+                raise RecursionError(name)
+            target = resolve(definitions[name], (*trail, name))
+            siblings = {key: resolve(value, trail) for key, value in node.items() if key != "$ref"}
+            return {**target, **siblings}
+        return {key: resolve(value, trail) for key, value in node.items() if key != "$defs"}
+
+    try:
+        return resolve(schema, ())
+    except RecursionError:
+        return schema
+
+
+def _inline_tool_schemas(providers: list[Provider]) -> None:
+    """Inline the ``$ref``s of every tool's schemas once, when the server is built."""
+    for provider in providers:
+        for tool in getattr(provider, "_components", {}).values():
+            if isinstance(tool, Tool):
+                tool.parameters = inline_refs(tool.parameters)
+                if tool.output_schema is not None:
+                    tool.output_schema = inline_refs(tool.output_schema)
+
+
+class TFOServer(FastMCP):
+    """FastMCP with `logging/setLevel` also setting the server's own stderr log level."""
+
+    async def _on_set_logging_level(self, ctx: Any, params: mt.SetLevelRequestParams) -> mt.EmptyResult:
+        result = await super()._on_set_logging_level(ctx, params)
+        logs.set_level(str(params.level))
+        logger.info("log level set to {} by the client", params.level)
+        return result
+
+
+def build_server(settings: Settings | None = None) -> TFOServer:
+    """A new server with every capability's provider, built from ``settings`` (default: the installed ones)."""
+    settings = settings or get_settings()
+    providers = [capability.provider(settings) for capability in CAPABILITIES]
+    _inline_tool_schemas(providers)
+    return TFOServer(
+        name="tfo-mcp",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        middleware=[ProtocolErrorsMiddleware(), SessionMiddleware()],
+        providers=providers,
+        mask_error_details=True,
+        on_duplicate="error",
+        dereference_schemas=False,  # inlined once in build_server instead of on every tools/list
+    )

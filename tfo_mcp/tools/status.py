@@ -1,0 +1,68 @@
+"""Resources `config://server` and `status://health`."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from fastmcp.server.providers import LocalProvider
+
+from tfo_mcp import __version__, analytics, confinement, sessions
+from tfo_mcp.clickhouse import clickhouse_health
+from tfo_mcp.config import Settings, get_loaded, redacted_dump
+from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, run_checks
+from tfo_mcp.llm import llm_health
+from tfo_mcp.postgres import postgres_health
+
+#: Each measured component: the two stores and the LLM providers.
+HEALTH_CHECKS: dict[str, HealthCheck] = {
+    "clickhouse": clickhouse_health,
+    "postgres": postgres_health,
+    "llm": llm_health,
+}
+
+
+async def check_components() -> list[ComponentHealth]:
+    """Every component measured now (`status://health`, `tfo-mcp doctor`)."""
+    return await run_checks(HEALTH_CHECKS)
+
+
+async def health_report() -> dict[str, Any]:
+    """The body of `status://health`: version, uptime, sessions, components, recording counters, and the
+    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``)."""
+    components = await check_components()
+    failing = [c.name for c in components if c.configured and c.reachable is False]
+    return {
+        "status": "degraded" if failing else "ok",
+        "version": __version__,
+        "uptime_seconds": round(time.time() - STARTED_AT, 3),
+        "active_sessions": sessions.active_count(),
+        "components": [c.model_dump() for c in components],
+        "analytics": analytics.stats(),
+        "confinement": {"commands": confinement.current().describe()},
+    }
+
+
+def server_config() -> str:
+    """The effective configuration with secrets redacted and the source of every value."""
+    loaded = get_loaded()
+    body = {
+        "config_file": str(loaded.config_file) if loaded.config_file else None,
+        "settings": redacted_dump(loaded.settings),
+        "sources": loaded.sources,
+    }
+    return json.dumps(body, indent=2)
+
+
+async def server_health() -> str:
+    """Server health measured now: each datastore and LLM provider, configured and reachable."""
+    return json.dumps(await health_report(), indent=2)
+
+
+def provider(settings: Settings) -> LocalProvider:
+    """The configuration and health resources."""
+    resources = LocalProvider()
+    resources.resource("config://server", mime_type="application/json")(server_config)
+    resources.resource("status://health", mime_type="application/json")(server_health)
+    return resources
