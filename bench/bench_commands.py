@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from fastmcp import Client  # noqa: E402
 
-from tfo_mcp import config, confinement  # noqa: E402
-from tfo_mcp.commands import run_process  # noqa: E402
+from tfo_mcp import config  # noqa: E402
+from tfo_mcp.sandbox import confinement  # noqa: E402
+from tfo_mcp.sandbox.runner import run_process  # noqa: E402
 from tfo_mcp.server import mcp  # noqa: E402
 
 

@@ -15,7 +15,7 @@ import pytest
 from fastmcp import Client
 
 from tests.support.fixtures_sandbox import Sandbox, call, error_text
-from tfo_mcp.commands import (
+from tfo_mcp.sandbox.argv import (
     build_argv,
     check_allowed,
     check_command_name,
@@ -24,11 +24,11 @@ from tfo_mcp.commands import (
     child_environment,
     is_never_allowed,
     resolve_executable,
-    run_process,
     search_path,
 )
-from tfo_mcp.errors import SandboxError
-from tfo_mcp.files import sandbox_roots
+from tfo_mcp.sandbox.errors import SandboxError
+from tfo_mcp.sandbox.paths import sandbox_roots
+from tfo_mcp.sandbox.runner import run_process
 
 SHELL_STRINGS = ["ls; rm -rf /", "$(id)", "`id`", "ls | sh", "ls && id", "ls\nid", "ls -la", "ls>out", "a'b"]
 

@@ -23,10 +23,10 @@ import pytest
 from fastmcp import Client
 
 from tests.support.fixtures_sandbox import Sandbox, call, error_text
-from tfo_mcp import confinement
-from tfo_mcp.commands import check_git_args, check_program_args, git_ceiling, refused_git_keys
 from tfo_mcp.config import DEFAULT_ALLOWED_COMMANDS
-from tfo_mcp.errors import SandboxError
+from tfo_mcp.sandbox import confinement
+from tfo_mcp.sandbox.argv import check_git_args, check_program_args, git_ceiling, refused_git_keys
+from tfo_mcp.sandbox.errors import SandboxError
 from tfo_mcp.server import mcp
 
 ABI = confinement.abi_version()
@@ -732,7 +732,7 @@ async def test_the_confined_runner_times_out_cancels_and_leaves_the_server_uncon
     import threading
 
     from tests.test_commands import _processes_with
-    from tfo_mcp.commands import run_process
+    from tfo_mcp.sandbox.runner import run_process
 
     sleep = shutil.which("sleep") or "/bin/sleep"
     env = {"PATH": "/usr/bin:/bin"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.context_b import EMPTY_ORG, ch_rows, collect_for_orgs, collect_many, leaked, pg_rows, window
+from tests.support.collect_helpers import EMPTY_ORG, ch_rows, collect_for_orgs, collect_many, leaked, pg_rows, window
 from tests.support.fixtures_demo import DemoDataset, _install, _restore
 from tfo_mcp import demo
 from tfo_mcp.context.collector import collect_context

@@ -6,6 +6,8 @@ import base64
 import os
 import random
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,19 +17,15 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import BlobResourceContents, TextResourceContents
 
 from tests.support.fixtures_sandbox import Sandbox, call, error_text
-from tfo_mcp.errors import SandboxError
-from tfo_mcp.files import (
+from tfo_mcp.sandbox.errors import SandboxError
+from tfo_mcp.sandbox.paths import check_not_git_internal, is_inside, resolve_path, sandbox_roots, verify_opened
+from tfo_mcp.tools.files import (
     MAX_REGEX_CHARS,
     MAX_REGEX_LINE_CHARS,
-    check_not_git_internal,
     guess_mime_type,
-    is_inside,
     is_text_mime,
     name_matches,
-    resolve_path,
-    sandbox_roots,
     split_lines,
-    verify_opened,
 )
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -135,6 +133,19 @@ def test_git_internals_are_never_written(sandbox: Sandbox) -> None:
             check_not_git_internal(sandbox.root / hostile, roots)
     check_not_git_internal(sandbox.root / ".gitignore", roots)
     check_not_git_internal(sandbox.root / "src" / "git.py", roots)
+
+
+def test_the_sandbox_rules_import_no_mcp_and_no_tools() -> None:
+    """The path rules, the argv policy, the confinement and the runner load without FastMCP, MCP or a tool."""
+    probe = (
+        "import sys\n"
+        "import tfo_mcp.sandbox.paths, tfo_mcp.sandbox.argv, tfo_mcp.sandbox.confinement, tfo_mcp.sandbox.runner\n"
+        "banned = ('fastmcp', 'mcp', 'tfo_mcp.tools', 'tfo_mcp.app', 'tfo_mcp.server', 'tfo_mcp.errors')\n"
+        "print(sorted(m for m in sys.modules if m in banned or m.startswith(tuple(b + '.' for b in banned))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_mime_guesses() -> None:

@@ -142,7 +142,7 @@ def build_server(settings: Settings | None = None) -> TFOServer:
     settings = settings or get_settings()
     providers = [capability.provider(settings) for capability in CAPABILITIES]
     _inline_tool_schemas(providers)
-    return TFOServer(
+    server = TFOServer(
         name="tfo-mcp",
         instructions=INSTRUCTIONS,
         version=__version__,
@@ -153,3 +153,16 @@ def build_server(settings: Settings | None = None) -> TFOServer:
         on_duplicate="error",
         dereference_schemas=False,  # inlined once in build_server instead of on every tools/list
     )
+    switched_off = {
+        kind
+        for kind, enabled in (
+            ("tool", settings.mcp.enable_tools),
+            ("resource", settings.mcp.enable_resources),
+            ("template", settings.mcp.enable_resources),
+            ("prompt", settings.mcp.enable_prompts),
+        )
+        if not enabled
+    }
+    if switched_off:
+        server.disable(components=switched_off)  # type: ignore[arg-type]
+    return server

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tfo_mcp import __version__, launch
+from tfo_mcp import __version__, startup
 from tfo_mcp.config import LoadedSettings, flatten_keys, redacted_dump
 
 app = typer.Typer(
@@ -42,7 +42,7 @@ def main_callback(ctx: typer.Context, config: ConfigOption = None) -> None:
     if ctx.invoked_subcommand not in (None, "serve"):
         gc.enable()  # off during start-up (tfo_mcp.launch); serving turns it on once the server is built
     if ctx.invoked_subcommand is None:
-        launch.serve(launch.load(config))
+        startup.serve(startup.load(config))
 
 
 @app.command()
@@ -53,7 +53,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8080)")] = None,
 ) -> None:
     """Serve MCP over stdio (default) or streamable HTTP."""
-    launch.serve(launch.load(config, {"server": {"transport": transport, "host": host, "port": port}}))
+    startup.serve(startup.load(config, {"server": {"transport": transport, "host": host, "port": port}}))
 
 
 @app.command()
@@ -68,7 +68,7 @@ def tools(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List the tools with their annotations."""
-    loaded = launch.load(config)
+    loaded = startup.load(config)
     from tfo_mcp.app import build_server
 
     listed = asyncio.run(build_server(loaded.settings).list_tools())
@@ -105,13 +105,13 @@ def models(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """List the model catalog: provider, model, LiteLLM route, credentials configured."""
-    launch.load(config)
+    startup.load(config)
     from tfo_mcp import llm
 
     try:
         rows = llm.list_models(provider=provider, available_only=available)
     except ValueError as exc:
-        launch.fail(str(exc))
+        startup.fail(str(exc))
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -126,9 +126,9 @@ def models(
 @app.command()
 def doctor(config: ConfigOption = None) -> None:
     """Check the configuration and every configured datastore and provider; exit 1 on any failure."""
-    loaded = launch.load(config)
+    loaded = startup.load(config)
     typer.echo(f"ok    config      {loaded.config_file or 'defaults + environment'}")
-    from tfo_mcp import confinement
+    from tfo_mcp.sandbox import confinement
     from tfo_mcp.tools.status import check_components
 
     failed = False
@@ -158,7 +158,7 @@ def config_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Print the effective configuration (secrets redacted) and where each value came from."""
-    loaded = launch.load(config)
+    loaded = startup.load(config)
     values = flatten_keys(redacted_dump(loaded.settings))
     if as_json:
         typer.echo(json.dumps({"config_file": str(loaded.config_file or ""), "values": values,
@@ -172,8 +172,12 @@ def config_show(
 @config_app.command("validate")
 def config_validate(path: Annotated[Path | None, typer.Argument(help="YAML file to check")] = None) -> None:
     """Validate a config file together with the environment; exit 2 on the first problem."""
-    loaded = launch.load(path)
+    loaded = startup.load(path)
     typer.echo(f"valid: {loaded.config_file or 'defaults + environment'}")
+    sources = loaded.sources.items()
+    ignored = sorted(key for key, source in sources if key.startswith("telemetry.") and source != "default")
+    if ignored:
+        typer.echo(f"note: {', '.join(ignored)} set but without effect: the server exports no telemetry of its own")
 
 
 @db_app.command("migrate")
@@ -182,7 +186,7 @@ def db_migrate(
     platform: Annotated[bool, typer.Option("--platform", help="Also create the TFO platform tables")] = False,
 ) -> None:
     """Apply the versioned SQL migrations to every configured store (idempotent)."""
-    loaded = launch.load(config)
+    loaded = startup.load(config)
     results = asyncio.run(_migrate_all(loaded, platform))
     failed = False
     for store, outcome in results:
@@ -224,13 +228,13 @@ def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
     """Seed the embedded store with demo telemetry if it is empty, then serve over stdio."""
     if ctx.invoked_subcommand is not None:
         return
-    loaded = launch.load(config)
+    loaded = startup.load(config)
     counts = asyncio.run(_seed_if_empty())
     if counts:
         from loguru import logger
 
         logger.info("demo data seeded: {} rows", sum(counts.values()))
-    launch.serve(loaded)
+    startup.serve(loaded)
 
 
 async def _seed_if_empty() -> dict[str, int] | None:
@@ -252,7 +256,7 @@ def demo_seed(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
 ) -> None:
     """Write a deterministic synthetic estate for several organizations into the configured stores."""
-    launch.load(config)
+    startup.load(config)
 
     async def run() -> dict[str, int]:
         from tfo_mcp import clickhouse, demo

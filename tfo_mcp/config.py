@@ -2,7 +2,7 @@
 
 Environment names take either form:
   * nested with a double underscore: ``TELEMETRYFLOW_MCP_SERVER__PORT=9000``
-  * the seed's section prefixes:      ``TELEMETRYFLOW_MCP_SERVER_PORT=9000``,
+  * TFO's section prefixes:         ``TELEMETRYFLOW_MCP_SERVER_PORT=9000``,
     ``TELEMETRYFLOW_MCP_POSTGRES_URL=...``, ``TELEMETRYFLOW_MCP_CLAUDE_DEFAULT_MODEL=...``
 List values accept a JSON array or a comma-separated string.
 """
@@ -125,11 +125,11 @@ class LLMSettings(_Section):
 
 
 class MCPSettings(_Section):
-    protocol_version: str = "2025-06-18"
+    """Which kinds of component the server offers (a kind switched off is neither listed nor callable)."""
+
     enable_tools: bool = True
     enable_resources: bool = True
     enable_prompts: bool = True
-    tool_timeout: float = Field(30.0, gt=0)
 
 
 class LoggingSettings(_Section):
@@ -144,6 +144,8 @@ class LoggingSettings(_Section):
 
 
 class TelemetrySettings(_Section):
+    """Accepted for TFO's configuration files; the server does not export its own telemetry (no effect)."""
+
     enabled: bool = False
     service_name: str = "tfo-mcp"
     otlp_endpoint: str = "localhost:4317"

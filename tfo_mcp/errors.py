@@ -1,4 +1,4 @@
-"""Errors shared by the capability modules."""
+"""Errors the stores and collectors raise, as the tool errors the client sees."""
 
 import logging
 
@@ -7,13 +7,6 @@ from fastmcp.exceptions import ToolError
 
 class StoreUnavailable(ToolError):
     """A datastore is unconfigured or unreachable; the message names the setting to fix."""
-
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args, log_level=logging.WARNING)
-
-
-class SandboxError(ToolError):
-    """A path or command was refused by the sandbox rules (an expected refusal, logged as a warning)."""
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args, log_level=logging.WARNING)

@@ -1,66 +1,19 @@
-"""Start-up: the console-script entry point, loading settings and serving, without the CLI framework.
+"""Start-up: the console-script entry point.
 
-`tfo-mcp` and `tfo-mcp serve` (what MCP clients run, on every start) take a direct path here; every
-other command goes through the typer CLI in :mod:`tfo_mcp.cli`.
+`tfo-mcp` and `tfo-mcp serve` (what MCP clients run, on every start) take a direct path to
+:func:`tfo_mcp.startup.serve`; every other command goes through the typer CLI in :mod:`tfo_mcp.cli`, imported
+only then (typer and its help machinery cost start-up time a client would wait for).
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
-from pathlib import Path
-from typing import Any
 
-from tfo_mcp.config import ConfigError, LoadedSettings, load_settings, set_settings
+from tfo_mcp import startup
 
-EXIT_CONFIG = 2
 #: Arguments that mean "serve over stdio with the configured settings".
 _PLAIN_SERVE = ([], ["serve"])
-
-
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, then exit with ``code`` (stdout stays clean for JSON-RPC)."""
-    print(message, file=sys.stderr)
-    raise SystemExit(code)
-
-
-def load(config: Path | None, overrides: dict[str, Any] | None = None) -> LoadedSettings:
-    """Load settings (exit 2 with one line on stderr when they are bad) and set up logging."""
-    from tfo_mcp.logs import setup_logging
-
-    try:
-        loaded = load_settings(config)
-        for section, values in (overrides or {}).items():
-            for key, value in values.items():
-                if value is not None:
-                    setattr(getattr(loaded.settings, section), key, value)
-                    loaded.sources[f"{section}.{key}"] = "cli"
-    except ConfigError as exc:
-        fail(str(exc), EXIT_CONFIG)
-    except ValueError as exc:  # validate_assignment on a CLI override
-        fail(f"config error: {str(exc).splitlines()[0]}", EXIT_CONFIG)
-    set_settings(loaded)
-    setup_logging(loaded.settings.logging)
-    return loaded
-
-
-def serve(loaded: LoadedSettings) -> None:
-    """Assemble the server, then serve on the configured transport until told to stop."""
-    from tfo_mcp.app import build_server
-    from tfo_mcp.transport import serve as serve_transport
-
-    server = build_server(loaded.settings)
-
-    # What exists now lives as long as the process: keep it out of every later collection.
-    gc.freeze()
-    gc.enable()
-    try:
-        asyncio.run(serve_transport(loaded.settings, server))
-    except ConfigError as exc:
-        fail(str(exc), EXIT_CONFIG)
-    except KeyboardInterrupt:
-        pass
 
 
 def main() -> None:
@@ -70,7 +23,7 @@ def main() -> None:
     # for every other command.
     gc.disable()
     if sys.argv[1:] in _PLAIN_SERVE:
-        serve(load(None))
+        startup.serve(startup.load(None))
         return
     from tfo_mcp.cli import main as cli_main
 

@@ -1,6 +1,6 @@
 """PromptBuilder: analyst personas and the system, context and insight prompts.
 
-All prose lives in the top-level `prompts/` folder (`personas/`, `system/`, `insights/`), so it can be edited
+All prose lives in the packaged `tfo_mcp/prompts/` folder (`personas/`, `system/`, `insights/`), so it can be edited
 without touching code; this module only assembles it.
 """
 

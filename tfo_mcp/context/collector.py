@@ -23,6 +23,7 @@ from typing import Any
 from fastmcp.exceptions import ToolError
 from loguru import logger
 
+from tfo_mcp.context.sources import BudgetExceeded
 from tfo_mcp.context.types import (
     ContextType,
     TelemetryContext,
@@ -209,8 +210,6 @@ async def collect_context(
 
 async def run_collector(function: CollectorFunction, request: CollectRequest, budget: float) -> TelemetryContext:
     """Run one collector function under ``budget`` seconds and map its failures to results."""
-    from tfo_mcp.context.sources import BudgetExceeded
-
     kind, window = request.context_type, request.time_range
     started = time.perf_counter()
     try:

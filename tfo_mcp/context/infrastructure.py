@@ -15,7 +15,13 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from tfo_mcp.context._shaping import HIGH_RISK_PROBABILITY, MAX_HIGHLIGHTS, PACKET_LOSS_PERCENT
+from tfo_mcp.context._shaping import (
+    HIGH_CPU_PERCENT,
+    HIGH_MEMORY_PERCENT,
+    HIGH_RISK_PROBABILITY,
+    MAX_HIGHLIGHTS,
+    PACKET_LOSS_PERCENT,
+)
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import (
     Failed,
@@ -37,14 +43,16 @@ from tfo_mcp.context.sources import (
 )
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
-#: Thresholds: TFO's (CPU > 80, memory > 85) plus disk/filesystem > 90 (a disk that full is "saturated").
+#: Disk or filesystem use above which a host counts as saturated (percent).
+SATURATED_DISK_PERCENT = 90.0
+#: Thresholds: TFO's for CPU and memory, plus SATURATED_DISK_PERCENT for disks and filesystems.
 SATURATION_THRESHOLDS: dict[str, float] = {
-    "system.cpu.utilization": 80.0,
-    "system.memory.utilization": 85.0,
-    "system.disk.used_percent": 90.0,
-    "k8s.node.cpu.utilization": 80.0,
-    "k8s.node.memory.utilization": 85.0,
-    "k8s.node.filesystem.utilization": 90.0,
+    "system.cpu.utilization": HIGH_CPU_PERCENT,
+    "system.memory.utilization": HIGH_MEMORY_PERCENT,
+    "system.disk.used_percent": SATURATED_DISK_PERCENT,
+    "k8s.node.cpu.utilization": HIGH_CPU_PERCENT,
+    "k8s.node.memory.utilization": HIGH_MEMORY_PERCENT,
+    "k8s.node.filesystem.utilization": SATURATED_DISK_PERCENT,
 }
 CACHE_HIT_RATIO_MIN = 90.0
 CACHE_MEMORY_PERCENT = 85.0

@@ -1,4 +1,4 @@
-"""MCP prompts `code_review`, `explain_code` and `debug_help`; their text lives in `prompts/builtin/`."""
+"""MCP prompts `code_review`, `explain_code` and `debug_help`; their text lives in `tfo_mcp/prompts/builtin/`."""
 
 from __future__ import annotations
 

@@ -8,12 +8,13 @@ from typing import Any
 
 from fastmcp.server.providers import LocalProvider
 
-from tfo_mcp import __version__, analytics, confinement, sessions
+from tfo_mcp import __version__, analytics, sessions
 from tfo_mcp.clickhouse import clickhouse_health
 from tfo_mcp.config import Settings, get_loaded, redacted_dump
 from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, run_checks
 from tfo_mcp.llm import llm_health
 from tfo_mcp.postgres import postgres_health
+from tfo_mcp.sandbox import confinement
 
 #: Each measured component: the two stores and the LLM providers.
 HEALTH_CHECKS: dict[str, HealthCheck] = {

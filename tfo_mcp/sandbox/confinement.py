@@ -1,8 +1,8 @@
 """Kernel confinement of child processes: a small ctypes binding of Linux Landlock, and the command policy.
 
-Nothing here knows about MCP. ``tfo_mcp.commands`` asks :func:`current` which confinement is active, builds a
+Nothing here knows about MCP. ``execute_command`` asks :func:`current` which confinement is active and builds a
 :class:`Ruleset` from :func:`command_policy` in the server process (opening the granted paths there, as file
-descriptors) and starts the child one of two ways:
+descriptors); :mod:`tfo_mcp.sandbox.runner` starts the child one of two ways:
 
 - :meth:`Ruleset.run_confined` (the default): a fresh, short-lived thread sets ``no_new_privs`` and calls
   ``landlock_restrict_self`` on itself (both are per thread), then starts the child, which inherits the

@@ -1,76 +1,54 @@
-"""The sandboxed `execute_command` tool and its argv policy.
+"""The argv policy of `execute_command`: which programs, options and path arguments run, the executable, the
+argv and the child's environment. Pure: no MCP and no process here.
 
 Rules, checked in this order (each refusal is a SandboxError with a short reason):
 
-1. ``security.enable_execute_command`` must be true. When it is false the tool stays registered (settings are
-   read on every call, so the switch works without a restart) and refuses with a message naming the setting.
-2. ``command`` is one bare executable name (letters, digits, ``._+-``): never a shell string, never a path.
+1. ``command`` is one bare executable name (letters, digits, ``._+-``): never a shell string, never a path.
    Spaces or shell metacharacters get a message saying to pass arguments in ``args``. There is no shell:
    ``;``, ``|``, ``$(...)`` and friends inside ``args`` are plain text given to the program.
-3. Shells, interpreters and program launchers (``bash``, ``python3``, ``env``, ``xargs``, ``sudo``, ``awk``,
+2. Shells, interpreters and program launchers (``bash``, ``python3``, ``env``, ``xargs``, ``sudo``, ``awk``,
    ``sed``, ``make``, ...) are refused whatever ``security.allowed_commands`` says.
-4. The name must be in ``security.allowed_commands``.
-5. Per-program argument rules refuse options that run programs or write files: ``find -exec/-delete/-fprint``,
+3. The name must be in ``security.allowed_commands``.
+4. Per-program argument rules refuse options that run programs or write files: ``find -exec/-delete/-fprint``,
    ``sort --compress-program/-o``, ``git`` outside a read-only subcommand set, ``git branch NAME``, ... and, for
    every program, options that make it open files its arguments do not name: names read from a file
    (``--files0-from``, ``--files-from``, ``file -f``, ``find -files0-from``, ``git --pathspec-from-file``...) or
    symbolic links followed (``-L``/``-H``/``--dereference*`` of ls, du, stat, file, cp, find, ``grep -R``,
    ``tree -l``). The kernel would refuse to open what they reach, but not to stat it. Long options are matched
    by prefix too, because GNU tools and git accept unambiguous abbreviations.
-6. ``working_dir`` (default: the first root) must resolve inside the roots; arguments that look like paths
+5. ``working_dir`` (default: the first root) must resolve inside the roots; arguments that look like paths
    (absolute, with a ``..`` part, or naming an existing entry of the working folder, including a symlink)
    must resolve inside the roots too.
-7. The executable is looked up on the server's PATH minus any folder inside the roots; its real path must not
+6. The executable is looked up on the server's PATH minus any folder inside the roots; its real path must not
    be inside a root (the caller can write files there) and its real name must not be an interpreter
    (a ``ls`` that is a symlink to ``busybox`` is refused).
 
-The child runs with ``shell=False`` in a new session (its own process group), stdin closed, a minimal
-environment (PATH, LANG, HOME set to an empty private folder so no dotfile the caller wrote can configure the
-program, git's global and system config disabled, git's repository discovery stopped at the roots), a timeout
-after which the whole process group is killed, and stdout and stderr each capped at
-``security.max_command_output`` bytes (marked truncated). A non-zero exit status is a normal result, not an error.
+The child's environment is minimal: PATH, LANG, HOME set to an empty private folder so no dotfile the caller
+wrote can configure the program, git's global and system config disabled, git's repository discovery stopped
+at the roots.
 
-Checking argv cannot see every file a program opens on its own (a symlink met while recursing, a name created
-between the check and the open, ``/proc/<server pid>/environ``, a repository's ``.git`` file), so on Linux every
-child runs under kernel confinement (Landlock, ``tfo_mcp.confinement``): it may read only the roots and the
-system locations programs need, write only inside the roots and only when ``security.enable_write`` is true,
-execute only the resolved program, never open ``/proc`` (only df gets its own ``/proc/self/mountinfo``), and
-never make a TCP connection. If the confinement cannot be applied the program is not run. Without Landlock
-(other systems, old kernels, ``TFO_MCP_CONFINEMENT=argv``) the argv rules also refuse programs that write when
-writes are disabled (WRITING_PROGRAMS), git options that read outside a repository or run git in submodules
-(ARGV_ONLY_RULES), and diff gets ``--no-dereference``.
+Without Landlock (other systems, old kernels, ``TFO_MCP_CONFINEMENT=argv``) these rules also refuse programs
+that write when writes are disabled (WRITING_PROGRAMS), git options that read outside a repository or run git
+in submodules (ARGV_ONLY_RULES), and diff gets ``--no-dereference``.
 
 git also gets, in both modes: pathspec magic (``:(top)``, ``:/``...) and ``REV:path`` reaching above the
-repository refused; ``--ignore-submodules=all`` (a submodule's own config could run programs); and a probe of
-the repository configuration first (``git config --list``, under the same confinement): a key that makes git run
-a program and that forced configuration cannot switch off (filters, ``diff.external``, diff drivers,
-``core.worktree``...) refuses the command, naming the key. Without Landlock the probe also checks that the
-repository's git dir, common dir and alternates are inside the roots, and refuses lazy fetching and protocol
-overrides.
+repository refused; ``--ignore-submodules=all`` (a submodule's own config could run programs); forced safe
+configuration (GIT_FORCED_CONFIG); and :func:`refused_git_keys` judges the repository configuration that the
+probe of :mod:`tfo_mcp.sandbox.runner` lists.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import re
 import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from loguru import logger
-from pydantic import BaseModel, Field
-
-from tfo_mcp import confinement
-from tfo_mcp.config import get_settings
-from tfo_mcp.errors import SandboxError
-from tfo_mcp.files import check_no_nul, is_inside, resolve_path, sandbox_roots
+from tfo_mcp.sandbox import confinement
+from tfo_mcp.sandbox.errors import SandboxError
+from tfo_mcp.sandbox.paths import check_no_nul, is_inside, resolve_path
 
 #: Programs that run other programs or code. Refused whatever the configuration says (names are compared
 #: after stripping a version suffix and ``.exe``: ``python3.11`` -> ``python``).
@@ -101,8 +79,6 @@ COMMAND_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 #: Most arguments and longest argument accepted.
 MAX_ARGS = 1000
 MAX_ARG_CHARS = 32_768
-#: Seconds to wait for the output pipes after the process group was killed.
-DRAIN_GRACE = 2.0
 
 #: git subcommands that only read the repository.
 GIT_READ_ONLY = frozenset(
@@ -203,9 +179,6 @@ WRITING_PROGRAMS = frozenset(
     {"cp", "mv", "rm", "rmdir", "mkdir", "touch", "ln", "tee", "dd", "install", "truncate", "shred", "chmod",
      "chown", "chgrp", "mktemp", "mkfifo", "mknod", "patch", "split", "csplit", "unlink", "link", "sqlite3"}
 )  # fmt: skip
-
-
-# --------------------------------------------------------------------------- pure policy
 
 
 def program_family(name: str) -> str:
@@ -601,334 +574,3 @@ def _key_matches(name: str, pattern: str) -> bool:
     if "*." in want_rest:  # section.<subsection>.key: the subsection may hold dots, the key does not
         return "." in rest and rest.rsplit(".", 1)[1].lower() == want_rest.split(".", 1)[1]
     return rest.lower() == want_rest
-
-
-# --------------------------------------------------------------------------- running
-
-
-class ProcessOutcome(BaseModel):
-    exit_code: int
-    stdout: bytes
-    stderr: bytes
-    stdout_truncated: bool
-    stderr_truncated: bool
-    timed_out: bool
-    duration_ms: int
-
-
-class _Capture:
-    """The first ``cap`` bytes of a stream; what follows is drained and dropped (kept if the read is cancelled)."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.data = bytearray()
-        self.truncated = False
-
-    async def drain(self, stream: asyncio.StreamReader) -> None:
-        while chunk := await stream.read(65536):
-            room = self.cap - len(self.data)
-            if len(chunk) > room:
-                self.truncated = True
-                self.data += chunk[: max(room, 0)]
-            else:
-                self.data += chunk
-
-
-def kill_group(pgid: int) -> None:
-    """SIGKILL a whole process group (no error if it is already gone)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-class _StartedChild:
-    """An asyncio view of a ``subprocess.Popen`` started elsewhere (on a confined thread), with the interface of
-    ``asyncio.subprocess.Process`` that run_process uses: pipes as StreamReaders, the exit seen on a pidfd."""
-
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
-        self.popen = popen
-        self.pid = popen.pid
-        self.stdout: asyncio.StreamReader | None = None
-        self.stderr: asyncio.StreamReader | None = None
-        self._transports: list[asyncio.BaseTransport] = []
-        self._loop = asyncio.get_running_loop()
-        self._exited: asyncio.Future[int] = self._loop.create_future()
-        try:
-            self._pidfd = os.pidfd_open(popen.pid)
-        except OSError:  # pidfd_open refused (a seccomp profile): wait on an executor thread instead
-            waiting = self._loop.run_in_executor(None, popen.wait)
-            waiting.add_done_callback(lambda done: self._exited.done() or self._exited.set_result(done.result()))
-        else:
-            self._loop.add_reader(self._pidfd, self._reap)
-
-    @classmethod
-    async def attach(cls, popen: subprocess.Popen[bytes]) -> _StartedChild:
-        child = cls(popen)
-        try:
-            for name in ("stdout", "stderr"):
-                reader = asyncio.StreamReader(loop=child._loop)
-                transport, _ = await child._loop.connect_read_pipe(
-                    lambda reader=reader: asyncio.StreamReaderProtocol(reader), getattr(popen, name)
-                )
-                child._transports.append(transport)
-                setattr(child, name, reader)
-        except BaseException:
-            kill_group(popen.pid)
-            child.close()
-            raise
-        return child
-
-    def _reap(self) -> None:  # the pidfd is readable: the process has exited (it is not reaped yet)
-        self._loop.remove_reader(self._pidfd)
-        os.close(self._pidfd)
-        code = self.popen.wait()
-        if not self._exited.done():
-            self._exited.set_result(code)
-
-    @property
-    def returncode(self) -> int | None:
-        return self.popen.returncode
-
-    async def wait(self) -> int:
-        return await asyncio.shield(self._exited)
-
-    def close(self) -> None:
-        """Close the pipes (the pidfd closes itself when the process exits, and reaps it)."""
-        for transport in self._transports:
-            transport.close()
-
-
-async def run_process(
-    argv: Sequence[str],
-    cwd: Path,
-    env: dict[str, str],
-    timeout: float,
-    cap: int,
-    preexec_fn: Callable[[], None] | None = None,
-    ruleset: confinement.Ruleset | None = None,
-) -> ProcessOutcome:
-    """Run argv without a shell in its own process group; kill the group on timeout or cancellation.
-
-    With a ``ruleset`` the child starts under it: from a fresh thread that enforces it on itself
-    (``Ruleset.run_confined``), or, when the program needs its own /proc/self files, through the ruleset's
-    preexec function. ``preexec_fn`` runs in the child before exec; if it raises, the program is not executed
-    and ``subprocess.SubprocessError`` is raised here.
-    """
-    started = time.perf_counter()
-    process: asyncio.subprocess.Process | _StartedChild
-    if ruleset is not None and not ruleset.needs_child_setup:
-        popen = ruleset.run_confined(
-            lambda: subprocess.Popen(
-                list(argv),
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-        )
-        process = await _StartedChild.attach(popen)
-    else:
-        if ruleset is not None:
-            preexec_fn = ruleset.preexec()
-        extra = {"preexec_fn": preexec_fn} if preexec_fn is not None else {}
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            cwd=cwd,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            **extra,
-        )
-    assert process.stdout is not None and process.stderr is not None
-    out, err = _Capture(cap), _Capture(cap)
-    readers = [asyncio.ensure_future(out.drain(process.stdout)), asyncio.ensure_future(err.drain(process.stderr))]
-    timed_out = False
-    try:
-        try:
-            await asyncio.wait_for(process.wait(), timeout)
-        except TimeoutError:
-            timed_out = True
-        kill_group(process.pid)  # the timeout, or children left behind by a program that exited
-        await process.wait()
-        _, pending = await asyncio.wait(readers, timeout=DRAIN_GRACE)
-        for reader in pending:  # a descendant that left the group still holds a pipe open
-            reader.cancel()
-    except BaseException:
-        kill_group(process.pid)
-        for reader in readers:
-            reader.cancel()
-        raise
-    finally:
-        if isinstance(process, _StartedChild):
-            process.close()
-    return ProcessOutcome(
-        exit_code=process.returncode if process.returncode is not None else -1,
-        stdout=bytes(out.data),
-        stderr=bytes(err.data),
-        stdout_truncated=out.truncated,
-        stderr_truncated=err.truncated,
-        timed_out=timed_out,
-        duration_ms=round((time.perf_counter() - started) * 1000),
-    )
-
-
-# --------------------------------------------------------------------------- confinement and git probes
-
-Runner = Callable[[Sequence[str], float], Awaitable[ProcessOutcome]]
-#: Seconds a git probe (config listing, rev-parse) may take, at most (and never more than the command's limit).
-PROBE_TIMEOUT = 15.0
-PROBE_OUTPUT = 1024 * 1024
-
-
-@contextlib.contextmanager
-def confined_runner(
-    mode: confinement.Confinement, policy: confinement.Policy | None, cwd: Path, env: dict[str, str], cap: int
-) -> Iterator[Runner]:
-    """A function running argv in ``cwd`` with ``env`` under the confinement (one ruleset for every run)."""
-    ruleset = confinement.Ruleset(policy, mode.abi) if mode.mode == "landlock" and policy is not None else None
-    try:
-
-        async def run(argv: Sequence[str], timeout: float) -> ProcessOutcome:
-            try:
-                return await run_process(argv, cwd, env, timeout, cap, ruleset=ruleset)
-            except subprocess.SubprocessError:
-                raise SandboxError(
-                    f"{Path(argv[0]).name!r} was not run: the kernel confinement ({mode.describe()}) could not be "
-                    "applied in the child process"
-                ) from None
-
-        yield run
-    finally:
-        if ruleset is not None:
-            ruleset.close()
-
-
-async def check_git_repository(
-    run: Runner, executable: Path, roots: Sequence[Path], argv_only: bool, limit: float
-) -> None:
-    """Probe the repository git would use, under the same confinement, before running the command: refuse
-    configuration keys that run programs (GIT_REFUSED_KEYS), and under argv rules only a git dir, common dir or
-    object alternate outside the roots."""
-    timeout = min(PROBE_TIMEOUT, limit)
-    listing = await run([*git_prefix(executable), "config", "--list", "--show-scope", "--name-only", "-z"], timeout)
-    if listing.exit_code != 0 or listing.timed_out:
-        detail = listing.stderr.decode("utf-8", errors="replace").strip()[:500]
-        raise SandboxError(f"git was not run: its configuration could not be read ({detail or 'timed out'})")
-    if refused := refused_git_keys(listing.stdout, argv_only):
-        raise SandboxError(
-            f"git was not run: the repository configuration sets {', '.join(refused)}, which can make git run a "
-            "program or leave the allowed roots; remove it from .git/config (or the file it includes) to use git here"
-        )
-    if not argv_only:
-        return  # the kernel refuses reads outside the roots
-    where = await run(
-        [*git_prefix(executable), "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"], timeout
-    )
-    if where.exit_code != 0:
-        return  # no repository (or one git refuses to use): the command fails the same way, reading nothing
-    folders = [Path(line) for line in where.stdout.decode("utf-8", errors="replace").splitlines() if line]
-    alternates = folders[-1] / "objects" / "info" / "alternates" if folders else None
-    if alternates is not None and alternates.is_file():
-        for line in alternates.read_text(errors="replace").splitlines():
-            if line.strip() and not line.startswith("#"):
-                folders.append(folders[-1] / "objects" / line.strip())
-    for folder in folders:
-        if not is_inside(Path(os.path.realpath(folder)), roots):
-            raise SandboxError(
-                f"git was not run: the repository uses {folder}, outside the allowed roots (a .git file, "
-                "commondir or objects/info/alternates pointing out)"
-            )
-
-
-# --------------------------------------------------------------------------- the tool
-
-
-class CommandResult(BaseModel):
-    command: str
-    args: list[str]
-    working_dir: str = Field(description="Real path of the folder the command ran in")
-    exit_code: int = Field(description="Exit status; negative when killed by a signal (e.g. -9 after a timeout)")
-    stdout: str = Field(description="Standard output (UTF-8, invalid bytes replaced), cut at the output cap")
-    stderr: str = Field(description="Standard error (UTF-8, invalid bytes replaced), cut at the output cap")
-    stdout_truncated: bool
-    stderr_truncated: bool
-    truncated: bool = Field(description="True when stdout or stderr was cut at security.max_command_output")
-    timed_out: bool = Field(description="True when the timeout expired and the process group was killed")
-    duration_ms: int
-
-
-async def execute_command(
-    command: str = Field(description="One program name from security.allowed_commands, e.g. 'ls' or 'git'"),
-    args: list[str] = Field(default_factory=list, description="Arguments, one per item (no shell: no quoting)"),
-    working_dir: str | None = Field(None, description="Folder to run in (inside the roots); default: first root"),
-    timeout: float | None = Field(
-        None, gt=0, description="Seconds before the process group is killed; default and maximum: command_timeout"
-    ),
-) -> CommandResult:
-    """Run an allow-listed program with arguments, without a shell, inside the allowed roots.
-
-    No shell: `command` is a single program name and every argument goes in `args` (operators such as ; | &&
-    $() are plain text). Shells and interpreters are never allowed; options that run programs or write files
-    (find -exec, git -c, ...) are refused; git is limited to read-only subcommands. A non-zero exit is a normal
-    result. stdout/stderr are each capped at security.max_command_output (truncated=true); on timeout the
-    whole process group is killed (timed_out=true). Disabled when security.enable_execute_command is false.
-    """
-    security = get_settings().security
-    if not security.enable_execute_command:
-        raise SandboxError("execute_command is disabled by configuration (security.enable_execute_command=false)")
-    mode = confinement.current()
-    if mode.refused:
-        raise SandboxError(f"execute_command is refused: {mode.reason}")
-    argv_only = mode.mode == "argv"
-    check_command_name(command)
-    check_allowed(command, security.allowed_commands)
-    check_program_args(command, args, argv_only)
-    if argv_only and not security.enable_write and program_family(command) in WRITING_PROGRAMS:
-        raise SandboxError(
-            f"{command!r} writes files and security.enable_write is false; without kernel confinement "
-            f"({mode.reason}) programs that write are refused"
-        )
-    roots = sandbox_roots(security)
-    cwd = resolve_working_dir(working_dir, roots)
-    check_path_args(args, cwd, roots)
-    folders = search_path(os.environ.get("PATH", os.defpath), roots)
-    executable = resolve_executable(command, folders, roots)
-    argv = build_argv(executable, command, args, argv_only)
-    limit = min(timeout or security.command_timeout, security.command_timeout)
-    with tempfile.TemporaryDirectory(prefix="tfo-mcp-home-") as home:
-        env = child_environment(folders, Path(home), git_ceiling(cwd, roots))
-        policy = None
-        if not argv_only:
-            policy = confinement.command_policy(
-                roots, writable=security.enable_write, executable=executable, home=home, program=command
-            )
-        try:
-            with confined_runner(mode, policy, cwd, env, security.max_command_output) as run:
-                if command == "git":
-                    await check_git_repository(run, executable, roots, argv_only, limit)
-                outcome = await run(argv, limit)
-        except confinement.ConfinementError as exc:
-            raise SandboxError(f"{command!r} was not run: kernel confinement could not be set up ({exc})") from None
-        except OSError as exc:
-            raise SandboxError(f"{command!r} could not be started ({exc.strerror or exc})") from None
-    logger.info(
-        "execute_command {} {} in {} -> exit {} in {} ms{} [{}]",
-        command, args, cwd, outcome.exit_code, outcome.duration_ms, " (timed out)" if outcome.timed_out else "",
-        mode.describe(),
-    )  # fmt: skip
-    return CommandResult(
-        command=command,
-        args=list(args),
-        working_dir=str(cwd),
-        exit_code=outcome.exit_code,
-        stdout=outcome.stdout.decode("utf-8", errors="replace"),
-        stderr=outcome.stderr.decode("utf-8", errors="replace"),
-        stdout_truncated=outcome.stdout_truncated,
-        stderr_truncated=outcome.stderr_truncated,
-        truncated=outcome.stdout_truncated or outcome.stderr_truncated,
-        timed_out=outcome.timed_out,
-        duration_ms=outcome.duration_ms,
-    )
