@@ -50,7 +50,7 @@ def report(title: str, samples: dict[str, list[float]], base: str) -> None:
 
 
 async def seed(rows: int) -> None:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     backend = clickhouse.get_clickhouse()
     await backend.execute("DROP TABLE IF EXISTS big")
@@ -75,7 +75,8 @@ async def capped_query(path: str, calls: int, max_rows: int) -> None:
     import chdb
     from fastmcp import Client
 
-    from tfo_mcp import clickhouse, server
+    from tfo_mcp import server
+    from tfo_mcp.stores import clickhouse
 
     backend = clickhouse.get_clickhouse()
     capped_conn = f"{path}?readonly=1&max_result_rows={max_rows + 1}&result_overflow_mode=break"
@@ -161,7 +162,8 @@ async def capped_query(path: str, calls: int, max_rows: int) -> None:
 async def recording_overhead(path: str, calls: int) -> None:
     from fastmcp import Client
 
-    from tfo_mcp import analytics, config, server
+    from tfo_mcp import config, server
+    from tfo_mcp.analytics import recorder
 
     on = config.load_settings(environ=environ(path, analytics=True))
     off = config.load_settings(environ=environ(path, analytics=False))
@@ -177,8 +179,8 @@ async def recording_overhead(path: str, calls: int) -> None:
                 await client.call_tool("echo", {"message": "hello"})
                 samples[name].append((time.perf_counter() - started) * 1000)
         config.set_settings(on)
-        await analytics.flush()
-        stats = analytics.stats()
+        await recorder.flush()
+        stats = recorder.stats()
 
     report(f"recording overhead: echo via MCP, {calls} calls each", samples, "echo, recording off")
     ratio = statistics.median(samples["echo, recording on"]) / statistics.median(samples["echo, recording off"])
@@ -188,9 +190,9 @@ async def recording_overhead(path: str, calls: int) -> None:
     n = 20_000
     started = time.perf_counter()
     for i in range(n):
-        analytics.record_tool_call("bench", "echo", {"message": "hello"}, None, None, 0.001 * i)
+        recorder.record_tool_call("bench", "echo", {"message": "hello"}, None, None, 0.001 * i)
     per_call = (time.perf_counter() - started) / n * 1e6
-    analytics.reset_stats()
+    recorder.reset_stats()
     print(f"record_tool_call: {per_call:.2f} µs per call (queue append, no I/O)")
     print(f"analytics after the run: written {stats['written']:,}, dropped {stats['dropped']:,}")
 
@@ -206,7 +208,8 @@ def environ(path: str, analytics: bool) -> dict[str, str]:
 async def main_async(args: argparse.Namespace) -> None:
     from loguru import logger
 
-    from tfo_mcp import clickhouse, config
+    from tfo_mcp import config
+    from tfo_mcp.stores import clickhouse
 
     logger.remove()
     logger.add(sys.stderr, level="WARNING")

@@ -110,7 +110,8 @@ def load_manifest(workdir: Path, args: argparse.Namespace) -> dict[str, Any] | N
 
 async def seed(args: argparse.Namespace, workdir: Path, server: Any) -> dict[str, Any]:
     """Seed the dataset; return (and save) the manifest: now, counts, arguments, the PostgreSQL data dir."""
-    from tfo_mcp import clickhouse, demo, postgres
+    from tfo_mcp import demo
+    from tfo_mcp.stores import clickhouse, postgres
 
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     wanted = {"scale": args.scale, "orgs": args.orgs, "hours": args.hours}
@@ -292,10 +293,10 @@ async def engine_floor(
     as the collector calls it: no context that reads that table can be faster, so raw p50 / this floor bounds
     the ratio whatever the context's SQL does.
     """
-    from tfo_mcp.clickhouse import get_clickhouse
     from tfo_mcp.context.collector import CollectRequest
     from tfo_mcp.context.sources import _bucket_bounds, _fill, rollup, run_budgeted
     from tfo_mcp.context.types import ContextType, TimeRange
+    from tfo_mcp.stores.clickhouse import get_clickhouse
 
     backend = get_clickhouse()
     request = CollectRequest(ContextType.METRICS, org, TimeRange(start=now - timedelta(hours=1), end=now),
@@ -353,7 +354,7 @@ async def main() -> int:
             print(f"reusing the dataset seeded at {manifest['now']} in {workdir}")
         return await bench(args, manifest)
     finally:
-        from tfo_mcp import clickhouse, postgres
+        from tfo_mcp.stores import clickhouse, postgres
 
         await clickhouse.reset()  # close chDB before the interpreter exits
         await postgres.reset()

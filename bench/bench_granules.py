@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 if TYPE_CHECKING:
-    from tfo_mcp.clickhouse import Backend
+    from tfo_mcp.stores.clickhouse_backend import Backend
 
 #: (context SQL, summary table it reads at 24 h, extra parameters)
 QUERIES = (
@@ -72,8 +72,9 @@ async def make_copy(backend: Backend, table: str, granularity: int, days: int, s
 
 
 async def bench(args: argparse.Namespace, workdir: Path) -> None:
-    from tfo_mcp import clickhouse, demo
+    from tfo_mcp import demo
     from tfo_mcp.context.sources import load_sql
+    from tfo_mcp.stores import clickhouse
 
     manifest = json.loads((workdir / "manifest.json").read_text())
     now = datetime.fromisoformat(manifest["now"])
@@ -108,7 +109,8 @@ async def main() -> int:
     if not (workdir / "manifest.json").exists():
         print(f"no dataset in {workdir}: run bench/bench_context.py --dir {workdir} first", file=sys.stderr)
         return 2
-    from tfo_mcp import clickhouse, config
+    from tfo_mcp import config
+    from tfo_mcp.stores import clickhouse
 
     environ = {
         "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{workdir / 'chdb'}",

@@ -6,7 +6,7 @@ Both call paths stream from the same local fake provider (OpenAI wire format, 12
 alternating call by call so machine noise hits both:
 
 * direct:  ``litellm.acompletion(stream=True)`` and the stream consumed;
-* complete: ``tfo_mcp.llm.complete()`` (resolution, retries wrapper, usage, cost, recording);
+* complete: ``tfo_mcp.llm.completion.complete()`` (resolution, retries wrapper, usage, cost, recording);
 * tool:    ``claude_conversation`` through an in-memory fastmcp Client (MCP framing, validation,
   middleware, history store, structured output), a new conversation per call.
 
@@ -62,7 +62,8 @@ def import_seconds(stub: bool) -> float:
 
 
 def llm_module_import_ms() -> float:
-    """Cumulative import time of tfo_mcp.llm inside `import tfo_mcp.server` (python -X importtime), in ms."""
+    """Import time of the tfo_mcp.llm package's own modules inside `import tfo_mcp.server` (python -X importtime,
+    self time summed), in ms."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
     out = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import tfo_mcp.server"],
@@ -72,23 +73,27 @@ def llm_module_import_ms() -> float:
         env=env,
         check=True,
     )
+    own = []
     for line in out.stderr.splitlines():
         parts = [part.strip() for part in line.removeprefix("import time:").split("|")]
-        if len(parts) == 3 and parts[2] == "tfo_mcp.llm":
-            return int(parts[1]) / 1000
-    raise RuntimeError("tfo_mcp.llm not found in -X importtime output")
+        if len(parts) == 3 and (parts[2] == "tfo_mcp.llm" or parts[2].startswith("tfo_mcp.llm.")):
+            own.append(int(parts[0]))
+    if not own:
+        raise RuntimeError("tfo_mcp.llm not found in -X importtime output")
+    return sum(own) / 1000
 
 
 async def call_paths(fake: FakeProvider, calls: int) -> dict[str, list[float]]:
     from fastmcp import Client
 
-    from tfo_mcp import config, llm
+    from tfo_mcp import config
+    from tfo_mcp.llm import completion, conversations, litellm_loader
     from tfo_mcp.logs import setup_logging
     from tfo_mcp.server import mcp
 
     setup_logging(config.LoggingSettings(level="WARNING"))
     config.set_settings(config.load_settings(environ=provider_environ(fake, ("openai",))))
-    litellm = await llm._litellm_async()
+    litellm = await litellm_loader.load_async()
     base = fake.url + "/openai/v1"
     messages = [{"role": "user", "content": "How is checkout doing?"}]
 
@@ -110,7 +115,7 @@ async def call_paths(fake: FakeProvider, calls: int) -> dict[str, list[float]]:
         assert "".join(text) == "Echo: How is checkout doing?"
 
     async def complete() -> None:
-        result = await llm.complete(messages, model="gpt-4.1")
+        result = await completion.complete(messages, model="gpt-4.1")
         assert result.reply == "Echo: How is checkout doing?"
 
     timings: dict[str, list[float]] = {
@@ -136,7 +141,7 @@ async def call_paths(fake: FakeProvider, calls: int) -> dict[str, list[float]]:
                 await run()
                 timings[name].append((time.perf_counter() - started) * 1000)
                 fake.requests.clear()
-    llm.reset_conversations()
+    conversations.reset_conversations()
     return timings
 
 
@@ -174,7 +179,7 @@ def main() -> None:
     print(f"{'difference (median)':<28} {statistics.median(with_llm) - statistics.median(without_llm):+8.1f}")
     print(
         f"{'tfo_mcp.llm itself':<28} {statistics.median(module_only):8.1f} {min(module_only):8.1f} "
-        f"{max(module_only):8.1f}   (-X importtime, cumulative)"
+        f"{max(module_only):8.1f}   (-X importtime, self)"
     )
 
 

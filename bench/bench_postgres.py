@@ -87,7 +87,8 @@ async def run(admin_url: str, rows: int, calls: int, max_rows: int) -> None:
     from fastmcp import Client
     from psycopg_pool import AsyncConnectionPool
 
-    from tfo_mcp import config, postgres, server
+    from tfo_mcp import config, server
+    from tfo_mcp.stores import postgres
 
     app_url, _, cleanup = await _prepare(admin_url, rows)
     config.set_settings(

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tfo_mcp import chsql
-from tfo_mcp.chsql import QueryRefused
+from tfo_mcp.stores import sql_guard
+from tfo_mcp.stores.sql_guard import QueryRefused
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ from tfo_mcp.chsql import QueryRefused
     ],
 )
 def test_guard_accepts_reads(sql: str) -> None:
-    chsql.check_read_query(sql)
+    sql_guard.check_read_query(sql)
 
 
 @pytest.mark.parametrize(
@@ -79,18 +79,18 @@ def test_guard_accepts_reads(sql: str) -> None:
 )
 def test_guard_refuses(sql: str, reason: str) -> None:
     with pytest.raises(QueryRefused, match=None) as info:
-        chsql.check_read_query(sql)
+        sql_guard.check_read_query(sql)
     assert reason.lower() in str(info.value).lower()
 
 
 def test_guard_refuses_any_settings_clause_when_asked() -> None:
-    chsql.check_read_query("SELECT 1 SETTINGS max_threads = 1")
+    sql_guard.check_read_query("SELECT 1 SETTINGS max_threads = 1")
     with pytest.raises(QueryRefused, match="SETTINGS clause is not accepted"):
-        chsql.check_read_query("SELECT 1 SETTINGS max_threads = 1", allow_settings_clause=False)
+        sql_guard.check_read_query("SELECT 1 SETTINGS max_threads = 1", allow_settings_clause=False)
 
 
 def test_tokenizer_decodes_quoted_identifiers_and_strings() -> None:
-    tokens = chsql.tokenize("SELECT \"a\"\"b\", `c\\x64`, 'it''s', 'back\\\\slash' # comment\n;")
+    tokens = sql_guard.tokenize("SELECT \"a\"\"b\", `c\\x64`, 'it''s', 'back\\\\slash' # comment\n;")
     assert [(t.kind, t.text) for t in tokens] == [
         ("word", "SELECT"),
         ("ident", 'a"b'),
@@ -105,7 +105,7 @@ def test_tokenizer_decodes_quoted_identifiers_and_strings() -> None:
 
 
 def test_render_escapes_values_with_the_driver() -> None:
-    sql = chsql.render(
+    sql = sql_guard.render(
         "SELECT %(s)s, %(n)s, %(f)s, %(none)s, %(b)s, %(list)s, %(when)s, %(day)s, %(id)s, 100%%",
         {
             "s": "x' OR 1=1 -- \\",
@@ -126,32 +126,32 @@ def test_render_escapes_values_with_the_driver() -> None:
 
 
 def test_render_without_params_leaves_percent_alone() -> None:
-    assert chsql.render("SELECT '100%'", None) == "SELECT '100%'"
+    assert sql_guard.render("SELECT '100%'", None) == "SELECT '100%'"
 
 
 def test_render_values_are_never_reparsed() -> None:
-    assert chsql.render("SELECT %(a)s, %(b)s", {"a": "%(b)s", "b": "x"}) == "SELECT '%(b)s', 'x'"
+    assert sql_guard.render("SELECT %(a)s, %(b)s", {"a": "%(b)s", "b": "x"}) == "SELECT '%(b)s', 'x'"
 
 
 @pytest.mark.parametrize("value", [object(), {"a": 1}, b"bytes", float("nan")])
 def test_render_refuses_values_that_are_not_plain(value: object) -> None:
     with pytest.raises((TypeError, ValueError)):
-        chsql.render("SELECT %(v)s", {"v": value})
+        sql_guard.render("SELECT %(v)s", {"v": value})
 
 
 def test_render_reports_missing_parameters_and_bare_percent() -> None:
     with pytest.raises(ValueError, match="missing query parameter 'b'"):
-        chsql.render("SELECT %(a)s, %(b)s", {"a": 1})
+        sql_guard.render("SELECT %(a)s, %(b)s", {"a": 1})
     with pytest.raises(ValueError, match="%%"):
-        chsql.render("SELECT 'x%' , %(a)s", {"a": 1})
+        sql_guard.render("SELECT 'x%' , %(a)s", {"a": 1})
 
 
 @pytest.mark.parametrize("name", ["t", "db.t", "_x1"])
 def test_quote_identifier(name: str) -> None:
-    assert chsql.quote_identifier(name).count("`") == 2 * len(name.split("."))
+    assert sql_guard.quote_identifier(name).count("`") == 2 * len(name.split("."))
 
 
 @pytest.mark.parametrize("name", ["", "a b", "t; DROP", "`t`", "a.b.c", "1t"])
 def test_quote_identifier_refuses(name: str) -> None:
     with pytest.raises(ValueError):
-        chsql.quote_identifier(name)
+        sql_guard.quote_identifier(name)

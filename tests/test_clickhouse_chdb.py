@@ -15,10 +15,10 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
 from tests.support.fixtures_clickhouse import clickhouse_settings
-from tfo_mcp import chsql, clickhouse
-from tfo_mcp.chsql import QueryError, QueryRefused, QueryTimeout
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.server import mcp
+from tfo_mcp.stores import clickhouse, migrations, sql_guard
+from tfo_mcp.stores.sql_guard import QueryError, QueryRefused, QueryTimeout
 
 pytestmark = pytest.mark.usefixtures("chdb_store")
 
@@ -222,7 +222,7 @@ async def test_unknown_migration_kinds_are_refused(kind: str) -> None:
 
 def test_split_statements() -> None:
     text = "-- header\nCREATE TABLE a (x String DEFAULT ';');\n\nSELECT 1 ; \n-- trailing only;\n"
-    assert clickhouse.split_statements(text) == ["-- header\nCREATE TABLE a (x String DEFAULT ';')", "SELECT 1"]
+    assert migrations.split_statements(text) == ["-- header\nCREATE TABLE a (x String DEFAULT ';')", "SELECT 1"]
 
 
 # --------------------------------------------------------------------------- configuration
@@ -371,7 +371,7 @@ async def test_engine_refuses_writes_even_without_the_guard(
     canary: str, monkeypatch: pytest.MonkeyPatch, sql: str
 ) -> None:
     """Read-only by construction: with the text guard switched off, the engine's readonly=1 still refuses."""
-    monkeypatch.setattr(chsql, "check_read_query", lambda *a, **k: None)
+    monkeypatch.setattr(sql_guard, "check_read_query", lambda *a, **k: None)
     before = await store_snapshot()
     with pytest.raises(QueryRefused, match="read-only"):
         await clickhouse.get_clickhouse().query(sql, max_rows=10)
@@ -451,7 +451,7 @@ async def test_safe_table_functions_still_work() -> None:
 
 
 async def test_network_table_functions_are_also_refused_by_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chsql, "check_read_query", lambda *a, **k: None)
+    monkeypatch.setattr(sql_guard, "check_read_query", lambda *a, **k: None)
     for name in ("file", "url", "s3", "remote", "mysql", "postgresql", "executable"):
         with pytest.raises(QueryRefused, match="read-only"):
             await clickhouse.get_clickhouse().query(f"SELECT * FROM {TABLE_FUNCTIONS[name]}", max_rows=10)

@@ -16,11 +16,11 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
 from tests.support.fixtures_clickhouse import NATIVE_PASSWORD, NativeServer, clickhouse_settings
-from tfo_mcp import chsql, clickhouse
-from tfo_mcp.chsql import QueryError, QueryRefused, QueryTimeout
-from tfo_mcp.clickhouse import parse_native_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.server import mcp
+from tfo_mcp.stores import clickhouse, sql_guard
+from tfo_mcp.stores.clickhouse_native import parse_native_url
+from tfo_mcp.stores.sql_guard import QueryError, QueryRefused, QueryTimeout
 
 pytestmark = [pytest.mark.native_clickhouse, pytest.mark.usefixtures("native_store")]
 
@@ -67,7 +67,7 @@ async def test_pool_runs_pool_size_queries_at_once() -> None:
 
 async def test_read_only_user_settings_are_refused_by_the_server(canary: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the text guard switched off, the server's readonly=1 still refuses writes and setting changes."""
-    monkeypatch.setattr(chsql, "check_read_query", lambda *a, **k: None)
+    monkeypatch.setattr(sql_guard, "check_read_query", lambda *a, **k: None)
     before = await snapshot()
     for sql in (
         "INSERT INTO canary VALUES (9, 'x')",
@@ -256,7 +256,7 @@ async def test_readonly_2_profile_user_refuses_settings_and_writes(
         with pytest.raises(QueryRefused, match="SET statements"):
             await backend.query("SET max_result_rows = 0", max_rows=5)
         with monkeypatch.context() as patch:  # without the guard, the server still refuses writes
-            patch.setattr(chsql, "check_read_query", lambda *a, **k: None)
+            patch.setattr(sql_guard, "check_read_query", lambda *a, **k: None)
             with pytest.raises(QueryRefused, match="read-only"):
                 await backend.query("CREATE TABLE evil (x UInt8) ENGINE = Memory", max_rows=5)
         capped = await backend.query("SELECT number FROM system.numbers", max_rows=5)

@@ -58,7 +58,7 @@ def _request(kind: ContextType, org: str, budget: float, **extra: Any) -> Collec
 
 
 async def _clickhouse_running(token: str) -> int:
-    from tfo_mcp.clickhouse import get_clickhouse
+    from tfo_mcp.stores.clickhouse import get_clickhouse
 
     result = await get_clickhouse().query(
         "SELECT count() FROM system.processes WHERE query LIKE %(pattern)s AND query NOT LIKE %(self)s",
@@ -98,7 +98,7 @@ def _closed_port() -> int:
 @pytest.fixture
 async def settings_of(demo_dataset: Any) -> AsyncIterator[Any]:
     """Install settings from a dict of environment values for one test; restore and reset pools afterwards."""
-    from tfo_mcp import clickhouse, postgres
+    from tfo_mcp.stores import clickhouse, postgres
 
     previous = config._current
 

@@ -72,7 +72,7 @@ def _near_p95(value: float, bounds: tuple[float, float], tolerance: float) -> bo
 
 
 async def _raw(sql: str, **params: Any) -> list[dict[str, Any]]:
-    from tfo_mcp.clickhouse import get_clickhouse
+    from tfo_mcp.stores.clickhouse import get_clickhouse
 
     return (await get_clickhouse().query(sql, params, readonly=True)).as_dicts()
 
@@ -340,7 +340,7 @@ SUMMARY_READS = {
 @contextlib.asynccontextmanager
 async def _hidden(tables: list[str]) -> AsyncIterator[None]:
     """The ``tables`` renamed away (as on a server without them) for the block, then back."""
-    from tfo_mcp.clickhouse import get_clickhouse
+    from tfo_mcp.stores.clickhouse import get_clickhouse
 
     backend = get_clickhouse()
     await backend.execute("RENAME TABLE " + ", ".join(f"{name} TO {name}_hidden" for name in tables))
@@ -531,7 +531,8 @@ async def test_core_sql_runs_on_a_native_clickhouse_18(demo_store: Any, native_s
     """metrics, logs, traces and uptime on the platform_legacy schema of clickhouse-server 18.16 give the same
     figures as on chDB, for the raw path (1 h) and the rollup paths (6 h: 5-minute, 24 h: 15-minute rollups;
     where 18.16 lacks the rollup the collector falls back to the next smaller one or the raw table)."""
-    from tfo_mcp import clickhouse, config
+    from tfo_mcp import config
+    from tfo_mcp.stores import clickhouse
 
     windows = _windows(demo_store.now)
     orgs = (demo_store.org_a, demo_store.org_b)

@@ -93,14 +93,14 @@ PG_GLOBAL_TABLES = {"regions", "plans", "roles", "permissions", "role_permission
 
 
 async def ch(sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     result = await clickhouse.get_clickhouse().query(sql, params or {}, max_rows=100_000)
     return [tuple(row) for row in result.rows]
 
 
 async def pg(sql: str, params: Any = None) -> list[dict[str, Any]]:
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     return await postgres.fetch_all(sql, params)
 
@@ -436,7 +436,7 @@ async def _fingerprint(org: str) -> dict[str, Any]:
 @pytest_asyncio.fixture
 async def small_store(chdb_dir: Path, pg_db: Any) -> AsyncIterator[dict[str, str]]:
     """A fresh chDB database plus the module's PostgreSQL database, platform schema applied."""
-    from tfo_mcp import clickhouse, postgres
+    from tfo_mcp.stores import clickhouse, postgres
 
     database = f"tfo_demo_small_{secrets.token_hex(3)}"
     env = {
@@ -518,7 +518,7 @@ async def test_postgres_is_skipped_with_a_warning_when_not_configured(
 ) -> None:
     from loguru import logger
 
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     await postgres.reset()
     config.set_settings(
@@ -549,7 +549,7 @@ async def test_postgres_is_skipped_with_a_warning_when_not_configured(
     ],
 )
 async def test_seed_rejects_bad_arguments_before_writing(chdb_dir: Path, args: dict[str, int], message: str) -> None:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     database = "tfo_demo_untouched"
     previous = config._current
@@ -568,7 +568,7 @@ async def test_seed_rejects_bad_arguments_before_writing(chdb_dir: Path, args: d
 
 
 async def test_seed_refuses_an_old_native_server(native_url: str) -> None:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     previous = config._current
     await clickhouse.reset()
@@ -593,7 +593,7 @@ def test_story_matches_the_estate_file() -> None:
 
 async def test_native_copy_of_the_dataset_answers_like_the_embedded_one(native_demo: str, demo_dataset: Any) -> None:
     """The legacy schema on clickhouse-server 18.16 holds the same recent core data and fills its rollups."""
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     since = naive(demo_dataset.now - timedelta(hours=1))
     sql = (

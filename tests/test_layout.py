@@ -9,10 +9,13 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 from fastmcp import Client
+from mcp.shared.exceptions import MCPError
 
 from tfo_mcp.app import CAPABILITIES, build_server
 from tfo_mcp.config import load_settings
+from tfo_mcp.middleware import TOOL_NOT_FOUND
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,8 +98,9 @@ async def test_switching_off_a_component_kind_hides_it() -> None:
         assert await client.list_resources() == []
         assert await client.list_resource_templates() == []
         assert await client.list_prompts() != []
-        result = await client.call_tool("echo", {"message": "x"}, raise_on_error=False)
-        assert result.is_error
+        with pytest.raises(MCPError) as refused:
+            await client.call_tool("echo", {"message": "x"})
+        assert refused.value.error.code == TOOL_NOT_FOUND
 
 
 def test_capabilities_stop_in_reverse_so_analytics_flushes_before_clickhouse_closes() -> None:

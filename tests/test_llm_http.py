@@ -12,8 +12,11 @@ from fastmcp import Client
 from loguru import logger
 
 from tests.support.fixtures_llm import PROVIDER_PATHS, FakeProvider, fake_key, provider_environ, sent_messages
-from tfo_mcp import analytics, config, llm
+from tfo_mcp import config
+from tfo_mcp.analytics import recorder as analytics
+from tfo_mcp.llm import completion, litellm_loader, providers
 from tfo_mcp.server import mcp
+from tfo_mcp.tools import llm as llm_tools
 
 #: One catalog model per provider and the auth header its wire format carries.
 PROVIDER_CASES = [
@@ -117,18 +120,20 @@ async def test_environment_variables_alone_configure_a_provider(
     monkeypatch.setenv("DEEPSEEK_BASE_URL", fake_llm.url + "/deepseek/v1")
     monkeypatch.setenv("OLLAMA_HOST", fake_llm.url.removeprefix("http://") + "/ollama")
     config.set_settings(config.load_settings(environ={}))
-    result = await llm.complete([{"role": "user", "content": "hi"}], model="deepseek-reasoner")
+    result = await completion.complete([{"role": "user", "content": "hi"}], model="deepseek-reasoner")
     assert result.reply == "Echo: hi" and fake_llm.last.headers["authorization"] == f"Bearer {fake_key('deepseek')}"
-    result = await llm.complete([{"role": "user", "content": "hi"}], model="ollama/qwen3:32b")
+    result = await completion.complete([{"role": "user", "content": "hi"}], model="ollama/qwen3:32b")
     assert result.provider == "ollama" and fake_llm.last.path == "/ollama/api/chat"
     assert fake_llm.last.body["model"] == "qwen3:32b"
 
 
 async def test_complete_sends_max_tokens_and_temperature(llm_env: FakeProvider) -> None:
-    await llm.complete([{"role": "user", "content": "x"}], model="mistral-small-2603", max_tokens=77, temperature=0.2)
+    await completion.complete(
+        [{"role": "user", "content": "x"}], model="mistral-small-2603", max_tokens=77, temperature=0.2
+    )
     body = llm_env.last.body
     assert body["max_tokens"] == 77 and body["temperature"] == 0.2 and body["stream"] is True
-    await llm.complete([{"role": "user", "content": "x"}], model="claude-haiku-4-5")
+    await completion.complete([{"role": "user", "content": "x"}], model="claude-haiku-4-5")
     assert llm_env.last.body["max_tokens"] == 4096  # llm.max_tokens default
 
 
@@ -255,7 +260,7 @@ async def test_streamed_reply_reports_progress_to_a_client_that_asked(llm_env: F
 
 async def test_usage_is_estimated_and_flagged_when_the_stream_reports_none(llm_env: FakeProvider) -> None:
     llm_env.behaviour.send_usage_in_stream = False
-    result = await llm.complete([{"role": "user", "content": "count my tokens please"}], model="grok-3")
+    result = await completion.complete([{"role": "user", "content": "count my tokens please"}], model="grok-3")
     assert result.reply == "Echo: count my tokens please"
     assert result.usage.output_tokens > 0 and result.usage.input_tokens > 0
     if result.usage.estimated:
@@ -263,13 +268,13 @@ async def test_usage_is_estimated_and_flagged_when_the_stream_reports_none(llm_e
 
 
 async def test_cost_is_reported_only_when_litellm_knows_the_price(llm_env: FakeProvider) -> None:
-    priced = await llm.complete([{"role": "user", "content": "x"}], model="gemini-2.5-flash")
-    litellm = await llm._litellm_async()
+    priced = await completion.complete([{"role": "user", "content": "x"}], model="gemini-2.5-flash")
+    litellm = await litellm_loader.load_async()
     prices = litellm.model_cost["gemini/gemini-2.5-flash"]
     expected = 11 * prices["input_cost_per_token"] + 7 * prices["output_cost_per_token"]
     assert priced.cost_usd == pytest.approx(expected)
     for unpriced in ("grok-3", "ollama/llama3.3:70b", "custom-model-v1", "mimo-v2.5"):
-        result = await llm.complete([{"role": "user", "content": "x"}], model=unpriced)
+        result = await completion.complete([{"role": "user", "content": "x"}], model=unpriced)
         assert result.cost_usd is None, unpriced
 
 
@@ -296,7 +301,7 @@ async def test_provider_errors_are_mapped_and_never_echo_the_key(
         result = await call(client, message="hi", model=model)
     text = error_text(result)
     assert phrase in text, text
-    key = llm.provider_credentials(llm.infer_provider(model)).api_key
+    key = providers.provider_credentials(providers.infer_provider(model)).api_key
     assert key and key not in text and "SECRETKEY" not in text
     assert "Traceback" not in text and len(text) < 600
     leaked = [line for line in captured_logs if "SECRETKEY" in line]
@@ -307,12 +312,12 @@ async def test_provider_errors_are_mapped_and_never_echo_the_key(
     assert row["success"] is False and row["error_type"] == kind and "SECRETKEY" not in row["error_message"]
     assert row["cost_usd"] is None and row["total_tokens"] == 0
     if kind == "auth":
-        assert llm.PROVIDERS[llm.infer_provider(model)].key_env[0] in text
+        assert providers.PROVIDERS[providers.infer_provider(model)].key_env[0] in text
 
 
 async def test_rate_limit_then_success_is_retried_with_backoff(llm_env: FakeProvider, recorded: list) -> None:
     llm_env.fail_next(429, times=2)
-    result = await llm.complete([{"role": "user", "content": "retry me"}], model="deepseek-chat")
+    result = await completion.complete([{"role": "user", "content": "retry me"}], model="deepseek-chat")
     assert result.reply == "Echo: retry me" and result.attempts == 3
     assert len(llm_env.requests) == 3 and recorded[-1][1]["success"] is True
 
@@ -322,7 +327,7 @@ async def test_retry_after_from_the_provider_is_honoured_within_the_cap(llm_env:
     config.set_settings(config.load_settings(environ=environ))
     llm_env.fail_next(429, retry_after=0.25)
     started = asyncio.get_running_loop().time()
-    result = await llm.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
+    result = await completion.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
     elapsed = asyncio.get_running_loop().time() - started
     assert result.attempts == 2 and 0.25 <= elapsed < 2.0
 
@@ -331,8 +336,8 @@ async def test_no_retries_when_max_retries_is_zero(llm_env: FakeProvider) -> Non
     environ = provider_environ(llm_env) | {"TELEMETRYFLOW_MCP_CLAUDE_MAX_RETRIES": "0"}
     config.set_settings(config.load_settings(environ=environ))
     llm_env.fail_next(500, times=3)
-    with pytest.raises(llm.LLMError, match="is unavailable"):
-        await llm.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
+    with pytest.raises(providers.LLMError, match="is unavailable"):
+        await completion.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
     assert len(llm_env.requests) == 1
 
 
@@ -343,8 +348,8 @@ async def test_context_too_long_is_explained(llm_env: FakeProvider, recorded: li
         message="This model's maximum context length is 8192 tokens. However, your messages resulted in 9100 tokens.",
         code="context_length_exceeded",
     )
-    with pytest.raises(llm.LLMError) as caught:
-        await llm.complete([{"role": "user", "content": "long"}], model=model)
+    with pytest.raises(providers.LLMError) as caught:
+        await completion.complete([{"role": "user", "content": "long"}], model=model)
     assert caught.value.error_type == "context_length"
     assert "too long for the context window" in str(caught.value) and "conversation_id" in str(caught.value)
     assert recorded[-1][1]["error_type"] == "context_length"
@@ -354,8 +359,8 @@ async def test_slow_provider_times_out(llm_env: FakeProvider, recorded: list) ->
     environ = provider_environ(llm_env) | {"TELEMETRYFLOW_MCP_CLAUDE_TIMEOUT": "0.5"}
     config.set_settings(config.load_settings(environ=environ))
     llm_env.behaviour.delay = 1.5
-    with pytest.raises(llm.LLMError, match=r"did not answer within 0.5s") as caught:
-        await llm.complete([{"role": "user", "content": "x"}], model="mistral-large-2512")
+    with pytest.raises(providers.LLMError, match=r"did not answer within 0.5s") as caught:
+        await completion.complete([{"role": "user", "content": "x"}], model="mistral-large-2512")
     assert caught.value.error_type == "timeout" and recorded[-1][1]["error_type"] == "timeout"
 
 
@@ -366,8 +371,8 @@ async def test_provider_that_is_down_is_reported(fake_llm: FakeProvider, clean_l
         "TELEMETRYFLOW_MCP_LLM__PROVIDERS__OPENAI__BASE_URL": "http://127.0.0.1:9/v1",  # discard port: refused
     }
     config.set_settings(config.load_settings(environ=environ))
-    with pytest.raises(llm.LLMError, match="OpenAI is unavailable") as caught:
-        await llm.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
+    with pytest.raises(providers.LLMError, match="OpenAI is unavailable") as caught:
+        await completion.complete([{"role": "user", "content": "x"}], model="gpt-4.1")
     assert caught.value.error_type == "provider_down"
     assert fake_key("openai") not in str(caught.value)
 
@@ -409,8 +414,8 @@ async def test_tool_is_listed_and_explains_configuration_without_credentials(
         {"message": "hi", "temperature": 5},
         {"message": "hi", "max_tokens": 0},
         {"message": "hi", "max_tokens": -5},
-        {"message": "x" * (llm.MAX_MESSAGE_CHARS + 1)},
-        {"message": "hi", "system_prompt": "s" * (llm.MAX_SYSTEM_PROMPT_CHARS + 1)},
+        {"message": "x" * (llm_tools.MAX_MESSAGE_CHARS + 1)},
+        {"message": "hi", "system_prompt": "s" * (llm_tools.MAX_SYSTEM_PROMPT_CHARS + 1)},
         {"message": "hi", "model": "gpt-4.1; cat /etc/passwd"},
     ],
     ids=["empty", "temperature", "max_tokens0", "max_tokens_negative", "huge", "huge_system", "model_injection"],
@@ -438,33 +443,33 @@ async def test_models_resource_and_health_list_configured_providers(
     config.set_settings(config.load_settings(environ=environ))
     async with Client(mcp) as client:
         models = json.loads((await client.read_resource("llm://models"))[0].text)
-        providers = json.loads((await client.read_resource("llm://providers"))[0].text)
+        provider_rows = json.loads((await client.read_resource("llm://providers"))[0].text)
         health = json.loads((await client.read_resource("status://health"))[0].text)
-    assert models == llm.list_models() and len(models) == 112
+    assert models == providers.list_models() and len(models) == 112
     configured = {row["provider"] for row in models if row["credentials_configured"]}
     assert configured == {"openai", "ollama"}
-    assert {row["provider"] for row in providers if row["configured"]} == {"openai", "ollama"}
+    assert {row["provider"] for row in provider_rows if row["configured"]} == {"openai", "ollama"}
     llm_items = {item["name"]: item for item in health["components"] if item["name"].startswith("llm.")}
     assert len(llm_items) == 12
     assert llm_items["llm.openai"]["configured"] and llm_items["llm.ollama"]["configured"]
     assert not llm_items["llm.anthropic"]["configured"] and "ANTHROPIC_API_KEY" in llm_items["llm.anthropic"]["detail"]
     assert all(item["reachable"] is None for item in llm_items.values())
-    everything = json.dumps([models, providers, health])
+    everything = json.dumps([models, provider_rows, health])
     assert fake_key("openai") not in everything
     assert fake_llm.requests == [], "health must not contact providers"
 
 
 async def test_shutdown_hook_closes_litellm_clients_after_use(llm_env: FakeProvider) -> None:
-    await llm.complete([{"role": "user", "content": "x"}], model="gemini-2.5-flash")
-    litellm = await llm._litellm_async()
-    await llm.close_litellm_clients()
+    await completion.complete([{"role": "user", "content": "x"}], model="gemini-2.5-flash")
+    litellm = await litellm_loader.load_async()
+    await litellm_loader.close_litellm_clients()
     cache = getattr(litellm.in_memory_llm_clients_cache, "cache_dict", {})
     for handler in cache.values():
         client = getattr(handler, "client", None)
         if client is not None and hasattr(client, "is_closed"):
             assert client.is_closed
     # LiteLLM builds new clients on the next call
-    result = await llm.complete([{"role": "user", "content": "again"}], model="gemini-2.5-flash")
+    result = await completion.complete([{"role": "user", "content": "again"}], model="gemini-2.5-flash")
     assert result.reply == "Echo: again"
 
 
@@ -474,11 +479,11 @@ async def test_cancelled_call_is_recorded_and_a_broken_progress_callback_is_harm
     async def broken(chars: int, message: str) -> None:
         raise ConnectionResetError("client went away")
 
-    result = await llm.complete([{"role": "user", "content": "still fine"}], model="gpt-4.1", progress=broken)
+    result = await completion.complete([{"role": "user", "content": "still fine"}], model="gpt-4.1", progress=broken)
     assert result.reply == "Echo: still fine"
 
     llm_env.behaviour.delay = 1.0
-    task = asyncio.create_task(llm.complete([{"role": "user", "content": "slow"}], model="gpt-4.1"))
+    task = asyncio.create_task(completion.complete([{"role": "user", "content": "slow"}], model="gpt-4.1"))
     await asyncio.sleep(0.3)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

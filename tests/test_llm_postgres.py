@@ -12,8 +12,10 @@ from tests.support.fixtures_llm import FakeProvider, provider_environ, sent_mess
 from tests.support.fixtures_postgres import PgDatabase
 from tests.support.mcp_process import StdioServer
 from tests.support.pg_server import free_port
-from tfo_mcp import config, llm, postgres
+from tfo_mcp import config
+from tfo_mcp.llm import conversations, notices
 from tfo_mcp.server import mcp
+from tfo_mcp.stores import postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -73,8 +75,8 @@ async def test_history_falls_back_to_memory_when_postgres_is_down(fake_llm: Fake
         "TELEMETRYFLOW_MCP_POSTGRES__CONNECT_TIMEOUT": "1",
     }
     config.set_settings(config.load_settings(environ=environ))
-    llm.reset_conversations()
-    llm._warned.clear()
+    conversations.reset_conversations()
+    notices._warned.clear()
     warnings: list[str] = []
     sink = logger.add(lambda m: warnings.append(str(m)), level="WARNING", format="{message}")
     try:

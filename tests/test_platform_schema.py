@@ -162,7 +162,7 @@ def _with_database(url: str, database: str) -> str:
 
 
 async def _use(url: str) -> config.LoadedSettings | None:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     previous = config._current
     await clickhouse.reset()
@@ -171,7 +171,7 @@ async def _use(url: str) -> config.LoadedSettings | None:
 
 
 async def _drop_database(url: str, database: str) -> None:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     await _use(_with_database(url, "default"))
     await clickhouse.get_clickhouse().execute(f"DROP DATABASE IF EXISTS {database}")
@@ -216,7 +216,7 @@ async def native_platform(native_url: str) -> AsyncIterator[str]:
 
 
 async def _backend(url: str) -> Any:
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     await _use(url)
     return clickhouse.get_clickhouse()
@@ -238,13 +238,14 @@ async def _tables(backend: Any) -> dict[str, tuple[str, str]]:
 
 
 async def test_clickhouse_platform_migration_is_idempotent(chdb_platform: str) -> None:
-    from tfo_mcp import clickhouse, demo
+    from tfo_mcp import demo
+    from tfo_mcp.stores import migrations
 
     backend = await _backend(chdb_platform)
     before = await _tables(backend)
     assert (await demo.migrate_platform())["clickhouse"] == []  # recorded: nothing applied again
     for path in sorted((CH_SQL / "platform").glob("[0-9]*.sql")):  # and every statement is IF NOT EXISTS
-        for statement in clickhouse.split_statements(path.read_text()):
+        for statement in migrations.split_statements(path.read_text()):
             await backend.execute(statement)
     assert await _tables(backend) == before
     assert set(before) >= EXPECTED_ROLLUPS
@@ -252,13 +253,14 @@ async def test_clickhouse_platform_migration_is_idempotent(chdb_platform: str) -
 
 
 async def test_legacy_platform_migration_is_idempotent(native_platform: str) -> None:
-    from tfo_mcp import clickhouse, demo
+    from tfo_mcp import demo
+    from tfo_mcp.stores import migrations
 
     backend = await _backend(native_platform)
     before = await _tables(backend)
     assert (await demo.migrate_platform())["clickhouse"] == []
     for path in sorted((CH_SQL / "platform_legacy").glob("[0-9]*.sql")):
-        for statement in clickhouse.split_statements(path.read_text()):
+        for statement in migrations.split_statements(path.read_text()):
             await backend.execute(statement)
     assert await _tables(backend) == before
     assert set(before) >= EXPECTED_LEGACY_ROLLUPS
@@ -285,7 +287,7 @@ async def test_legacy_tables_have_the_modern_names_and_columns(chdb_platform: st
 async def test_postgres_platform_migration_is_idempotent(pg: Any) -> None:
     import psycopg
 
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     first = await postgres.migrate("platform")
     assert first == [f"platform/{p.stem}" for p in sorted(PG_SQL.glob("[0-9]*.sql"))]
@@ -301,7 +303,7 @@ async def test_postgres_platform_migration_is_idempotent(pg: Any) -> None:
 
 async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
     """Every PostgreSQL table with an organization_id column has an index starting with it (or it is the PK)."""
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     await postgres.migrate("platform")
     rows = await postgres.fetch_all(
@@ -323,7 +325,7 @@ BACKFILLED = ["008_summary_tables", "009_metrics_one_minute"]
 async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
     """A store migrated before the summary tables and metrics_1m existed gets them filled from its raw rows,
     exactly once."""
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse, migrations
 
     base = f"chdb://{chdb_dir}"
     database = f"tfo_summary_{secrets.token_hex(3)}"
@@ -341,7 +343,7 @@ async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Pat
         assert await clickhouse.migrate("platform") == BACKFILLED
         assert "service_request_stats_1h" in await backend.table_names()  # migrate forgets the cached list
         for name in BACKFILLED:
-            for statement in clickhouse.split_statements((CH_SQL / "platform" / f"{name}.sql").read_text()):
+            for statement in migrations.split_statements((CH_SQL / "platform" / f"{name}.sql").read_text()):
                 await backend.execute(statement)  # a second run backfills nothing
         by_org = "GROUP BY organization_id ORDER BY organization_id"
         checks = {
@@ -554,7 +556,7 @@ async def test_fifteen_minute_tier_is_backfilled_once_on_an_existing_store(
 ) -> None:
     """A store migrated before the 15-minute tier existed gets it with its history (from the 5-minute rollups on
     the modern schema, from raw rows on 18.16), exactly once: re-running the migration adds nothing."""
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse, migrations
 
     kind = "platform" if store == "chdb" else "platform_legacy"
     base = f"chdb://{chdb_dir}" if store == "chdb" else native_url
@@ -573,7 +575,7 @@ async def test_fifteen_minute_tier_is_backfilled_once_on_an_existing_store(
         assert await _rows(backend, "EXISTS TABLE metrics_15m") == [(0,)]
         assert await clickhouse.migrate(kind) == [FIFTEEN[kind]]
         fifteen = (CH_SQL / kind / f"{FIFTEEN[kind]}.sql").read_text()
-        for statement in clickhouse.split_statements(fifteen):  # a second run backfills nothing
+        for statement in migrations.split_statements(fifteen):  # a second run backfills nothing
             await backend.execute(statement)
         checks = {
             "metrics_15m": "SELECT organization_id, countMerge(count), sumMerge(sum_value), "

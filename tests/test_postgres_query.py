@@ -12,6 +12,7 @@ from fastmcp import Client
 
 from tests.support.fixtures_postgres import PgDatabase
 from tfo_mcp import server
+from tfo_mcp.app import build_server
 
 pytestmark = pytest.mark.postgres
 
@@ -155,13 +156,13 @@ async def test_errors_are_short_and_clear(client: Client, query: str, params: li
 
 
 async def test_writes_only_when_the_operator_enables_them(pg: PgDatabase) -> None:
-    """Settings are read when the server starts, so each configuration gets its own server run here."""
+    """A server reads the settings when it is built, so each configuration gets its own server here."""
     async with Client(server.mcp) as client:
         text = await _error(client, "INSERT INTO items VALUES (1000, 'new') RETURNING id")
         assert "this server is read-only" in text and "postgres.allow_write" in text
 
     await pg.configure(allow_write=True)
-    async with Client(server.mcp) as writer:
+    async with Client(build_server()) as writer:
         tool = next(t for t in await writer.list_tools() if t.name == "pg_query")
         assert tool.annotations is not None
         assert tool.annotations.readOnlyHint is False and tool.annotations.destructiveHint is True
@@ -196,7 +197,7 @@ async def test_pg_tools_have_deliberate_annotations_and_output_schemas(client: C
 
 
 async def test_query_url_login_runs_the_tools(client: Client, pg: PgDatabase) -> None:
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     await pg.configure(query_url=pg.reader_url)
     data = await _query(client, "SELECT current_user, count(*) FROM items")

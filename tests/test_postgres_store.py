@@ -15,8 +15,9 @@ from loguru import logger
 
 from tests.support.fixtures_postgres import PgDatabase
 from tests.support.pg_server import TcpProxy, free_port
-from tfo_mcp import postgres, server
+from tfo_mcp import server
 from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.stores import postgres
 
 pytestmark = pytest.mark.postgres
 

@@ -12,7 +12,8 @@ from mcp.shared.exceptions import MCPError
 
 from tests.support.fixtures_demo import DemoDataset
 from tests.support.fixtures_llm import FakeProvider, provider_environ
-from tfo_mcp import config, llm
+from tfo_mcp import config
+from tfo_mcp.llm import conversations
 from tfo_mcp.server import mcp
 
 
@@ -85,7 +86,7 @@ async def test_analyze_telemetry_sends_the_context_to_the_model_and_reports_prog
     demo_store: DemoDataset, fake_llm: FakeProvider, clean_llm_env: None
 ) -> None:
     config.set_settings(config.load_settings(environ={**demo_store.environ(), **provider_environ(fake_llm)}))
-    llm.reset_conversations()
+    conversations.reset_conversations()
     fake_llm.behaviour.reply = "Checkout errors started after the deploy."
     progress: list[tuple[float, float | None, str | None]] = []
 

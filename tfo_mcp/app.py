@@ -17,9 +17,12 @@ from fastmcp.server.providers import Provider
 from fastmcp.tools import Tool
 from loguru import logger
 
-from tfo_mcp import __version__, analytics, clickhouse, llm, logs, postgres, sessions
+from tfo_mcp import __version__, logs, sessions
+from tfo_mcp.analytics import recorder
 from tfo_mcp.config import Settings, get_settings
+from tfo_mcp.llm.litellm_loader import close_litellm_clients
 from tfo_mcp.middleware import ProtocolErrorsMiddleware, SessionMiddleware
+from tfo_mcp.stores import clickhouse, postgres
 from tfo_mcp.tools import analytics as analytics_tools
 from tfo_mcp.tools import clickhouse as clickhouse_tools
 from tfo_mcp.tools import commands, context, files, prompts, status, system
@@ -47,10 +50,10 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("files", files.provider),
     Capability("commands", commands.provider),
     Capability("clickhouse", clickhouse_tools.provider, start=clickhouse.start, stop=clickhouse.stop),
-    Capability("analytics", analytics_tools.provider, start=analytics.start, stop=analytics.stop),
+    Capability("analytics", analytics_tools.provider, start=recorder.start, stop=recorder.stop),
     Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
     Capability("context", context.provider),
-    Capability("llm", llm_tools.provider, stop=llm.close_litellm_clients),
+    Capability("llm", llm_tools.provider, stop=close_litellm_clients),
     Capability("prompts", prompts.provider),
 )
 

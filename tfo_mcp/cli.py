@@ -106,10 +106,10 @@ def models(
 ) -> None:
     """List the model catalog: provider, model, LiteLLM route, credentials configured."""
     startup.load(config)
-    from tfo_mcp import llm
+    from tfo_mcp.llm import providers
 
     try:
-        rows = llm.list_models(provider=provider, available_only=available)
+        rows = providers.list_models(provider=provider, available_only=available)
     except ValueError as exc:
         startup.fail(str(exc))
     if as_json:
@@ -199,7 +199,9 @@ def db_migrate(
 
 
 async def _migrate_all(loaded: LoadedSettings, platform: bool) -> list[tuple[str, Any]]:
-    from tfo_mcp import clickhouse, demo, postgres
+    # The stores are imported here, not at the top: they load fastmcp, a second every other command would wait.
+    from tfo_mcp import demo
+    from tfo_mcp.stores import clickhouse, postgres
 
     results: list[tuple[str, Any]] = []
     try:
@@ -238,7 +240,8 @@ def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
 
 
 async def _seed_if_empty() -> dict[str, int] | None:
-    from tfo_mcp import clickhouse, demo
+    from tfo_mcp import demo
+    from tfo_mcp.stores import clickhouse
 
     await demo.migrate_platform()
     counts = None if await demo.is_seeded() else await demo.seed()
@@ -259,7 +262,8 @@ def demo_seed(
     startup.load(config)
 
     async def run() -> dict[str, int]:
-        from tfo_mcp import clickhouse, demo
+        from tfo_mcp import demo
+        from tfo_mcp.stores import clickhouse
 
         await demo.migrate_platform()
         counts = await demo.seed(orgs=orgs, services=services, hours=hours, scale=scale, seed=seed)

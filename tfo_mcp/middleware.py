@@ -12,7 +12,8 @@ from fastmcp.exceptions import ValidationError as ArgumentsError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
 from mcp.shared.exceptions import MCPError
 
-from tfo_mcp import analytics, sessions
+from tfo_mcp import sessions
+from tfo_mcp.analytics import recorder
 
 #: JSON-RPC error codes (TFO's MCP servers use -32001..-32003 for unknown tools, resources and prompts).
 TOOL_NOT_FOUND = -32001
@@ -93,7 +94,7 @@ class SessionMiddleware(Middleware):
         def record(result: Any, failure: BaseException | None, seconds: float) -> None:
             ok = failure is None and not getattr(result, "is_error", False)
             sessions.record_call(key, "tool", name, ok, seconds, type(failure).__name__ if failure else None)
-            analytics.record_tool_call(key, name, context.message.arguments, result, failure, seconds)
+            recorder.record_tool_call(key, name, context.message.arguments, result, failure, seconds)
 
         return await _observed(context, call_next, record)
 
@@ -102,14 +103,14 @@ class SessionMiddleware(Middleware):
     ) -> Any:
         key, uri = _connection_key(context), str(context.message.uri)
         return await _observed(
-            context, call_next, lambda result, failure, seconds: analytics.record_resource_read(
+            context, call_next, lambda result, failure, seconds: recorder.record_resource_read(
                 key, uri, result, failure, seconds)
         )  # fmt: skip
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
         key, name, arguments = _connection_key(context), context.message.name, context.message.arguments
         return await _observed(
-            context, call_next, lambda result, failure, seconds: analytics.record_prompt_get(
+            context, call_next, lambda result, failure, seconds: recorder.record_prompt_get(
                 key, name, arguments, result, failure, seconds)
         )  # fmt: skip
 

@@ -92,7 +92,7 @@ def leaked(context: TelemetryContext, values: Iterable[str]) -> list[str]:
 
 async def ch_rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of plain SQL on the dataset's ClickHouse (settings must point at the dataset)."""
-    from tfo_mcp.clickhouse import get_clickhouse
+    from tfo_mcp.stores.clickhouse import get_clickhouse
 
     result = await get_clickhouse().query(sql, params, max_rows=10_000)
     return result.as_dicts()

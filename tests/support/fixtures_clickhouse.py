@@ -232,7 +232,7 @@ def _isolated_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 @pytest.fixture(scope="session")
 def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The one chDB data directory of this test process (chDB allows one path per process)."""
-    from tfo_mcp.clickhouse import chdb_available
+    from tfo_mcp.stores.clickhouse import chdb_available
 
     if not chdb_available():
         pytest.fail("chdb-core (the embedded engine) is not installed: uv sync installs it", pytrace=False)
@@ -255,7 +255,8 @@ def clickhouse_settings(url: str, **extra: str) -> Iterator[config.Settings]:
 @pytest.fixture
 async def chdb_store(chdb_dir: Path) -> AsyncIterator[config.Settings]:
     """Settings pointing at the chDB store (migrated), with a server_id unique to the test."""
-    from tfo_mcp import analytics, clickhouse
+    from tfo_mcp.analytics import recorder
+    from tfo_mcp.stores import clickhouse
 
     await clickhouse.reset()
     server_id = f"test-{uuid.uuid4().hex[:12]}"
@@ -265,19 +266,19 @@ async def chdb_store(chdb_dir: Path) -> AsyncIterator[config.Settings]:
         TELEMETRYFLOW_MCP_CLICKHOUSE_ANALYTICS_FLUSH_INTERVAL="0.05",
     ) as settings:
         await clickhouse.migrate("server")
-        analytics.reset_stats()
+        recorder.reset_stats()
         try:
             yield settings
         finally:
-            await analytics.stop()
-            analytics.reset_stats()
+            await recorder.stop()
+            recorder.reset_stats()
             await clickhouse.reset()
 
 
 @pytest.fixture
 async def native_store(native_url: str) -> AsyncIterator[config.Settings]:
     """Settings pointing at the native server (pool of 2)."""
-    from tfo_mcp import clickhouse
+    from tfo_mcp.stores import clickhouse
 
     await clickhouse.reset()
     with clickhouse_settings(native_url, TELEMETRYFLOW_MCP_CLICKHOUSE_POOL_SIZE="2") as settings:

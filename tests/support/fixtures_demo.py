@@ -79,7 +79,7 @@ def demo_now() -> datetime:
 
 
 async def _install(environ: dict[str, str]) -> config.LoadedSettings | None:
-    from tfo_mcp import clickhouse, postgres
+    from tfo_mcp.stores import clickhouse, postgres
 
     previous = config._current
     await clickhouse.reset()
@@ -89,7 +89,7 @@ async def _install(environ: dict[str, str]) -> config.LoadedSettings | None:
 
 
 async def _restore(previous: config.LoadedSettings | None) -> None:
-    from tfo_mcp import clickhouse, postgres
+    from tfo_mcp.stores import clickhouse, postgres
 
     await clickhouse.reset()
     await postgres.reset()
@@ -161,7 +161,8 @@ async def native_demo(demo_dataset: DemoDataset, native_url: str) -> AsyncIterat
     """The legacy schema on the native server with the last NATIVE_COPY_HOURS hours of the demo dataset."""
     from datetime import timedelta
 
-    from tfo_mcp import clickhouse, demo
+    from tfo_mcp import demo
+    from tfo_mcp.stores import clickhouse
 
     url = _native_url(native_url, NATIVE_DATABASE)
     previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": _native_url(native_url, "default")})

@@ -500,9 +500,9 @@ def fake_llm_server() -> Iterator[FakeProvider]:
 async def _litellm_clients_closed_at_end() -> AsyncIterator[None]:
     """Close LiteLLM's cached HTTP clients once the session's tests are done (as the server's shutdown does)."""
     yield
-    from tfo_mcp import llm
+    from tfo_mcp.llm import litellm_loader
 
-    await llm.close_litellm_clients()
+    await litellm_loader.close_litellm_clients()
 
 
 @pytest.fixture
@@ -538,8 +538,9 @@ def clean_llm_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def llm_env(fake_llm: FakeProvider, clean_llm_env: None) -> FakeProvider:
     """Settings with all 12 providers configured against the fake; fresh in-memory conversations."""
-    from tfo_mcp import config, llm
+    from tfo_mcp import config
+    from tfo_mcp.llm import conversations
 
     config.set_settings(config.load_settings(config_file=None, environ=provider_environ(fake_llm)))
-    llm.reset_conversations()
+    conversations.reset_conversations()
     return fake_llm

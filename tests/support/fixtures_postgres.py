@@ -5,7 +5,7 @@ else a throwaway server started here (tests/support/pg_server.py). No server mea
 
 ``pg_db`` (module): a fresh database owned by a non-superuser app login (``postgres.url`` points at it), plus a
 read-only login (``pg_read_all_data``) for ``postgres.query_url`` tests; the settings are installed and the
-tfo_mcp.postgres pools reset. ``pg`` (function): the same, with the default settings re-installed per test.
+tfo_mcp.stores.postgres pools reset. ``pg`` (function): the same, with the default settings re-installed per test.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class PgDatabase:
 
     async def configure(self, url: str | None = None, **settings: Any) -> None:
         """Install settings for tfo_mcp (postgres.url = the app login unless given) and reset the pools."""
-        from tfo_mcp import postgres
+        from tfo_mcp.stores import postgres
 
         env = {ENV_PREFIX + "URL": self.app_url if url is None else url}
         if url == "":
@@ -145,7 +145,7 @@ async def pg_db(postgres_url: str, pg_roles: PgRoles, request: pytest.FixtureReq
     """A fresh database for this test module, owned by the app login, with tfo_mcp configured to use it."""
     import psycopg
 
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     module = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:30]
     name = f"tfo_test_{module}_{secrets.token_hex(3)}"
@@ -180,7 +180,7 @@ async def pg_db(postgres_url: str, pg_roles: PgRoles, request: pytest.FixtureReq
 @pytest_asyncio.fixture
 async def pg(pg_db: PgDatabase) -> AsyncIterator[PgDatabase]:
     """The module's database with the default settings re-installed for this test."""
-    from tfo_mcp import postgres
+    from tfo_mcp.stores import postgres
 
     await pg_db.configure()
     yield pg_db

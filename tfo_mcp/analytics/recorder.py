@@ -16,19 +16,24 @@ import json
 import socket
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from typing import Any
 
 from loguru import logger
 
-from tfo_mcp import clickhouse, sessions
+from tfo_mcp import sessions
 from tfo_mcp.config import get_settings
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.stores import clickhouse
+from tfo_mcp.stores.background import BackgroundWriter
+from tfo_mcp.stores.clickhouse_backend import UNKNOWN_TABLE
 
 _UTC = dt.UTC
 _NOW = object()  # default marker: the time the row was recorded
 
-#: Columns of each analytics table with the default used when a row leaves one out.
+#: Columns of each analytics table (``sql/clickhouse/server/``) with the default used when a row leaves one out:
+#: the INSERT column list of every flush. ``test_recorder_columns_are_the_migrated_tables`` checks the
+#: migrated tables have exactly these columns, UNSIGNED the UInt ones and NULLABLE_TIMES the nullable times.
 TABLES: dict[str, dict[str, Any]] = {
     "tool_calls": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "tool_name": "", "success": 1,
@@ -62,24 +67,27 @@ UNSIGNED = frozenset(
     {"success", "input_size", "output_size", "input_tokens", "output_tokens", "total_tokens", "tool_calls",
      "api_calls", "errors", "response_size", "arguments_count"}
 )  # fmt: skip
+NULLABLE_TIMES = frozenset({"initialized_at", "closed_at"})
 MESSAGE_CHARS = 2000
 FLUSH_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 MAX_BACKOFF = 30.0
 
 
+#: One queued row: (table, row, when it was recorded).
+Queued = tuple[str, dict[str, Any], dt.datetime]
+
+
 class _Recorder:
-    """The queue, its counters and the background flusher."""
+    """The queue with its flusher, the counters, and the per-session tallies."""
 
     def __init__(self) -> None:
-        self.queue: deque[tuple[str, dict[str, Any], dt.datetime]] = deque()
-        self.lock = threading.Lock()
+        self.queue: BackgroundWriter[Queued] = BackgroundWriter(
+            "tfo-analytics-flusher", lambda: get_settings().clickhouse.analytics_queue_size
+        )
+        self.lock = threading.Lock()  # guards usage
         self.written: Counter[str] = Counter()
-        self.dropped: Counter[str] = Counter()
         self.last_error: str | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.wake: asyncio.Event | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.flush_lock: asyncio.Lock | None = None
         self.backoff = 0.0
         self.retry_at = 0.0
@@ -133,10 +141,10 @@ def record(table: str, row: dict[str, Any]) -> None:
             if not row.get("success", True):
                 _queue_llm_error(row, now)
         if len(_rec.queue) >= get_settings().clickhouse.analytics_batch_size:
-            _wake()
+            _rec.queue.wake()
     except Exception as exc:  # recording must never break the caller
         with contextlib.suppress(Exception):
-            _rec.dropped[table] += 1
+            _rec.queue.dropped[table] += 1
             _rec.last_error = f"record: {type(exc).__name__}"
 
 
@@ -154,12 +162,7 @@ def _queue_llm_error(row: dict[str, Any], now: dt.datetime) -> None:
 
 def _enqueue(table: str, row: dict[str, Any], now: dt.datetime) -> bool:
     """Append a row to the bounded queue; when it is full, count the row as dropped and return False."""
-    with _rec.lock:
-        if len(_rec.queue) >= get_settings().clickhouse.analytics_queue_size:
-            _rec.dropped[table] += 1
-            return False
-        _rec.queue.append((table, row, now))
-        return True
+    return _rec.queue.put((table, row, now), table)
 
 
 def _tally_usage(row: dict[str, Any]) -> None:
@@ -172,20 +175,6 @@ def _tally_usage(row: dict[str, Any]) -> None:
         tally[0] += 1
         tally[1] += int(row.get("input_tokens") or 0)
         tally[2] += int(row.get("output_tokens") or 0)
-
-
-def _wake() -> None:
-    loop, wake = _rec.loop, _rec.wake
-    if loop is None or wake is None or loop.is_closed():
-        return
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        wake.set()
-    else:
-        loop.call_soon_threadsafe(wake.set)
 
 
 def session_for(connection_key: str) -> str:
@@ -342,7 +331,7 @@ sessions.add_listener(_on_session)
 def _coerce(column: str, value: Any, default: Any, now: dt.datetime) -> Any:
     if value is None:
         return now if default is _NOW else default
-    if default is _NOW or column in ("initialized_at", "closed_at"):
+    if default is _NOW or column in NULLABLE_TIMES:
         if isinstance(value, dt.datetime):
             return value if value.tzinfo else value.replace(tzinfo=_UTC)
         if isinstance(value, (int, float)):
@@ -369,12 +358,6 @@ def _to_row(table: str, row: dict[str, Any], now: dt.datetime, sid: str) -> tupl
     return tuple(_coerce(name, row.get(name), default, now) for name, default in columns.items())
 
 
-def _take(limit: int) -> list[tuple[str, dict[str, Any], dt.datetime]]:
-    with _rec.lock:
-        count = min(limit, len(_rec.queue))
-        return [_rec.queue.popleft() for _ in range(count)]
-
-
 async def flush() -> int:
     """Write everything queued now; return the rows written. Failed batches are dropped and counted."""
     if _rec.flush_lock is None:
@@ -387,21 +370,19 @@ async def flush() -> int:
         sid = server_id()
         while _rec.queue:
             grouped: dict[str, list[tuple[Any, ...]]] = {}
-            for table, row, now in _take(batch_size):
+            for table, row, now in _rec.queue.take(batch_size):
                 try:
                     grouped.setdefault(table, []).append(_to_row(table, row, now, sid))
                 except (TypeError, ValueError) as exc:
-                    _rec.dropped[table] += 1
+                    _rec.queue.dropped[table] += 1
                     _rec.last_error = f"{table}: bad row ({exc})"
             for table, rows in grouped.items():
                 try:
                     backend = clickhouse.get_clickhouse()
                     await asyncio.wait_for(backend.insert(table, list(TABLES[table]), rows), FLUSH_TIMEOUT)
                 except Exception as exc:
-                    _rec.dropped[table] += len(rows)
-                    hint = (
-                        " (run `tfo-mcp db migrate`)" if getattr(exc, "code", None) == clickhouse.UNKNOWN_TABLE else ""
-                    )
+                    _rec.queue.dropped[table] += len(rows)
+                    hint = " (run `tfo-mcp db migrate`)" if getattr(exc, "code", None) == UNKNOWN_TABLE else ""
                     _rec.last_error = scrub_secrets(f"{table}: {exc}{hint}")[:500] or type(exc).__name__
                     _rec.backoff = min(max(_rec.backoff * 2, 1.0), MAX_BACKOFF)
                     _rec.retry_at = time.monotonic() + _rec.backoff
@@ -415,10 +396,7 @@ async def flush() -> int:
 async def _run() -> None:
     interval = get_settings().clickhouse.analytics_flush_interval
     while True:
-        assert _rec.wake is not None
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_rec.wake.wait(), interval)
-        _rec.wake.clear()
+        await _rec.queue.wait(interval)
         if not _rec.queue or time.monotonic() < _rec.retry_at:
             continue
         try:
@@ -430,55 +408,45 @@ async def _run() -> None:
 
 
 async def start() -> None:
-    """Start the background flusher (idempotent; the ClickHouse start-up hook calls it)."""
-    if not enabled() or (_rec.task is not None and not _rec.task.done()):
+    """Start the background flusher (idempotent; the analytics capability's start hook)."""
+    if not enabled() or _rec.queue.running():
         return
-    _rec.loop = asyncio.get_running_loop()
-    _rec.wake = asyncio.Event()
     _rec.flush_lock = asyncio.Lock()
-    _rec.task = asyncio.create_task(_run(), name="tfo-analytics-flusher")
+    _rec.queue.start(asyncio.get_running_loop(), _run)
 
 
 async def stop() -> None:
     """Stop the flusher and write what is queued (bounded wait); idempotent (the shutdown hook calls it)."""
-    task, _rec.task = _rec.task, None
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await _rec.queue.stop()
     if _rec.queue or (_rec.flush_lock is not None and _rec.flush_lock.locked()):
         try:  # after a batch still being written (it holds the flush lock), the rest of the queue
             await asyncio.wait_for(flush(), STOP_TIMEOUT)
         except Exception as exc:
             _rec.last_error = scrub_secrets(f"final flush: {exc}")[:500]
-        if _rec.queue:
-            with _rec.lock:
-                for table, _, _ in _rec.queue:
-                    _rec.dropped[table] += 1
-                _rec.queue.clear()
-    _rec.loop = _rec.wake = None
+        _rec.queue.drop_queued(lambda queued: queued[0])
+    _rec.queue.detach()
 
 
 def stats() -> dict[str, Any]:
     """Queue counters for status://health."""
-    tables = sorted(set(_rec.written) | set(_rec.dropped))
+    dropped = _rec.queue.dropped
+    tables = sorted(set(_rec.written) | set(dropped))
     return {
         "enabled": enabled(),
-        "running": _rec.task is not None and not _rec.task.done(),
+        "running": _rec.queue.running(),
         "queued": len(_rec.queue),
         "written": sum(_rec.written.values()),
-        "dropped": sum(_rec.dropped.values()),
+        "dropped": sum(dropped.values()),
         "last_error": _rec.last_error,
-        "tables": {name: {"written": _rec.written[name], "dropped": _rec.dropped[name]} for name in tables},
+        "tables": {name: {"written": _rec.written[name], "dropped": dropped[name]} for name in tables},
     }
 
 
 def reset_stats() -> None:
     """Forget counters and queued rows (tests)."""
+    _rec.queue.clear()
     with _rec.lock:
-        _rec.queue.clear()
         _rec.written.clear()
-        _rec.dropped.clear()
         _rec.last_error = None
         _rec.backoff = 0.0
         _rec.retry_at = 0.0

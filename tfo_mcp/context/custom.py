@@ -14,7 +14,7 @@ may be used the same way. Rows are capped at ``max_items`` (``truncated`` says w
 Safety is that of ``ch_query`` / ``pg_query``, through their own execution paths: ClickHouse runs the query with
 ``readonly=1``, ``max_execution_time`` (the budget left) and result caps, behind the guard that refuses several
 statements, file and network functions; PostgreSQL runs exactly one statement in a READ ONLY transaction that is
-always rolled back (:func:`tfo_mcp.postgres.run_query`). Because ``run_query`` honours the operator's
+always rolled back (:func:`tfo_mcp.stores.postgres.run_query`). Because ``run_query`` honours the operator's
 ``postgres.allow_write``, custom PostgreSQL queries are refused while writes are enabled: a context never writes.
 
 A refused or failing query comes back ``unavailable`` with the reason (the summary says it is the query, not the
@@ -34,6 +34,8 @@ from tfo_mcp.context.sources import BudgetExceeded, empty, run_budgeted
 from tfo_mcp.context.types import MAX_REASON_CHARS, ContextType, TelemetryContext
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.stores import postgres
+from tfo_mcp.stores.clickhouse import get_clickhouse
 
 Store = Literal["clickhouse", "postgresql"]
 
@@ -185,8 +187,6 @@ def _window_values(req: CollectRequest) -> dict[str, Any]:
 
 
 async def _run_clickhouse(req: CollectRequest, query: CustomQuery) -> dict[str, Any]:
-    from tfo_mcp.clickhouse import get_clickhouse
-
     values = _window_values(req)
     names = query.names()
     sql = query.substituted({name: f"%({name})s" for name in names}, escape_percent=True)
@@ -213,7 +213,6 @@ def _unique_names(names: list[str]) -> list[str]:
 
 
 async def _run_postgres(req: CollectRequest, query: CustomQuery) -> dict[str, Any]:
-    from tfo_mcp import postgres
     from tfo_mcp.config import get_settings
 
     if get_settings().postgres.allow_write:

@@ -35,6 +35,9 @@ from fastmcp.exceptions import ToolError
 from loguru import logger
 
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.stores import postgres
+from tfo_mcp.stores.clickhouse import get_clickhouse
+from tfo_mcp.stores.clickhouse_backend import QueryTimeout
 
 if TYPE_CHECKING:
     from tfo_mcp.context.collector import CollectRequest
@@ -320,8 +323,6 @@ async def has_table(table: str) -> bool:
     """Whether the ClickHouse database has ``table``: the summary tables this server adds beside TFO's rollups
     (``service_request_stats_*``, ...) exist only where its migrations ran, so collectors check before use and
     read TFO's tables otherwise."""
-    from tfo_mcp.clickhouse import get_clickhouse
-
     return table in await get_clickhouse().table_names()
 
 
@@ -368,8 +369,6 @@ async def ch(
     lacks is replaced by the next smaller one or the raw table, and ``legacy/<sql_name>.sql`` is preferred
     when present. Raises StoreUnavailable, QueryError or BudgetExceeded.
     """
-    from tfo_mcp.clickhouse import get_clickhouse
-
     backend = get_clickhouse()
     legacy = await _legacy_tables(backend)
     if rollup is not None and legacy is not None:
@@ -392,8 +391,6 @@ async def run_budgeted(
     The server stops it at the budget's end (``max_execution_time``); if the caller is cancelled first, the
     query is killed through a marker comment in its text. Raises BudgetExceeded when the budget is gone.
     """
-    from tfo_mcp.clickhouse import QueryTimeout
-
     marker = f"{_MARKER_PREFIX}:{uuid.uuid4().hex}"
     remaining = min(_budget_left(req), backend.cfg.max_execution_time)  # never above the configured limit
     # chDB takes fractional seconds; a native server's setting is whole seconds (at least 1).
@@ -436,7 +433,6 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
     PostgreSQL row, so no query is sent and ``[]`` comes back. Raises StoreUnavailable, QueryError or
     BudgetExceeded.
     """
-    from tfo_mcp import postgres
     from tfo_mcp.config import get_settings
 
     org = as_uuid(req.organization_id)

@@ -1,5 +1,5 @@
 """Writing the demo estate to the stores: the platform schema, the generated ClickHouse statements and row inserts
-(``tfo_mcp.clickhouse``), the PostgreSQL rows (multi-row INSERTs through ``tfo_mcp.postgres.execute``).
+(``tfo_mcp.stores.clickhouse``), the PostgreSQL rows (multi-row INSERTs through ``tfo_mcp.stores.postgres.execute``).
 
 Every store access of the demo package is here; the other modules only build rows and statement parameters.
 """
@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loguru import logger
 
@@ -29,9 +29,8 @@ from tfo_mcp.demo.plan import (
     org_id,
     plan_orgs,
 )
-
-if TYPE_CHECKING:
-    from tfo_mcp.clickhouse import Backend
+from tfo_mcp.stores import clickhouse, postgres, sql_guard
+from tfo_mcp.stores.clickhouse_backend import Backend
 
 DEMO_SQL_DIR = Path(__file__).parent.parent / "sql" / "clickhouse" / "demo"
 #: The first ClickHouse major version with DateTime64/Map; older servers get the platform_legacy schema.
@@ -55,8 +54,6 @@ async def migrate_platform() -> dict[str, list[str]]:
     A native ClickHouse older than 20.x (no DateTime64, Map, LowCardinality) gets the ``platform_legacy``
     variant of the core tables instead. Returns the migrations applied now per store.
     """
-    from tfo_mcp import clickhouse, postgres
-
     await clickhouse.get_clickhouse().ensure_database()
     kind = "platform" if await _modern_clickhouse() else "platform_legacy"
     applied = {"clickhouse": await clickhouse.migrate(kind)}
@@ -68,8 +65,6 @@ async def migrate_platform() -> dict[str, list[str]]:
 
 
 async def _modern_clickhouse() -> bool:
-    from tfo_mcp import clickhouse
-
     backend = clickhouse.get_clickhouse()
     if backend.kind == "chdb":
         return True
@@ -81,8 +76,6 @@ async def _modern_clickhouse() -> bool:
 
 async def is_seeded() -> bool:
     """Whether the ClickHouse store already holds demo data (metric samples of demo organization 0)."""
-    from tfo_mcp import clickhouse
-
     try:
         result = await clickhouse.get_clickhouse().query(
             "SELECT count() FROM (SELECT 1 FROM metrics WHERE organization_id = %(org)s LIMIT 1)",
@@ -120,8 +113,6 @@ async def seed(
         raise ValueError(f"hours must be between 1 and {MAX_HOURS}")
     if not 1 <= scale <= MAX_SCALE:
         raise ValueError(f"scale must be between 1 and {MAX_SCALE}")
-    from tfo_mcp import clickhouse, postgres
-
     if not await _modern_clickhouse():
         raise ValueError("the demo data needs ClickHouse 20 or newer (DateTime64, Map); this server is older")
     current = floor_minute(now)
@@ -232,10 +223,8 @@ async def _org_tables(backend: Backend) -> list[str]:
 
 async def _clear_clickhouse(backend: Backend, ids: list[str]) -> None:
     """Remove earlier rows of the demo organizations (TRUNCATE when a table holds nothing else)."""
-    from tfo_mcp import chsql
-
     for table in await _org_tables(backend):
-        name = chsql.quote_identifier(table)
+        name = sql_guard.quote_identifier(table)
         result = await backend.query(
             f"SELECT countIf(organization_id IN %(ids)s), countIf(organization_id NOT IN %(ids)s) FROM {name}",
             {"ids": ids},
@@ -265,8 +254,6 @@ async def _count_clickhouse(backend: Backend, ids: list[str]) -> dict[str, int]:
 
 
 async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dict[str, int]:
-    from tfo_mcp import postgres
-
     started = time.perf_counter()
     ids = [p.id for p in plans]
     for table in tables.POSTGRES_DELETE_ORDER:
@@ -304,8 +291,6 @@ async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dic
 
 async def _check_global_ids() -> None:
     """Roles, permissions, plans and regions must carry the demo ids (a same-named row with another id breaks FKs)."""
-    from tfo_mcp import postgres
-
     for table, key, kind, names in tenancy.global_names():
         rows = await postgres.fetch_all(f"SELECT id, {key} AS k FROM {table} WHERE {key} = ANY(%s)", [names])
         wrong = [r["k"] for r in rows if str(r["id"]) != demo_uid(kind, r["k"])]
@@ -326,8 +311,6 @@ async def _pg_insert(table: str, rows: list[dict[str, Any]], conflict: str | Non
     if not rows:
         return
     from psycopg.types.json import Jsonb
-
-    from tfo_mcp import postgres
 
     columns: list[str] = []
     for row in rows:

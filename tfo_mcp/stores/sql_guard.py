@@ -1,4 +1,4 @@
-"""ClickHouse SQL text helpers: parameter rendering and the read-query guard.
+"""ClickHouse SQL text: parameter rendering and the read-query guard.
 
 Read-only is enforced by the engine (``readonly=1`` and result limits sent as settings); this guard
 only refuses what the engine cannot (several statements in one string, ``INTO OUTFILE``, ``KILL``,

@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
-from fastmcp.server.providers import LocalProvider
+from typing import Any
 
-from tfo_mcp.clickhouse import ch_query
+from fastmcp.server.providers import LocalProvider
+from pydantic import BaseModel, Field
+
 from tfo_mcp.config import Settings
+from tfo_mcp.stores.clickhouse import get_clickhouse
 from tfo_mcp.tools.annotations import READ_ONLY
+
+#: ch_query's row cap bounds; the byte cap comes from config (clickhouse.max_result_bytes).
+MAX_ROWS_LIMIT = 10_000
+
+
+class QueryOutput(BaseModel):
+    columns: list[str] = Field(description="Column names, in order")
+    types: list[str] = Field(description="ClickHouse type of each column")
+    rows: list[list[Any]] = Field(description="Rows as JSON values (DateTime as text, Decimal as number)")
+    row_count: int = Field(description="Number of rows returned")
+    truncated: bool = Field(description="True when rows were cut at max_rows or at the result byte cap")
+    elapsed_ms: float = Field(description="Time the query took, in milliseconds")
+    backend: str = Field(description="'chdb' (embedded) or 'native' (a ClickHouse server)")
+
+
+async def ch_query(
+    query: str = Field(
+        description="One read-only ClickHouse statement (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS)",
+        min_length=1,
+        max_length=100_000,
+    ),
+    max_rows: int = Field(100, ge=1, le=MAX_ROWS_LIMIT, description="Most rows to return; more sets truncated"),
+) -> QueryOutput:
+    """Run one read-only SQL query on the server's ClickHouse store and return the rows.
+
+    The server refuses writes and setting changes, stops queries at max_execution_time and caps rows
+    and bytes (truncated=true says so). Functions that read files or reach the network are refused.
+    """
+    backend = get_clickhouse()
+    result = await backend.query(query, max_rows=max_rows, readonly=True)
+    return QueryOutput(
+        columns=result.columns,
+        types=result.types,
+        rows=[list(row) for row in result.rows],
+        row_count=len(result.rows),
+        truncated=result.truncated,
+        elapsed_ms=result.elapsed_ms,
+        backend=backend.kind,
+    )
 
 
 def provider(settings: Settings) -> LocalProvider:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from tfo_mcp.config import Settings
 from tfo_mcp.context.types import InsightType, TelemetryContext, available_context_types
+from tfo_mcp.llm.completion import complete
 from tfo_mcp.tools.annotations import READ_LIVE, READ_ONLY, READ_ONLY_OPEN_WORLD
 
 ORGANIZATION = Field(description="Organization (tenant) id; every query is scoped to it", min_length=1, max_length=200)
@@ -181,8 +182,6 @@ async def analyze_telemetry(
 
     Reports progress for each stage (collect, prompt, model) when the client asks for progress.
     """
-    from tfo_mcp import llm
-
     insight = _insight(insight_type)
 
     async def stage(step: int, message: str) -> None:
@@ -201,7 +200,7 @@ async def analyze_telemetry(
         if ctx is not None:
             await ctx.report_progress(2, 3, f"{message} ({chars} characters)")
 
-    result = await llm.complete(
+    result = await complete(
         [{"role": "system", "content": system}, {"role": "user", "content": user}],
         model=model,
         max_tokens=max_tokens,

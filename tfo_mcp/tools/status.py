@@ -8,13 +8,14 @@ from typing import Any
 
 from fastmcp.server.providers import LocalProvider
 
-from tfo_mcp import __version__, analytics, sessions
-from tfo_mcp.clickhouse import clickhouse_health
+from tfo_mcp import __version__, sessions
+from tfo_mcp.analytics import recorder
 from tfo_mcp.config import Settings, get_loaded, redacted_dump
 from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, run_checks
-from tfo_mcp.llm import llm_health
-from tfo_mcp.postgres import postgres_health
+from tfo_mcp.llm.providers import llm_health
 from tfo_mcp.sandbox import confinement
+from tfo_mcp.stores.clickhouse import clickhouse_health
+from tfo_mcp.stores.postgres import postgres_health
 
 #: Each measured component: the two stores and the LLM providers.
 HEALTH_CHECKS: dict[str, HealthCheck] = {
@@ -40,7 +41,7 @@ async def health_report() -> dict[str, Any]:
         "uptime_seconds": round(time.time() - STARTED_AT, 3),
         "active_sessions": sessions.active_count(),
         "components": [c.model_dump() for c in components],
-        "analytics": analytics.stats(),
+        "analytics": recorder.stats(),
         "confinement": {"commands": confinement.current().describe()},
     }
 

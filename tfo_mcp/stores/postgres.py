@@ -1,4 +1,4 @@
-"""PostgreSQL: connection pools, the server's own tables, migrations, and the pg_* tools.
+"""PostgreSQL: connection pools, the read-only transaction, the server's own tables, migrations, health.
 
 Connection: ``TELEMETRYFLOW_MCP_POSTGRES_URL`` (``postgres.url``) for the server's own tables (sessions,
 conversations) and, by default, for the pg_* tools; ``TELEMETRYFLOW_MCP_POSTGRES_QUERY_URL``
@@ -6,7 +6,7 @@ conversations) and, by default, for the pg_* tools; ``TELEMETRYFLOW_MCP_POSTGRES
 background at start-up. A store that is down or unconfigured never stops the server: the tools answer with an
 error naming the setting, and the first call after the store comes back reconnects.
 
-How ``pg_query`` stays read-only (enforced by PostgreSQL, not by parsing the SQL):
+How :func:`run_query` (``pg_query``) stays read-only (enforced by PostgreSQL, not by parsing the SQL):
 
 1. One statement. The text is always sent with the extended query protocol (as a server-side cursor, or in
    pipeline mode for statements a cursor cannot hold), and PostgreSQL refuses more than one command in such a
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -39,7 +38,6 @@ import re
 import socket
 import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from datetime import time as dtime
@@ -57,7 +55,11 @@ from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.stores import migrations
+from tfo_mcp.stores.background import BackgroundWriter
 
+# psycopg and psycopg_pool are imported inside the functions that use them: loading them costs start-up time a
+# client would wait for, and a server without PostgreSQL never needs them.
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
     from psycopg_pool import AsyncConnectionPool
@@ -72,10 +74,8 @@ CURSOR_NAME = "tfo_mcp_query"
 SAVEPOINT = "tfo_mcp_statement"
 FETCH_BATCH = 1000
 MAX_ERROR_CHARS = 1000
-MAX_LISTED_TABLES = 1000
 SESSION_QUEUE_MAX = 10_000
 MIGRATION_LOCK_KEY = 0x7466_6F5F_6D63_70  # "tfo_mcp" as a 64-bit advisory lock key
-MIGRATION_FILE = re.compile(r"^(\d{3,})_([a-z0-9_]+)\.sql$")
 
 
 class QueryError(ToolError):
@@ -699,7 +699,7 @@ def _bind(value: Any) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- pg_query
+# --------------------------------------------------------------------------- run_query (pg_query)
 
 
 class ColumnInfo(BaseModel):
@@ -892,185 +892,40 @@ async def run_query(query: str, params: list[Any] | None = None, max_rows: int =
     )
 
 
-async def pg_query(
-    query: str = Field(description="Exactly one SQL statement; use $1, $2, ... for parameters"),
-    params: list[str | int | float | bool | list[Any] | dict[str, Any] | None] = Field(
-        default_factory=list, description="Values bound to $1, $2, ... (objects are sent as jsonb)"
-    ),
-    max_rows: int = Field(100, ge=1, le=10_000, description="Return at most this many rows (truncated says so)"),
-) -> QueryResult:
-    """Run one SQL statement on PostgreSQL, read-only: a READ ONLY transaction that is always rolled back.
-
-    Exactly one statement per call (PostgreSQL refuses several), cancelled after postgres.statement_timeout;
-    rows and bytes are capped and `truncated` says when more existed. Writes happen only when the operator
-    enables postgres.allow_write in the server's configuration. Column types come with the result.
-    """
-    return await run_query(query, list(params), max_rows)
+# --------------------------------------------------------------------------- catalog
 
 
-# --------------------------------------------------------------------------- catalog tools
-
-
-async def _catalog(sql_names: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+async def read_catalog(queries: list[tuple[str, dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Run packaged catalog queries (``sql/postgres/queries/<name>.sql``, parameters) in one read-only
+    transaction on the pg_* tools' login; the rows of each as dicts."""
     from psycopg.rows import dict_row
 
     results = []
-    async with _own_sql(_query_store(), ", ".join(name for name, _ in sql_names), write=False) as conn:
+    async with _own_sql(_query_store(), ", ".join(name for name, _ in queries), write=False) as conn:
         cur = conn.cursor(row_factory=dict_row)
-        for name, params in sql_names:
+        for name, params in queries:
             await cur.execute(_sql(name), params)
             results.append(await cur.fetchall())
     return results
 
 
-class TableInfo(BaseModel):
-    name: str
-    type: str = Field(description="table, partitioned table, view, materialized view or foreign table")
-    row_estimate: int | None = Field(description="Planner's row estimate (null before the first ANALYZE)")
-    size_bytes: int | None = Field(description="Total size on disk including indexes and TOAST (tables only)")
-    comment: str | None = None
-
-
-class TablesResult(BaseModel):
-    schema_name: str
-    tables: list[TableInfo]
-    truncated: bool = Field(description=f"True when the schema holds more than {MAX_LISTED_TABLES} relations")
-
-
-async def pg_list_tables(
-    schema: str = Field("public", min_length=1, max_length=128, description="Schema to list"),
-) -> TablesResult:
-    """List the tables, views, materialized views and foreign tables of one PostgreSQL schema.
-
-    Each comes with its type, the planner's row estimate and its size on disk.
-    """
-    params = {"schema": schema, "limit": MAX_LISTED_TABLES + 1}
-    tables, exists = await _catalog([("list_tables", params), ("schema_exists", {"schema": schema})])
-    if not exists[0]["exists"]:
-        raise QueryError(f"schema {schema!r} does not exist")
-    return TablesResult(
-        schema_name=schema,
-        tables=[TableInfo(**row) for row in tables[:MAX_LISTED_TABLES]],
-        truncated=len(tables) > MAX_LISTED_TABLES,
-    )
-
-
-class ColumnDetail(BaseModel):
-    name: str
-    type: str
-    nullable: bool
-    default: str | None = Field(None, description="Default expression")
-    identity: str | None = Field(None, description="'always' or 'by default' for identity columns")
-    generated: str | None = Field(None, description="Expression of a generated column")
-    comment: str | None = None
-
-
-class ForeignKey(BaseModel):
-    name: str
-    columns: list[str]
-    referenced_schema: str
-    referenced_table: str
-    referenced_columns: list[str]
-    on_update: str
-    on_delete: str
-
-
-class ConstraintInfo(BaseModel):
-    name: str
-    type: str = Field(description="primary key, foreign key, unique, check or exclusion")
-    columns: list[str]
-    definition: str
-
-
-class IndexInfo(BaseModel):
-    name: str
-    columns: list[str] = Field(description="Key columns or expressions, in order")
-    unique: bool
-    primary: bool
-    method: str = Field(description="Access method: btree, hash, gin, gist, brin, ...")
-    predicate: str | None = Field(None, description="WHERE clause of a partial index")
-    definition: str
-
-
-class TableDescription(BaseModel):
-    schema_name: str
-    table: str
-    type: str
-    row_estimate: int | None
-    size_bytes: int | None
-    comment: str | None
-    columns: list[ColumnDetail]
-    primary_key: list[str] = Field(description="Primary key columns (empty when there is none)")
-    foreign_keys: list[ForeignKey]
-    constraints: list[ConstraintInfo] = Field(description="All constraints, primary and foreign keys included")
-    indexes: list[IndexInfo]
-
-
-async def pg_describe_table(
-    table: str = Field(min_length=1, max_length=128, description="Table or view name (exact, case-sensitive)"),
-    schema: str = Field("public", min_length=1, max_length=128, description="Schema of the table"),
-) -> TableDescription:
-    """Describe one PostgreSQL table or view: columns (type, nullability, default), primary and foreign keys,
-    constraints, indexes, row estimate and size."""
-    (relation,) = await _catalog([("describe_relation", {"schema": schema, "table": table})])
-    if not relation:
-        raise QueryError(f"table {schema}.{table} does not exist (names are exact and case-sensitive)")
-    info = relation[0]
-    columns, constraints, indexes = await _catalog(
-        [(name, {"oid": info["oid"]}) for name in ("describe_columns", "describe_constraints", "describe_indexes")]
-    )
-    primary = next((c["columns"] for c in constraints if c["type"] == "primary key"), [])
-    foreign = [
-        ForeignKey(
-            name=c["name"],
-            columns=c["columns"],
-            referenced_schema=c["referenced_schema"],
-            referenced_table=c["referenced_table"],
-            referenced_columns=c["referenced_columns"],
-            on_update=c["on_update"],
-            on_delete=c["on_delete"],
-        )
-        for c in constraints
-        if c["type"] == "foreign key"
-    ]
-    return TableDescription(
-        schema_name=schema,
-        table=table,
-        type=info["type"],
-        row_estimate=info["row_estimate"],
-        size_bytes=info["size_bytes"],
-        comment=info["comment"],
-        columns=[ColumnDetail(**row) for row in columns],
-        primary_key=primary,
-        foreign_keys=foreign,
-        constraints=[
-            ConstraintInfo(name=c["name"], type=c["type"], columns=c["columns"], definition=c["definition"])
-            for c in constraints
-        ],
-        indexes=[IndexInfo(**row) for row in indexes],
-    )
-
-
 # --------------------------------------------------------------------------- sessions
 
 
-class _SessionQueue:
-    """Session snapshots waiting to be written; bounded, never blocks the caller."""
+class _SessionRecords:
+    """Session snapshots waiting for the writer (bounded, never blocks the caller), and what became of them."""
 
     def __init__(self) -> None:
-        self.items: deque[dict[str, Any]] = deque()
-        self.event: asyncio.Event | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.writer: asyncio.Task[Any] | None = None
-        self.busy = False
-        self.dropped = 0
+        self.queue: BackgroundWriter[dict[str, Any]] = BackgroundWriter(
+            "tfo-mcp-postgres: session writer", lambda: SESSION_QUEUE_MAX
+        )
         self.failed = 0
         self.written = 0
         self.warned_missing_table = False
         self.last_warning = ("", 0.0)  # (reason, monotonic time): one warning per reason per minute
 
 
-_queue = _SessionQueue()
+_records = _SessionRecords()
 _HOST = socket.gethostname()
 
 
@@ -1097,68 +952,52 @@ def _on_session_event(event: str, session: sessions.Session, extra: dict[str, An
     """sessions listener: queue a snapshot for PostgreSQL (only when configured); never blocks or raises."""
     if not is_configured():
         return
-    if len(_queue.items) >= SESSION_QUEUE_MAX:
-        _queue.dropped += 1
+    if not _records.queue.put(_snapshot(session)):
         return
-    _queue.items.append(_snapshot(session))
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
-    if loop is None:  # called from another thread: wake the writer on its loop
-        if _queue.loop is not None and _queue.event is not None and not _queue.loop.is_closed():
-            _queue.loop.call_soon_threadsafe(_queue.event.set)
-        return
-    _ensure_writer(loop)
-    assert _queue.event is not None
-    _queue.event.set()
-
-
-def _ensure_writer(loop: asyncio.AbstractEventLoop) -> None:
-    if _queue.loop is not loop or _queue.event is None:
-        _queue.loop = loop
-        _queue.event = asyncio.Event()
-    if _queue.writer is None or _queue.writer.done():
-        _queue.writer = loop.create_task(_session_writer(), name="tfo-mcp-postgres: session writer")
+    if loop is not None:  # else called from another thread: the writer is woken on its own loop
+        _records.queue.start(loop, _session_writer)
+    _records.queue.wake()
 
 
 async def _session_writer() -> None:
-    assert _queue.event is not None
+    queue = _records.queue
     while True:
-        await _queue.event.wait()
-        _queue.event.clear()
-        while _queue.items:
+        await queue.wait()
+        while queue:
             latest: dict[str, dict[str, Any]] = {}
-            while _queue.items:
-                snapshot = _queue.items.popleft()
+            for snapshot in queue.take():
                 latest[snapshot["id"]] = snapshot
-            _queue.busy = True
+            queue.busy = True
             try:
                 await _write_sessions(list(latest.values()))
-                _queue.written += len(latest)
+                _records.written += len(latest)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                _queue.failed += len(latest)
+                _records.failed += len(latest)
                 _log_session_failure(exc)
             finally:
-                _queue.busy = False
+                queue.busy = False
 
 
 def _log_session_failure(exc: Exception) -> None:
     from psycopg import errors as pg_errors
 
     if (isinstance(exc, QueryError) and "does not exist" in str(exc)) or isinstance(exc, pg_errors.UndefinedTable):
-        if not _queue.warned_missing_table:
-            _queue.warned_missing_table = True
+        if not _records.warned_missing_table:
+            _records.warned_missing_table = True
             logger.warning(
                 "postgres: the sessions table does not exist; run `tfo-mcp db migrate` or set postgres.auto_migrate"
             )
         return
     reason = _clean_reason(exc)
     now = time.monotonic()
-    if reason != _queue.last_warning[0] or now - _queue.last_warning[1] > 60:
-        _queue.last_warning = (reason, now)
+    if reason != _records.last_warning[0] or now - _records.last_warning[1] > 60:
+        _records.last_warning = (reason, now)
         logger.warning("postgres: could not record sessions (kept in memory): {}", reason)
 
 
@@ -1169,79 +1008,18 @@ async def _write_sessions(snapshots: list[dict[str, Any]]) -> None:
 
 async def flush_sessions(timeout: float = 5.0) -> bool:
     """Wait until queued session snapshots are written (or failed); False on timeout."""
-    deadline = time.monotonic() + timeout
-    while _queue.items or _queue.busy:
-        if (_queue.writer is None or _queue.writer.done()) and _queue.items:
-            _ensure_writer(asyncio.get_running_loop())
-            assert _queue.event is not None
-            _queue.event.set()
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.005)
-    return True
+    return await _records.queue.drained(timeout, _session_writer)
 
 
 sessions.add_listener(_on_session_event)
 
 
-class SessionRecord(BaseModel):
-    id: str
-    state: str
-    client_name: str | None
-    client_version: str | None
-    protocol_version: str | None
-    created_at: str | None
-    initialized_at: str | None
-    closed_at: str | None
-    duration_seconds: float | None = Field(description="Seconds from open to close (so far, for open sessions)")
-    tool_calls: int
-    errors: int
+async def recorded_sessions(state: str | None, limit: int) -> list[dict[str, Any]]:
+    """The session records in the sessions table, newest first (every server process sharing it)."""
+    return await fetch_all(_sql("list_sessions"), {"state": state, "limit": limit})
 
 
-class SessionsResult(BaseModel):
-    source: Literal["postgres", "memory"] = Field(
-        description="postgres: the sessions table (all processes sharing it); memory: this process only"
-    )
-    sessions: list[SessionRecord]
-    count: int
-    note: str | None = Field(None, description="Why the in-memory list was used, when PostgreSQL is configured")
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-async def pg_sessions(
-    limit: int = Field(20, ge=1, le=1000, description="Newest sessions first, at most this many"),
-    state: Literal["created", "initializing", "ready", "closing", "closed"] | None = Field(
-        None, description="Only sessions in this state"
-    ),
-) -> SessionsResult:
-    """List this server's client sessions, newest first: client name and version, state, duration, call counts.
-
-    Read from PostgreSQL when it is configured (sessions of every server process sharing the database),
-    else from this process's memory.
-    """
-    note = None
-    if is_configured():
-        await flush_sessions(timeout=2.0)
-        try:
-            found = await fetch_all(_sql("list_sessions"), {"state": state, "limit": limit})
-        except (StoreUnavailable, QueryError) as exc:
-            note = f"PostgreSQL could not be read, showing this process's sessions: {exc}"
-        else:
-            records = [
-                SessionRecord(
-                    **{**row, **{k: _iso(row[k]) for k in ("created_at", "initialized_at", "closed_at")}},
-                )
-                for row in found
-            ]
-            return SessionsResult(source="postgres", sessions=records, count=len(records))
-    records = [SessionRecord(**s.as_dict()) for s in sessions.list_sessions(state=state, limit=limit)]
-    return SessionsResult(source="memory", sessions=records, count=len(records), note=note)
-
-
-# --------------------------------------------------------------------------- conversations (for llm.py)
+# --------------------------------------------------------------------------- conversations (the LLM layer's memory)
 
 
 _CONVERSATION_NAMESPACE = uuid.UUID("6f1c2a52-5b1e-4c53-9d0e-2d8a3f6b7c10")
@@ -1307,31 +1085,13 @@ async def save_turn(
 # --------------------------------------------------------------------------- migrations
 
 
-def _migration_files(kind: str) -> list[tuple[int, str, str]]:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", kind):
-        raise ValueError(f"invalid migration kind {kind!r}")
-    folder = importlib_resources.files("tfo_mcp") / "sql" / "postgres" / kind
-    if not folder.is_dir():
-        raise ValueError(f"no PostgreSQL migrations of kind {kind!r} (tfo_mcp/sql/postgres/{kind}/ is missing)")
-    found: dict[int, tuple[int, str, str]] = {}
-    for entry in folder.iterdir():
-        match = MIGRATION_FILE.match(entry.name)
-        if not match:
-            continue
-        version = int(match.group(1))
-        if version in found:
-            raise ValueError(f"two {kind} migrations share version {version}: {found[version][1]}, {entry.name}")
-        found[version] = (version, entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
-    return [found[v] for v in sorted(found)]
-
-
 async def migrate(kind: str = "server") -> list[str]:
     """Apply the pending migrations of ``tfo_mcp/sql/postgres/<kind>/NNN_name.sql`` in one transaction.
 
     Idempotent: applied versions are recorded in ``schema_migrations`` (kind, version, name, checksum), and an
     advisory lock makes concurrent servers take turns. Returns the names applied now (``kind/NNN_name``).
     """
-    files = _migration_files(kind)
+    files = migrations.postgres_files(kind)
     store = _main_store()
     applied_now: list[str] = []
     current = "schema_migrations"
@@ -1346,7 +1106,7 @@ async def migrate(kind: str = "server") -> list[str]:
             done = {int(version): checksum for version, checksum in await cur.fetchall()}
             for version, name, text in files:
                 current = f"{kind}/{name}"
-                checksum = hashlib.sha256(text.encode()).hexdigest()
+                checksum = migrations.checksum(text)
                 if version in done:
                     if done[version] != checksum:
                         logger.warning("postgres: migration {}/{} changed after it was applied", kind, name)
@@ -1436,7 +1196,7 @@ async def _start() -> None:
             continue
         store._mark_up()
     if main is not None and main.state == "up":
-        _ensure_writer(asyncio.get_running_loop())
+        _records.queue.start(asyncio.get_running_loop(), _session_writer)
 
 
 async def _auto_migrate() -> None:
@@ -1476,13 +1236,14 @@ async def stop() -> None:
 async def close() -> None:
     """Stop background work and close the pools (they reopen on the next call)."""
     current = asyncio.current_task()
-    pending = [t for t in (*_state.tasks, _queue.writer) if t is not None and t is not current and not t.done()]
+    writer = _records.queue.task
+    pending = [t for t in (*_state.tasks, writer) if t is not None and t is not current and not t.done()]
     for task in pending:
         task.cancel()
     for task in pending:
         with contextlib.suppress(BaseException):
             await task
-    _queue.writer = None
+    _records.queue.task = None
     for store in {s for s in (_state.main, _state.query) if s is not None}:
         await store.close()
 
@@ -1496,19 +1257,18 @@ async def reset() -> None:
     _state.start_task = None
     _state.auto_migrated = False
     _state.migration_task = None
-    _queue.items.clear()
-    _queue.event = None
-    _queue.loop = None
-    _queue.dropped = _queue.failed = _queue.written = 0
-    _queue.warned_missing_table = False
-    _queue.last_warning = ("", 0.0)
+    _records.queue.clear()
+    _records.queue.detach()
+    _records.failed = _records.written = 0
+    _records.warned_missing_table = False
+    _records.last_warning = ("", 0.0)
 
 
 def stats() -> dict[str, Any]:
     """Session-recording counters (queued, written, failed, dropped)."""
     return {
-        "queued": len(_queue.items),
-        "written": _queue.written,
-        "failed": _queue.failed,
-        "dropped": _queue.dropped,
+        "queued": len(_records.queue),
+        "written": _records.written,
+        "failed": _records.failed,
+        "dropped": sum(_records.queue.dropped.values()),
     }
