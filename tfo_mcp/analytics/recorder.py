@@ -91,8 +91,7 @@ class _Recorder:
         self.flush_lock: asyncio.Lock | None = None
         self.backoff = 0.0
         self.retry_at = 0.0
-        #: connection key -> session id, and per-session LLM tallies for the session rows.
-        self.connections: dict[str, str] = {}
+        #: per-session LLM tallies for the session rows.
         self.usage: dict[str, list[int]] = {}
 
 
@@ -133,7 +132,7 @@ def record(table: str, row: dict[str, Any]) -> None:
         now = dt.datetime.now(_UTC)
         row = dict(row)
         if row.get("session_id"):  # a connection key (ctx.session_id) becomes the session's own id
-            row["session_id"] = _rec.connections.get(str(row["session_id"]), row["session_id"])
+            row["session_id"] = session_for(str(row["session_id"]))
         if not _enqueue(table, row, now):
             return
         if table == "api_usage":
@@ -179,7 +178,7 @@ def _tally_usage(row: dict[str, Any]) -> None:
 
 def session_for(connection_key: str) -> str:
     """The session id of a connection (the key itself when the session is unknown)."""
-    return _rec.connections.get(connection_key, connection_key)
+    return sessions.session_id_for(connection_key) or connection_key
 
 
 def _payload_size(value: Any, depth: int = 0) -> int:
@@ -291,8 +290,6 @@ def record_prompt_get(
 
 def _on_session(event: str, session: sessions.Session, extra: dict[str, Any]) -> None:
     """Session life-cycle listener: one session_analytics row at open, ready and close."""
-    if event == "open":
-        _rec.connections[session.connection_key] = session.id
     if event not in ("open", "ready", "close"):
         return
     api_calls, input_tokens, output_tokens = _rec.usage.get(session.id, (0, 0, 0))
@@ -317,8 +314,6 @@ def _on_session(event: str, session: sessions.Session, extra: dict[str, Any]) ->
         },
     )
     if event == "close":
-        if _rec.connections.get(session.connection_key) == session.id:
-            _rec.connections.pop(session.connection_key, None)
         _rec.usage.pop(session.id, None)
 
 
