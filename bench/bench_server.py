@@ -185,7 +185,7 @@ def main() -> None:
 
     tfo, bare = SERVERS
     rows = [
-        ("cold start p50 (s)", statistics.median(starts[tfo]), statistics.median(starts[bare]), 1.15),
+        ("cold start p50 (s)", statistics.median(starts[tfo]), statistics.median(starts[bare]), 1.05),
         ("  via full CLI (s)", statistics.median(starts["cli path"]), statistics.median(starts[bare]), None),
         ("echo stdio p50 (ms)", 1000 * statistics.median(echo_stdio[tfo]), 1000 * statistics.median(echo_stdio[bare]),
          1.10),

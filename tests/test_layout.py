@@ -103,6 +103,21 @@ async def test_switching_off_a_component_kind_hides_it() -> None:
         assert refused.value.error.code == TOOL_NOT_FOUND
 
 
+async def test_the_server_serves_exactly_what_each_capability_builds_alone() -> None:
+    settings = load_settings(environ={}).settings
+    built = {capability.name: capability.provider(settings) for capability in CAPABILITIES}
+    tools = {name: {t.name for t in await provider.list_tools()} for name, provider in built.items()}
+    resources = {str(r.uri) for provider in built.values() for r in await provider.list_resources()}
+    prompts = {p.name for provider in built.values() for p in await provider.list_prompts()}
+    assert tools["system"] == {"echo", "system_info"}
+    assert "execute_command" in tools["commands"] and "collect_context" in tools["context"]
+    async with Client(build_server(settings)) as client:
+        served = [t.name for t in await client.list_tools()]
+        assert sorted(served) == sorted(name for group in tools.values() for name in group)
+        assert {str(r.uri) for r in await client.list_resources()} == resources
+        assert {p.name for p in await client.list_prompts()} == prompts
+
+
 def test_capabilities_stop_in_reverse_so_analytics_flushes_before_clickhouse_closes() -> None:
     names = [c.name for c in CAPABILITIES]
     assert names.index("clickhouse") < names.index("analytics")
