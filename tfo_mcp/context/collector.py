@@ -23,6 +23,7 @@ from typing import Any
 from fastmcp.exceptions import ToolError
 from loguru import logger
 
+from tfo_mcp.context.change import baseline_window
 from tfo_mcp.context.sources import BudgetExceeded
 from tfo_mcp.context.types import (
     ContextType,
@@ -54,7 +55,7 @@ MAX_ITEMS_LIMIT = 500
 #: longest caller query the `custom` context accepts (in context_id)
 CUSTOM_QUERY_LIMIT = 20_000
 #: Modules of this package that are not collector categories.
-_NOT_CATEGORIES = frozenset({"types", "collector", "sources"})
+_NOT_CATEGORIES = frozenset({"types", "collector", "sources", "change", "investigate"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class CollectRequest:
     context_id: str | None = None
     user_id: str | None = None
     max_items: int = DEFAULT_MAX_ITEMS
+    #: what the window is compared with: "previous" (the equal window before), "yesterday" or "last_week"
+    baseline: str = "previous"
     #: ``time.monotonic()`` value at which the budget ends.
     deadline: float = math.inf
 
@@ -173,16 +176,20 @@ async def collect_context(
     user_id: str | None = None,
     max_items: int | None = None,
     budget: float | None = None,
+    baseline: str = "previous",
 ) -> TelemetryContext:
     """Collect one context for one organization.
 
     Raises ValueError for invalid arguments (unknown type with close matches, empty organization, bad
-    window or max_items). Never raises for store problems: those, and running out of ``budget`` seconds
-    (the running queries are cancelled, client and server side), come back as ``unavailable``.
+    window, max_items or baseline). ``baseline`` picks the window signal contexts compare with:
+    "previous" (the equal-length window just before), "yesterday" or "last_week". Never raises for store
+    problems: those, and running out of ``budget`` seconds (the running queries are cancelled, client and
+    server side), come back as ``unavailable``.
     """
     kind = ContextType.parse(context_type)
     organization = _validate_organization(organization_id)
     window = TimeRange.resolve(time_from, time_to)
+    baseline_window(window, baseline)  # validates the name
     items = _validate_max_items(max_items)
     budget = DEFAULT_BUDGET if budget is None else budget  # read per call: tests of figures raise it
     if not isinstance(budget, int | float) or not 0 < budget <= 600:
@@ -200,6 +207,7 @@ async def collect_context(
         ),
         user_id=_validate_text(user_id, "user_id", 128),
         max_items=items,
+        baseline=baseline,
         deadline=time.monotonic() + budget,
     )
     _load_collectors()

@@ -40,6 +40,7 @@ from tfo_mcp.stores.clickhouse import get_clickhouse
 from tfo_mcp.stores.clickhouse_backend import QueryTimeout
 
 if TYPE_CHECKING:
+    from tfo_mcp.context.change import Finding
     from tfo_mcp.context.collector import CollectRequest
     from tfo_mcp.context.types import TelemetryContext, TimeRange
 
@@ -570,18 +571,35 @@ def percent(part: float | None, whole: float | None, digits: int = 2) -> float |
 
 
 def available(
-    req: CollectRequest, lead: str, data: dict[str, Any], highlights: list[str] | None = None
+    req: CollectRequest,
+    lead: str,
+    data: dict[str, Any],
+    highlights: list[str] | None = None,
+    findings: list[Finding] | None = None,
 ) -> TelemetryContext:
-    """An ``available`` context: summary = ``lead`` plus the highlights; ``data["highlights"]`` holds them."""
+    """An ``available`` context: summary = ``lead``, then what changed, then the highlights.
+
+    ``findings`` (from :func:`tfo_mcp.context.change.compare`) are ranked here, once for every context: the
+    summary names the top changes against the baseline (or says that nothing changed) and the chronic
+    conditions; ``data["findings"]`` holds them, ranked and cut to ``max_items``. Without findings (a context
+    that compares nothing), the highlights alone follow the lead. ``data["highlights"]`` holds the highlights.
+    """
+    from tfo_mcp.context.change import rank, what_changed
     from tfo_mcp.context.types import TelemetryContext
 
     notes = list(highlights or [])
     summary = lead.strip()
+    body = dict(data)
+    if findings is not None:
+        ranked = rank(findings)
+        summary += " " + what_changed(ranked, req.baseline)
+        body["findings"] = [finding.to_dict() for finding in ranked[: req.max_items]]
+        body["baseline"] = req.baseline
     if notes:
         summary += " Highlights: " + " ".join(note if note.endswith(".") else f"{note}." for note in notes)
-    else:
+    elif findings is None:
         summary += " No threshold was crossed in this window."
-    body = {**data, "highlights": notes}
+    body["highlights"] = notes
     if isinstance(body.get("sources"), list):  # a window may pick the same raw table for two families
         body["sources"] = list(dict.fromkeys(body["sources"]))
     return TelemetryContext(
