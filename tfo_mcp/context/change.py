@@ -44,6 +44,7 @@ __all__ = [
     "baseline_window",
     "compare",
     "describe",
+    "order_key",
     "rank",
     "robust_z",
     "signal",
@@ -289,10 +290,15 @@ def compare(
     )
 
 
+def order_key(status: str, score: float, entity: str, signal_name: str) -> tuple[int, float, str, str]:
+    """The sort key of the one ranking: status (new, worsened, chronic, improved), then score, highest first."""
+    return STATUS_ORDER.get(status, len(STATUS_ORDER)), -score, entity, signal_name
+
+
 def rank(findings: Iterable[Finding | None]) -> list[Finding]:
     """Findings in report order: new, worsened, chronic, improved; within each, highest score first."""
     present = [f for f in findings if f is not None]
-    return sorted(present, key=lambda f: (STATUS_ORDER[f.status], -f.score, f.entity, f.signal))
+    return sorted(present, key=lambda f: order_key(f.status, f.score, f.entity, f.signal))
 
 
 # --------------------------------------------------------------------------- sentences

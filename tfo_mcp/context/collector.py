@@ -45,6 +45,7 @@ __all__ = [
     "collector",
     "registered_types",
     "run_collector",
+    "validate_organization",
 ]
 
 #: Seconds a whole context may take (TFO's collector races a 5 s timer; here the work is also cancelled).
@@ -153,7 +154,8 @@ def _validate_text(value: str | None, label: str, limit: int = 200, multiline: b
     return text
 
 
-def _validate_organization(organization_id: str) -> str:
+def validate_organization(organization_id: str) -> str:
+    """The organization id, stripped; ValueError when it is empty, too long or holds control characters."""
     if not isinstance(organization_id, str) or not organization_id.strip():
         raise ValueError("organization_id is required: every context is scoped to one organization")
     text = _validate_text(organization_id, "organization_id", 128)
@@ -187,7 +189,7 @@ async def collect_context(
     server side), come back as ``unavailable``.
     """
     kind = ContextType.parse(context_type)
-    organization = _validate_organization(organization_id)
+    organization = validate_organization(organization_id)
     window = TimeRange.resolve(time_from, time_to)
     baseline_window(window, baseline)  # validates the name
     items = _validate_max_items(max_items)
