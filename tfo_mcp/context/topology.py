@@ -9,6 +9,12 @@ window allows), and for the three types TFO has no source for (reference 3.3 "no
 Hybrid contexts degrade: when the live-metrics store fails the structure still answers (and vice versa where
 the structure is optional), with the failed source named in ``data["unavailable_sources"]``.
 
+Edges (dependencies / service-map-dependencies, service-map, service-map-traffic / -errors / -latency) come from
+the spans where the ClickHouse store keeps them (:mod:`tfo_mcp.context.edges`: calls, errors, p95 per
+caller -> callee), compared with the baseline window (findings name the edge as ``caller -> callee``); the inventory
+adds each edge's type, protocol and status, and its own edges where the spans show none. Without edges from spans
+(clickhouse-server 18.16, a store without platform migration 010) the inventory alone answers, as TFO's UI does.
+
 ``context_id``: dependencies / service-map-dependencies keep the edges touching that service; the other types
 ignore it.
 """
@@ -38,11 +44,14 @@ from tfo_mcp.context._shaping import (
     total_of,
     without,
 )
+from tfo_mcp.context.change import Finding, baseline_request, rank
 from tfo_mcp.context.collector import CollectRequest, collector
+from tfo_mcp.context.edges import edge_findings, edge_series
 from tfo_mcp.context.sources import (
     available,
     ch,
     empty,
+    empty_unless_failed,
     failures,
     gather_sources,
     number,
@@ -97,6 +106,87 @@ def _edge(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _edge_figures(edge: dict[str, Any] | None) -> dict[str, Any] | None:
+    if edge is None:
+        return None
+    return {
+        "requests": edge["requests"],
+        "error_rate": edge["error_percent"],
+        "p95_ms": edge["p95_ms"],
+        "request_rate": number(edge["requests_per_min"] / 60, 3),
+    }
+
+
+def _span_edge(edge: dict[str, Any], inventory: dict[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """An edge from the spans in the shape of an inventory edge (rates per second, p95 as its latency), with the
+    inventory's type, protocol and status where it knows the edge, and the baseline window's figures."""
+    return {
+        "source": edge["caller"],
+        "target": edge["callee"],
+        "type": inventory.get("type"),
+        "protocol": inventory.get("protocol"),
+        "status": inventory.get("status"),
+        "latency_ms": edge["p95_ms"],
+        "error_rate": edge["error_percent"],
+        "request_rate": number(edge["requests_per_min"] / 60, 3),
+        "requests": edge["requests"],
+        "errors": edge["errors"],
+        "p95_ms": edge["p95_ms"],
+        "avg_ms": edge["avg_ms"],
+        "baseline": _edge_figures(before),
+        "from": "spans",
+    }
+
+
+def _merge_edges(inventory_rows: list[dict[str, Any]], spans: Any) -> list[dict[str, Any]]:
+    """Edges from the spans (with the inventory's metadata and the baseline's figures), then the inventory's edges
+    the spans do not show. ``spans`` is what :func:`_edges_with_baseline` returned (or a failure)."""
+    current, baseline = spans if isinstance(spans, tuple) else ([], [])
+    before = {(edge["caller"], edge["callee"]): edge for edge in baseline}
+    inventory = {(row["source"], row["target"]): _edge(row) for row in inventory_rows}
+    merged = []
+    for edge in current:
+        key = (edge["caller"], edge["callee"])
+        merged.append(_span_edge(edge, inventory.pop(key, {}), before.get(key)))
+    return merged + [{**edge, "from": "inventory"} for edge in inventory.values()]
+
+
+def _findings_first(edges: list[dict[str, Any]], findings: list[Finding] | None) -> list[dict[str, Any]]:
+    """``edges`` with the ones named by findings first, in the findings' rank order (a cut list keeps them)."""
+    if not findings:
+        return edges
+    order: dict[str, int] = {}
+    for position, finding in enumerate(rank(findings)):
+        order.setdefault(finding.entity, position)
+    return sorted(edges, key=lambda edge: order.get(f"{edge['source']} -> {edge['target']}", len(order)))
+
+
+def _unhealthy(edge: dict[str, Any]) -> bool:
+    """An edge the inventory marks as not healthy, or whose calls fail or are slow past TFO's thresholds."""
+    if edge.get("status") and not _healthy(edge["status"]):
+        return True
+    if edge.get("from") == "spans":
+        return (edge.get("error_rate") or 0) > ERROR_RATE_PERCENT or (edge.get("latency_ms") or 0) > SLOW_P95_MS
+    return not _healthy(edge.get("status"))
+
+
+async def _edges_with_baseline(req: CollectRequest, service: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Edges from the spans in the window and in its baseline window (queried concurrently)."""
+    current, baseline = await gather_sources(edge_series(req, service), edge_series(baseline_request(req), service))
+    return current, baseline
+
+
+def _span_findings(
+    req: CollectRequest, spans: Any, signals: tuple[str, ...] = ("error_percent", "p95_ms", "requests_per_min")
+) -> list[Finding] | None:
+    """Findings of the edges from spans against the baseline; None when neither window has such edges (nothing
+    was compared)."""
+    current, baseline = spans if isinstance(spans, tuple) else ([], [])
+    if not current and not baseline:
+        return None
+    return edge_findings(req.context_type.value, current, baseline, req, signals)
+
+
 def _degrees(edges: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
     outgoing: dict[str, int] = {}
     incoming: dict[str, int] = {}
@@ -129,17 +219,27 @@ def _edge_health_notes(edges: list[dict[str, Any]], notes: list[str]) -> None:
 
 @collector(ContextType.DEPENDENCIES, ContextType.SERVICE_MAP_DEPENDENCIES)
 async def collect_dependencies(req: CollectRequest) -> TelemetryContext:
-    """Service-to-service edges with their latency, error rate and call rate, plus the callee's live figures."""
-    edges_rows, metrics = await gather_sources(
-        pg(req, "topology_dependencies", service=req.context_id, cap=STRUCTURE_CAP),
+    """Service-to-service edges with their calls, error rate and p95 (from the spans, against the baseline) or the
+    inventory's figures, plus the callee's live figures."""
+    inventory, spans, metrics = await gather_sources(
+        optional(
+            req,
+            "service_map_dependencies",
+            pg(req, "topology_dependencies", service=req.context_id, cap=STRUCTURE_CAP),
+        ),
+        optional(req, "traces", _edges_with_baseline(req, req.context_id or "")),
         optional(req, "service_map_metrics", service_metrics(req, "errors")),
     )
-    if not edges_rows:
-        return empty(req, "service_map_dependencies")
+    raise_if_all_failed(inventory, spans)
+    edges_rows = rows_of(inventory)
+    findings = _span_findings(req, spans)
+    merged = _merge_edges(edges_rows, spans)
+    if not merged:
+        return empty_unless_failed(req, "service_map_dependencies, traces", inventory, spans)
     live = {row["service_name"]: _live(row) for row in rows_of(metrics)}
-    edges = [{**_edge(row), "target_live": live.get(row["target"])} for row in edges_rows]
+    edges = [{**edge, "target_live": live.get(edge["target"])} for edge in _findings_first(merged, findings)]
     outgoing, incoming = _degrees(edges)
-    total = total_of(edges_rows)
+    total = len(edges) + max(0, total_of(edges_rows) - len(edges_rows))
     notes: list[str] = []
     _edge_health_notes(edges, notes)
     for edge in edges:
@@ -153,19 +253,27 @@ async def collect_dependencies(req: CollectRequest) -> TelemetryContext:
     lead = (
         f"{total} {'dependency' if total == 1 else 'dependencies'}{scope} between "
         f"{len(set(outgoing) | set(incoming))} services; "
-        f"{sum(1 for e in edges if not _healthy(e['status']))} not healthy."
+        f"{sum(1 for e in edges if _unhealthy(e))} not healthy."
     )
     data = {
         "service_filter": req.context_id,
+        "edges_source": _edges_source(spans, edges_rows),
         "total_dependencies": total,
         "by_type": counts_by(edges, "type"),
         "by_status": counts_by(edges, "status"),
         "dependencies": edges[: req.max_items],
         "most_called": _ranked(incoming, min(10, req.max_items)),
         "most_calling": _ranked(outgoing, min(10, req.max_items)),
-        "unavailable_sources": failures(metrics),
+        "unavailable_sources": failures(inventory, spans, metrics),
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
+
+
+def _edges_source(spans: Any, inventory_rows: list[dict[str, Any]]) -> str:
+    """Where the edges came from: "spans", "inventory" or "spans+inventory"."""
+    from_spans = isinstance(spans, tuple) and bool(spans[0])
+    parts = (["spans"] if from_spans else []) + (["inventory"] if inventory_rows else [])
+    return "+".join(parts) or "none"
 
 
 # --------------------------------------------------------------------------- topology
@@ -284,20 +392,24 @@ async def collect_topology(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.SERVICE_MAP)
 async def collect_service_map(req: CollectRequest) -> TelemetryContext:
     """Services with their live health, latency, error and request rates, and their dependencies."""
-    services, dependencies, metrics = await gather_sources(
+    services, dependencies, metrics, spans = await gather_sources(
         optional(req, "service_map_services", pg(req, "topology_services", cap=STRUCTURE_CAP)),
         optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
         optional(req, "service_map_metrics", service_metrics(req, "health")),
+        optional(req, "traces", _edges_with_baseline(req, "")),
     )
-    raise_if_all_failed(services, dependencies, metrics)
+    raise_if_all_failed(services, dependencies, metrics, spans)
     service_rows, edge_rows, metric_rows = rows_of(services), rows_of(dependencies), rows_of(metrics)
-    if not service_rows and not metric_rows:
-        return empty(req, "service_map_services, service_map_metrics")
+    findings = _span_findings(req, spans)
+    edges = _findings_first(_merge_edges(edge_rows, spans), findings)
+    if not service_rows and not metric_rows and not edges:
+        return empty(req, "service_map_services, service_map_metrics, traces")
     live = {row["service_name"]: _live(row) for row in metric_rows}
-    edges = [_edge(row) for row in edge_rows]
     outgoing, incoming = _degrees(edges)
     known = {row["name"]: row for row in service_rows}
     names = list(known) + [name for name in live if name not in known]
+    endpoints = dict.fromkeys(edge[end] for edge in edges for end in ("source", "target"))
+    names += [name for name in endpoints if name not in known and name not in live]
     merged = []
     for name in names:
         info = known.get(name, {})
@@ -334,14 +446,15 @@ async def collect_service_map(req: CollectRequest) -> TelemetryContext:
     )
     data = {
         "metrics_source": rollup("service_map_metrics", req.time_range).table,
+        "edges_source": _edges_source(spans, edge_rows),
         "total_services": len(merged),
-        "total_dependencies": total_of(edge_rows),
+        "total_dependencies": len(edges) + max(0, total_of(edge_rows) - len(edge_rows)),
         "services_by_status": counts_by(service_rows, "status"),
         "services": merged[: req.max_items],
         "dependencies": edges[: req.max_items],
-        "unavailable_sources": failures(services, dependencies, metrics),
+        "unavailable_sources": failures(services, dependencies, metrics, spans),
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
 
 
 _FOCUS_SORT: dict[ContextType, Focus] = {
@@ -350,6 +463,8 @@ _FOCUS_SORT: dict[ContextType, Focus] = {
     ContextType.SERVICE_MAP_LATENCY: "latency",
 }
 _EDGE_KEY = {"traffic": "request_rate", "errors": "error_rate", "latency": "latency_ms"}
+#: The edge figure each focus compares with the baseline.
+_FOCUS_SIGNAL = {"traffic": "requests_per_min", "errors": "error_percent", "latency": "p95_ms"}
 
 
 def _weighted(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -368,16 +483,19 @@ async def collect_service_map_focus(req: CollectRequest) -> TelemetryContext:
     """One dimension of the service map (traffic, errors or latency) per service and per dependency edge."""
     focus = _FOCUS_SORT[req.context_type]
     choice = rollup("service_map_metrics", req.time_range)
-    metrics, dependencies = await gather_sources(
+    metrics, dependencies, spans = await gather_sources(
         service_metrics(req, focus),
         optional(req, "service_map_dependencies", pg(req, "topology_dependencies", service=None, cap=STRUCTURE_CAP)),
+        optional(req, "traces", _edges_with_baseline(req, "")),
     )
     edge_rows = rows_of(dependencies)
-    if not metrics and not edge_rows:
-        return empty(req, f"{choice.table}, service_map_dependencies")
-    services = [{"service_name": row["service_name"], **_live(row)} for row in metrics]
+    findings = _span_findings(req, spans, (_FOCUS_SIGNAL[focus],))
     edge_key = _EDGE_KEY[focus]
-    edges = sorted((_edge(row) for row in edge_rows), key=lambda e: -(e.get(edge_key) or 0))
+    by_focus = sorted(_merge_edges(edge_rows, spans), key=lambda e: -(e.get(edge_key) or 0))
+    edges = _findings_first(by_focus, findings)
+    if not metrics and not edges:
+        return empty(req, f"{choice.table}, service_map_dependencies, traces")
+    services = [{"service_name": row["service_name"], **_live(row)} for row in metrics]
     notes: list[str] = []
     total_rate = sum(row.get("avg_request_rate") or 0 for row in services)
     overall_errors = _weighted(services, "avg_error_rate")
@@ -432,10 +550,11 @@ async def collect_service_map_focus(req: CollectRequest) -> TelemetryContext:
         "overall_error_rate": number(overall_errors, 3),
         "overall_avg_latency_ms": number(overall_latency, 3),
         "services": services[: req.max_items],
+        "edges_source": _edges_source(spans, edge_rows),
         "dependencies": edges[: req.max_items],
-        "unavailable_sources": failures(dependencies),
+        "unavailable_sources": failures(dependencies, spans),
     }
-    return available(req, lead + ".", data, notes)
+    return available(req, lead + ".", data, notes, findings=findings)
 
 
 # --------------------------------------------------------------------------- network map

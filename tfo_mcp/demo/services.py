@@ -61,6 +61,8 @@ def _service_arrays(plan: OrgPlan, window: Window) -> dict[str, Any]:
         "svc_ns": [s.namespace for s in services],
         "svc_op": [s.op for s in services],
         "svc_peer": peers,
+        # a datastore CLIENT span's peer, as OpenTelemetry's peer-service mapping names it (the inventory's node)
+        "svc_store_peer": [f"{plan.profile['code']}-{s.store_system}" if s.store_system else "" for s in services],
         "svc_version": [s.version for s in services],
         "pod_names": pods,
         "instances": plan.instances,

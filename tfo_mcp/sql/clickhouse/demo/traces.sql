@@ -3,9 +3,11 @@
 -- peaks at 16:00 UTC. Each kept slot picks a route (weighted by traffic), draws one total latency (log-normal with a
 -- 2 %% heavy tail, slower during the incident) and whether the trace faults (baseline or incident probability);
 -- ARRAY JOIN then expands the route into its spans (gateway -> service -> datastore / downstream service).
--- Spans on the route's fault path get status ERROR when the trace faults. During the incident a share of the slots
--- goes to the incident route (clients retrying, and tail sampling keeping every failed trace), so the burst is
--- visible even at scale 1. Ids are hashes of (seed, org, slot).
+-- Spans on the route's fault path get status ERROR when the trace faults. A datastore CLIENT span names its peer
+-- (`peer.service`, `server.address`) as OpenTelemetry's database instrumentations do; a call to another service is
+-- the callee's SERVER span under the caller's span (no CLIENT span), so that edge shows as parent/child. During the
+-- incident a share of the slots goes to the incident route (clients retrying, and tail sampling keeping every failed
+-- trace), so the burst is visible even at scale 1. Ids are hashes of (seed, org, slot).
 INSERT INTO traces (timestamp, trace_id, span_id, parent_span_id, span_name, span_kind, service_name, status_code,
                     status_message, duration_ns, organization_id, workspace_id, tenant_id, resource_attributes,
                     span_attributes)
@@ -26,7 +28,9 @@ SELECT
     map('service.name', %(svc_names)s[svc], 'service.version', version, 'k8s.pod.name', pod,
         'k8s.namespace.name', %(svc_ns)s[svc], 'k8s.cluster.name', %(cluster)s, 'deployment.environment', 'production'),
     if(%(r_db)s[r][sp] != '',
-       map('db.system', %(r_db)s[r][sp], 'db.statement', %(r_name)s[r][sp], 'db.name', %(svc_names)s[svc]),
+       map('db.system', %(r_db)s[r][sp], 'db.statement', %(r_name)s[r][sp], 'db.name', %(svc_names)s[svc],
+           'peer.service', %(svc_store_peer)s[svc],
+           'server.address', concat(%(svc_store_peer)s[svc], '.', %(svc_ns)s[svc], '.svc.cluster.local')),
        map('http.route', %(r_name)s[r][sp], 'http.response.status_code', if(failed, if(in_incident, '504', '500'), '200')))
 FROM
 (

@@ -1,0 +1,495 @@
+"""Caller -> callee edges from the spans: calls, failed calls and latency per edge, per window and per bucket.
+
+Two sources, added together per edge:
+
+* the ``service_edges_*`` summary (platform migration 010, fed by materialized views): the caller's CLIENT /
+  PRODUCER spans that name their peer (``peer.service``, else ``server.address``, else ``net.peer.name``), read
+  from the rollup the window allows or the raw spans (``edges_calls`` / ``edges_calls_raw``);
+* calls seen only as parent/child across services (a SERVER / CONSUMER span whose parent span belongs to another
+  service and names no peer), joined at query time over the window's raw spans (``edges_parent_child``): the
+  spans of one trace reach ClickHouse in different insert blocks, so a materialized view cannot join them.
+
+Edges from spans need the Map columns of the modern schema and the summary table: on a server without
+``service_edges_5m`` (clickhouse-server 18.16, or a store this server has not migrated) there are none, and the
+contexts use the PostgreSQL inventory alone.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from tfo_mcp.context.change import Finding, Severity, Signal, baseline_window, compare, signal
+from tfo_mcp.context.collector import CollectRequest
+from tfo_mcp.context.sources import ch, gather_sources, has_table, number, percent, rollup
+from tfo_mcp.context.types import TimeRange
+
+__all__ = [
+    "BUCKETS",
+    "PARENT_LOOKBACK_SECONDS",
+    "edge_findings",
+    "edge_series",
+    "edge_stats",
+    "edges_available",
+    "label",
+]
+
+#: Buckets a window is split into for per-bucket figures (the onset of a change, the baseline's spread).
+BUCKETS = 12
+#: Seconds before the window in which a child span's parent is still looked up (a call that began just before).
+PARENT_LOOKBACK_SECONDS = 300
+#: Windows up to this many hours join every trace's parent/child spans; longer ones join 1 in N traces (whole
+#: traces, picked by a hash of the trace id; N = the window's hours, so about an hour of traffic), which keeps the
+#: join's hash table small: 24 h of 2.6 M spans a day took 340 ms joining every trace, 160 ms joining 1 in 24
+#: (chDB, quiet machine).
+JOIN_EXACT_HOURS = 6
+#: Calls an edge needs in a window (and a bucket) before its error rate and p95 are compared (fewer are noise).
+MIN_EDGE_CALLS = 20
+MIN_BUCKET_CALLS = 10
+#: Consecutive worse buckets that make a late change (the window's last bucket alone also counts).
+MIN_RUN_BUCKETS = 2
+#: Calls a compared figure (the window's or a late stretch's) rests on at least, for a new or worsened finding.
+MIN_FIGURE_CALLS = 50
+#: A new or worsened error rate needs this many failed calls, this many Poisson standard deviations above what the
+#: baseline's rate (at least BASELINE_ERROR_FLOOR_PERCENT) predicts.
+MIN_EDGE_ERRORS = 5
+ERRORS_Z = 3.0
+BASELINE_ERROR_FLOOR_PERCENT = 0.1
+#: An upstream edge whose callee's edge moved by at least this share of its own move ranks below it (score x 0.5).
+CASCADE_SHARE = 0.5
+CASCADE_DISCOUNT = 0.5
+#: A change in all edges' calls past this share is named in a throughput finding's note.
+TRAFFIC_NOTE_CHANGE = 0.1
+#: The figures compared per edge, and how grave a change of each is.
+EDGE_SIGNALS: dict[str, Severity] = {"error_percent": "critical", "p95_ms": "warning", "requests_per_min": "warning"}
+#: The table whose presence says this server keeps edges from spans.
+SUMMARY_TABLE = "service_edges_5m"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def edges_available() -> bool:
+    """Whether the ClickHouse store keeps edges from spans (the summary of platform migration 010)."""
+    return await has_table(SUMMARY_TABLE)
+
+
+def bucket_seconds(req: CollectRequest) -> int:
+    """Width of the per-bucket figures: about 1/BUCKETS of the window, a multiple of the table's interval."""
+    choice = rollup("service_edges", req.time_range)
+    unit = choice.interval_seconds or 60
+    target = req.time_range.duration.total_seconds() / BUCKETS
+    return max(unit, round(target / unit) * unit)
+
+
+def _as_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value or "")
+    if not text:
+        return None
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    requests = int(row.get("requests") or 0)
+    errors = int(row.get("errors") or 0)
+    return {
+        "requests": requests,
+        "errors": errors,
+        "error_percent": percent(errors, requests) or 0.0,
+        "p95_ms": number(row.get("p95_ms"), 3),
+        "avg_ms": number(row.get("avg_ms"), 3),
+        "max_ms": number(row.get("max_ms"), 3),
+    }
+
+
+def _combine(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two sources' figures for one edge: counts added, average weighted, p95 and max of the larger source."""
+    requests = a["requests"] + b["requests"]
+    errors = a["errors"] + b["errors"]
+    larger = a if a["requests"] >= b["requests"] else b
+    avg = None
+    if requests and a.get("avg_ms") is not None and b.get("avg_ms") is not None:
+        avg = number((a["avg_ms"] * a["requests"] + b["avg_ms"] * b["requests"]) / requests, 3)
+    return {
+        "requests": requests,
+        "errors": errors,
+        "error_percent": percent(errors, requests) or 0.0,
+        "p95_ms": larger.get("p95_ms"),
+        "avg_ms": avg if avg is not None else larger.get("avg_ms"),
+        "max_ms": max((x for x in (a.get("max_ms"), b.get("max_ms")) if x is not None), default=None),
+    }
+
+
+def _add(edges: dict[tuple[str, str], dict[str, Any]], rows: list[dict[str, Any]], source: str) -> None:
+    """Fold one source's rows (window totals and buckets) into ``edges``."""
+    for row in rows:
+        key = (str(row["caller"]), str(row["callee"]))
+        edge = edges.setdefault(key, {"caller": key[0], "callee": key[1], "sources": [], "buckets": {}})
+        start = _as_time(row.get("bucket_start"))
+        figures = _figures(row)
+        if start is None or start == _EPOCH:
+            edge.update(_combine(edge, figures) if "requests" in edge else figures)
+            if source not in edge["sources"]:
+                edge["sources"].append(source)
+        else:
+            known = edge["buckets"].get(start)
+            edge["buckets"][start] = _combine(known, figures) if known else figures
+
+
+def _inside_seconds(start: datetime, step: int, req: CollectRequest) -> float:
+    """Seconds of one bucket inside the window."""
+    begin = max(start, req.time_range.start)
+    end = min(start.timestamp() + step, req.time_range.end.timestamp())
+    return max(0.0, end - begin.timestamp())
+
+
+def _bucket_starts(req: CollectRequest, step: int) -> list[datetime]:
+    """Every bucket of ``step`` seconds that overlaps the window (aligned as ``toStartOfInterval`` aligns them)."""
+    first = math.floor(req.time_range.start.timestamp() / step) * step
+    end = req.time_range.end.timestamp()
+    return [datetime.fromtimestamp(moment, UTC) for moment in range(int(first), math.ceil(end), step)]
+
+
+_NO_CALLS = {"requests": 0, "errors": 0, "error_percent": 0.0, "p95_ms": None, "avg_ms": None, "max_ms": None}
+
+
+def _finish(edge: dict[str, Any], step: int, req: CollectRequest) -> dict[str, Any]:
+    """The edge with its calls per minute, and one bucket per step of the window (no calls: zero)."""
+    minutes = req.time_range.duration.total_seconds() / 60
+    buckets = []
+    for start in sorted(set(_bucket_starts(req, step)) | set(edge["buckets"])):
+        figures = edge["buckets"].get(start, _NO_CALLS)
+        seconds = _inside_seconds(start, step, req)
+        buckets.append(
+            {
+                "start": start.isoformat(),
+                **figures,
+                "requests_per_min": round(figures["requests"] * 60 / seconds, 3) if seconds else 0.0,
+                "minutes": round(seconds / 60, 3),
+            }
+        )
+    edge["buckets"] = buckets
+    edge["requests_per_min"] = round(edge["requests"] / minutes, 3) if minutes else 0.0
+    return edge
+
+
+def parent_child_sample(req: CollectRequest) -> int:
+    """1 in how many traces the parent/child join reads: every trace up to JOIN_EXACT_HOURS, then 1 in the
+    window's hours (counts are scaled up by it)."""
+    hours = req.time_range.duration.total_seconds() / 3600
+    return 1 if hours <= JOIN_EXACT_HOURS else math.ceil(hours)
+
+
+def _canonical(edges: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Name a callee written as an address (``payments.shop.svc.cluster.local``) after the service whose name is
+    its first label, when that service sends spans; drop a parent/child edge the caller's spans already name."""
+    services = {caller for caller, _ in edges} | {
+        callee for (_, callee), edge in edges.items() if edge["sources"] == ["parent_child"]
+    }
+    for key in list(edges):
+        caller, callee = key
+        label = callee.split(".", 1)[0].split(":", 1)[0]
+        if callee in services or label not in services or label == caller:
+            continue
+        edge = edges.pop(key)
+        target = (caller, label)
+        known = edges.get(target)
+        if known is None or known["sources"] == ["parent_child"]:
+            edges[target] = {**edge, "callee": label}
+        else:
+            edges[target] = _merge_edges(known, edge)
+
+
+def _merge_edges(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    merged = {**a, **_combine(a, b), "sources": list(dict.fromkeys(a["sources"] + b["sources"]))}
+    buckets = dict(a["buckets"])
+    for start, figures in b["buckets"].items():
+        buckets[start] = _combine(buckets[start], figures) if start in buckets else figures
+    merged["buckets"] = buckets
+    return merged
+
+
+async def edge_series(req: CollectRequest, service: str = "") -> list[dict[str, Any]]:
+    """Edges of the request's window (``service`` = '' for all, else those it calls or is called by), each
+    ``{"caller", "callee", "requests", "errors", "error_percent", "p95_ms", "avg_ms", "max_ms",
+    "requests_per_min", "sources", "buckets": [{"start", "requests", "errors", "error_percent", "p95_ms",
+    "avg_ms", "max_ms", "requests_per_min"}]}``, most calls first; [] where the store keeps no edges."""
+    if not await edges_available():
+        return []
+    step = bucket_seconds(req)
+    choice = rollup("service_edges", req.time_range)
+    calls, parent_child = await gather_sources(
+        ch(req, "edges_calls", rollup=choice, service=service, step=step),
+        ch(
+            req,
+            "edges_parent_child",
+            service=service,
+            step=step,
+            lookback_seconds=PARENT_LOOKBACK_SECONDS,
+            sample=parent_child_sample(req),
+        ),
+    )
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    _add(edges, calls, "calls")
+    named = set(edges)
+    _add(edges, [row for row in parent_child if (str(row["caller"]), str(row["callee"])) not in named], "parent_child")
+    _canonical(edges)
+    rows = [_finish(edge, step, req) for edge in edges.values() if "requests" in edge]
+    return sorted(rows, key=lambda e: (-e["requests"], e["caller"], e["callee"]))
+
+
+async def edge_stats(req: CollectRequest, service: str = "") -> list[dict[str, Any]]:
+    """Edges of the request's window: ``{"caller", "callee", "requests", "errors", "error_percent", "p95_ms",
+    "avg_ms"}`` per edge (``service`` = '' for all, else the edges where it is caller or callee), most calls
+    first; [] where the store keeps no edges from spans (then only the PostgreSQL inventory knows them)."""
+    keys = ("caller", "callee", "requests", "errors", "error_percent", "p95_ms", "avg_ms")
+    return [{key: edge[key] for key in keys} for edge in await edge_series(req, service)]
+
+
+# --------------------------------------------------------------------------- what changed on an edge
+
+
+def label(edge: dict[str, Any]) -> str:
+    """How summaries name an edge: ``caller -> callee``."""
+    return f"{edge['caller']} -> {edge['callee']}"
+
+
+def _usable(bucket: dict[str, Any], signal_name: str) -> bool:
+    return signal_name == "requests_per_min" or bucket["requests"] >= MIN_BUCKET_CALLS
+
+
+def _value(bucket: dict[str, Any], signal_name: str) -> float | None:
+    value = bucket.get(signal_name)
+    return None if value is None else float(value)
+
+
+def _worse(spec: Signal, before: float | None, value: float) -> bool:
+    """Whether one bucket's figure is past the baseline's by the signal's smallest move that counts."""
+    if before is None:
+        return False
+    reference = max(abs(before), spec.floor)
+    if spec.worse == "down":
+        return (before - value) / reference >= spec.min_change
+    return (value - before) / reference >= spec.min_change
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """(first, last) index of each stretch of consecutive True values."""
+    runs, first = [], None
+    for index, flag in enumerate(flags):
+        if flag and first is None:
+            first = index
+        if not flag and first is not None:
+            runs.append((first, index - 1))
+            first = None
+    if first is not None:
+        runs.append((first, len(flags) - 1))
+    return runs
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """The figure an edge is compared with: its value, since when (a late stretch of the window, else None), the
+    calls and failed calls behind it and the minutes they span."""
+
+    value: float
+    since: str | None
+    calls: int
+    errors: int
+    minutes: float
+
+
+def _recent(edge: dict[str, Any], signal_name: str, before: float | None) -> _Figure:
+    """The whole window's figure or, when the latest stretch of buckets worse than the baseline holds at least
+    MIN_RUN_BUCKETS buckets (or is the window's last bucket) and MIN_FIGURE_CALLS calls but not the whole window,
+    that stretch's figure from its first bucket's start (window averages hide a problem that began, or ended,
+    inside the window)."""
+    spec = signal(signal_name)
+    whole = _Figure(float(edge.get(signal_name) or 0.0), None, edge["requests"], edge["errors"],
+                    sum(b["minutes"] for b in edge["buckets"]))  # fmt: skip
+    buckets = [b for b in edge["buckets"] if _usable(b, signal_name) and _value(b, signal_name) is not None]
+    flags = [_worse(spec, before, _value(b, signal_name) or 0.0) for b in buckets]
+    last = len(buckets) - 1
+    runs = [(a, b) for a, b in _runs(flags) if b - a + 1 >= MIN_RUN_BUCKETS or b == last]
+    if len(buckets) < MIN_RUN_BUCKETS or not runs or runs[-1] == (0, last):
+        return whole
+    first, final = runs[-1]
+    stretch = buckets[first : final + 1]
+    calls = sum(b["requests"] for b in stretch)
+    errors = sum(b["errors"] for b in stretch)
+    if signal_name == "error_percent":
+        value = 100.0 * errors / calls if calls else 0.0
+    else:
+        value = statistics.median(_value(b, signal_name) or 0.0 for b in stretch)
+    if signal_name != "requests_per_min" and calls < MIN_FIGURE_CALLS:
+        return whole
+    return _Figure(value, stretch[0]["start"], calls, errors, sum(b["minutes"] for b in stretch))
+
+
+def _credible(finding: Finding, figure: _Figure, before: float | None) -> bool:
+    """Whether a new or worsened figure rests on enough calls: a fall in throughput ERRORS_Z standard deviations
+    below the calls the baseline's rate predicts over the same minutes (Poisson); an error rate or p95 on at least
+    MIN_FIGURE_CALLS calls, and an error rate on at least MIN_EDGE_ERRORS failed calls, ERRORS_Z standard
+    deviations above what the baseline's rate predicts, so a handful of failures on a quiet edge is not a change."""
+    if finding.status not in ("new", "worsened"):
+        return True
+    if finding.signal == "requests_per_min":
+        expected = (before or 0.0) * figure.minutes
+        return expected <= 0 or (expected - figure.calls) / math.sqrt(expected) >= ERRORS_Z
+    if figure.calls < MIN_FIGURE_CALLS:
+        return False
+    if finding.signal != "error_percent":
+        return True
+    expected = figure.calls * max(before or 0.0, BASELINE_ERROR_FLOOR_PERCENT) / 100
+    return figure.errors >= MIN_EDGE_ERRORS and (figure.errors - expected) / math.sqrt(expected) >= ERRORS_Z
+
+
+def _downstream_first(findings: list[Finding], edges: dict[str, tuple[str, str]]) -> list[Finding]:
+    """Errors and latency travel upstream: a new or worsened edge A -> B whose callee's own edge B -> C moved the
+    same way (by at least CASCADE_SHARE of A -> B's move) is scored down by CASCADE_DISCOUNT and notes B -> C, so
+    the edge nearest the cause ranks first."""
+    moved = [f for f in findings if f.status in ("new", "worsened") and f.signal != "requests_per_min"]
+    out = []
+    for finding in findings:
+        caller_callee = edges.get(finding.entity)
+        below = None
+        if finding in moved and caller_callee is not None:
+            rise = finding.after - (finding.before or 0.0)
+            below = next(
+                (
+                    other
+                    for other in moved
+                    if other.signal == finding.signal
+                    and edges.get(other.entity, ("", ""))[0] == caller_callee[1]
+                    and other.after - (other.before or 0.0) >= CASCADE_SHARE * rise
+                ),
+                None,
+            )
+        if below is None:
+            out.append(finding)
+        else:
+            note = f"with {below.entity} downstream"
+            out.append(replace(finding, score=finding.score * CASCADE_DISCOUNT, note=note))
+    return out
+
+
+def _points(edge: dict[str, Any] | None, signal_name: str) -> list[float] | None:
+    if edge is None:
+        return None
+    return [_value(b, signal_name) or 0.0 for b in edge["buckets"] if _usable(b, signal_name)]
+
+
+def _traffic_ratio(current: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> float:
+    """All edges' calls per minute in the window over the baseline's (1.0 when either has none)."""
+    now = sum(e["requests_per_min"] for e in current)
+    before = sum(e["requests_per_min"] for e in baseline)
+    return now / before if now > 0 and before > 0 else 1.0
+
+
+def _scaled_note(ratio: float) -> str:
+    if abs(ratio - 1) < TRAFFIC_NOTE_CHANGE:
+        return ""
+    return f"baseline scaled by the change in all calls ({ratio:.2f}x)"
+
+
+def edge_findings(
+    context: str,
+    current: list[dict[str, Any]],
+    baseline: list[dict[str, Any]],
+    req: CollectRequest,
+    signals: tuple[str, ...] = tuple(EDGE_SIGNALS),
+) -> list[Finding]:
+    """Per edge (from :func:`edge_series` of the window and of its baseline): ``signals`` (error rate, p95,
+    throughput) compared with the baseline (``change.compare``; impact = the edge's share of calls), including
+    edges that stopped being called. Throughput is compared with the baseline scaled by the change in all edges'
+    calls, so a fall every edge shares (the time of day, less traffic at the front door) is no edge's change."""
+    windows = (req.time_range, baseline_window(req.time_range, req.baseline))
+    before_by = {(e["caller"], e["callee"]): e for e in baseline}
+    total = sum(e["requests"] for e in current) or 1
+    ratio = _traffic_ratio(current, baseline)
+    findings: list[Finding] = []
+    for edge in current:
+        before = before_by.get((edge["caller"], edge["callee"]))
+        for signal_name in signals:
+            finding = _edge_finding(context, edge, before, signal_name, edge["requests"] / total, ratio, windows)
+            if finding is not None:
+                findings.append(finding)
+    if "requests_per_min" in signals:
+        findings += _stopped_edges(context, current, baseline, ratio, windows)
+    named = {label(e): (e["caller"], e["callee"]) for e in current}
+    return _downstream_first(findings, named)
+
+
+def _edge_finding(
+    context: str,
+    edge: dict[str, Any],
+    before: dict[str, Any] | None,
+    signal_name: str,
+    impact: float,
+    ratio: float,
+    windows: tuple[TimeRange, TimeRange],
+) -> Finding | None:
+    """One figure of one edge against the baseline, or None (steady, too few calls, or not credible)."""
+    throughput = signal_name == "requests_per_min"
+    if not throughput and edge["requests"] < MIN_EDGE_CALLS:
+        return None
+    before_value = None
+    if before is not None and (throughput or before["requests"] >= MIN_EDGE_CALLS):
+        before_value = before.get(signal_name)
+    if throughput and before_value is None:
+        return None  # a new edge is not a fall in throughput
+    points = _points(before, signal_name)
+    scale = ratio if throughput else 1.0
+    if before_value is not None:
+        before_value *= scale
+    figure = _recent(edge, signal_name, before_value)
+    finding = compare(
+        context,
+        label(edge),
+        signal_name,
+        before_value,
+        figure.value,
+        impact=impact,
+        severity=EDGE_SIGNALS[signal_name],
+        baseline_points=None if points is None else [point * scale for point in points],
+        since=figure.since,
+        window=windows[0],
+        baseline=windows[1],
+        note=_scaled_note(ratio) if throughput else "",
+    )
+    return finding if finding is not None and _credible(finding, figure, before_value) else None
+
+
+def _stopped_edges(
+    context: str,
+    current: list[dict[str, Any]],
+    baseline: list[dict[str, Any]],
+    ratio: float,
+    windows: tuple[TimeRange, TimeRange],
+) -> list[Finding]:
+    """Throughput findings of the baseline's edges that have no calls in the window."""
+    current_keys = {(e["caller"], e["callee"]) for e in current}
+    base_total = sum(e["requests"] for e in baseline) or 1
+    out = []
+    for before in baseline:
+        if (before["caller"], before["callee"]) in current_keys or before["requests"] < MIN_FIGURE_CALLS:
+            continue
+        finding = compare(
+            context,
+            label(before),
+            "requests_per_min",
+            before["requests_per_min"] * ratio,
+            0.0,
+            impact=before["requests"] / base_total,
+            severity="warning",
+            window=windows[0],
+            baseline=windows[1],
+            note="no calls in this window",
+        )
+        if finding is not None:
+            out.append(finding)
+    return out
