@@ -32,7 +32,9 @@ from tfo_mcp.context._shaping import (
     total_of,
     without,
 )
+from tfo_mcp.context.change import Finding, describe, rank
 from tfo_mcp.context.collector import COLLECTORS, CollectRequest, collector, registered_types
+from tfo_mcp.context.detect import anomalies, service_of, tier
 from tfo_mcp.context.platform import horizon_hours
 from tfo_mcp.context.sources import (
     Failed,
@@ -53,6 +55,12 @@ from tfo_mcp.context.types import ContextType, TelemetryContext
 CHANGE_LOOKBACK = timedelta(hours=2)
 #: A change this close before a service's first anomaly is a root-cause candidate.
 CANDIDATE_WINDOW = timedelta(minutes=60)
+#: The strongest new findings root cause looks for a preceding change.
+ROOT_CAUSE_FINDINGS = 5
+#: Detector findings ai-insights lists as insights (strongest first).
+DETECTED_INSIGHTS = 5
+#: Detector findings the root-cause timeline lists (strongest first; the rest stay in `findings`).
+DETECTED_IN_TIMELINE = 5
 RESOURCE_TYPES = frozenset({"host", "service", "database", "node", "pod", "cluster", "disk", "queue", "cache"})
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -97,13 +105,14 @@ def _group(row: dict[str, Any]) -> dict[str, Any]:
 async def collect_ai_anomalies(req: CollectRequest) -> TelemetryContext:
     """Detected anomalies (strongest first) and their grouping by service, signal and metric."""
     service = _service_filter(req)
-    anomalies, groups = await gather_sources(
+    rows, groups, found = await gather_sources(
         ch(req, "intelligence_anomalies", service=service),
         ch(req, "intelligence_anomaly_groups", limit=STRUCTURE_CAP),
+        anomalies(req, service),
     )
-    if not anomalies:
+    if not rows and not found.examined:
         return empty(req, "anomaly_events")
-    events = [_anomaly(row) for row in anomalies]
+    events = [_anomaly(row) for row in rows]
     grouped = [_group(row) for row in groups if not service or row["service_name"] == service]
     total = sum(g["occurrences"] for g in grouped)
     critical = sum(g["critical"] for g in grouped)
@@ -114,11 +123,7 @@ async def collect_ai_anomalies(req: CollectRequest) -> TelemetryContext:
     for group in grouped:
         if group["occurrences"] > 1:
             add_note(notes, f"{group['service']} {group['metric']} was anomalous {group['occurrences']} times")
-    scope = f" for {service}" if service else ""
-    lead = (
-        f"{total} {'anomaly' if total == 1 else 'anomalies'}{scope} in the window "
-        f"({critical} critical) across {len({g['service'] for g in grouped})} services."
-    )
+    lead = (f"For {service}: " if service else "") + found.lead(total, critical)
     data = {
         "service_filter": req.context_id,
         "total": total,
@@ -127,8 +132,11 @@ async def collect_ai_anomalies(req: CollectRequest) -> TelemetryContext:
         "by_signal": counts_by(grouped, "signal", "occurrences"),
         "anomalies": events,
         "groups": grouped[: req.max_items],
+        **found.data(req.max_items),
     }
-    return available(req, lead, data, notes)
+    if found.failed:
+        data["unavailable_sources"] = found.failed
+    return available(req, lead, data, notes, findings=found.findings)
 
 
 # --------------------------------------------------------------------------- predictions
@@ -286,22 +294,30 @@ def _as_time(value: Any) -> Any:
         return None
 
 
+def _recent(timeline: list[dict[str, Any]], limit: int, causes: set[str]) -> list[dict[str, Any]]:
+    """The last ``limit`` entries of a chronological timeline, preceded by the changes named as likely causes that
+    fall before them (a cause is never cut off by what followed it)."""
+    earlier, recent = timeline[:-limit], timeline[-limit:]
+    return [item for item in earlier if item["kind"].startswith("change:") and item["what"] in causes] + recent
+
+
 @collector(ContextType.AI_ROOT_CAUSE)
 async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
     """Inputs for a root-cause analysis: a timeline of changes, anomalies and errors, and ranked candidate causes."""
     service = _service_filter(req)
     lookback = req.time_range.start - CHANGE_LOOKBACK
-    anomalies, changes, logs, patterns, plans = await gather_sources(
+    anomaly_events, changes, logs, patterns, plans, found = await gather_sources(
         optional(req, "anomaly_events", ch(req, "intelligence_anomalies", service=service, limit=STRUCTURE_CAP)),
         optional(req, "change_events", ch(req, "intelligence_changes", lookback_from=lookback, limit=STRUCTURE_CAP)),
         optional(req, "logs_errors", ch(req, "intelligence_error_log_groups", service=service)),
         optional(req, "signal_correlations", ch(req, "intelligence_correlation_patterns")),
         optional(req, "remediation_plans", pg(req, "intelligence_remediation_plans")),
+        anomalies(req, service),
     )
-    raise_if_all_failed(anomalies, changes, logs, patterns)
-    anomaly_rows, change_rows = rows_of(anomalies), rows_of(changes)
+    raise_if_all_failed(anomaly_events, changes, logs, patterns)
+    anomaly_rows, change_rows = rows_of(anomaly_events), rows_of(changes)
     log_rows, pattern_rows, plan_rows = rows_of(logs), rows_of(patterns), rows_of(plans)
-    if not anomaly_rows and not log_rows:
+    if not anomaly_rows and not log_rows and not found.findings:
         return empty(req, "anomaly_events, logs_errors")
     events = sorted((_anomaly(row) for row in anomaly_rows), key=lambda e: str(e["timestamp"]))
     first_by_service: dict[str, dict[str, Any]] = {}
@@ -332,9 +348,13 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
                         "version": change["version"],
                         "previous_version": change["previous_version"],
                         "anomaly": event["description"],
+                        "source": "tfo",
                     }
                 )
     candidates.sort(key=lambda c: (PRIORITY_RANK.get(str(c["risk"]), 3), c["minutes_before_anomaly"]))
+    linked, findings = _causes_of_findings(req, rank(found.findings), change_rows)
+    known = {(c["cause"], c["service"]) for c in candidates}
+    candidates += [c for c in linked if (c["cause"], c["service"]) not in known]
     timeline: list[dict[str, Any]] = []
     for change in change_rows:
         if not service or change["service_name"] in ("", service):
@@ -345,6 +365,10 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
         timeline.append(
             {"at": event["timestamp"], "kind": f"anomaly:{event['severity']}", "what": event["description"]}
         )
+    for finding in [f for f in rank(findings) if f.source == "detector"][:DETECTED_IN_TIMELINE]:
+        if finding.since:
+            timeline.append({"at": finding.since.replace("T", " "), "kind": f"detected:{finding.signal}",
+                             "what": describe(finding)})  # fmt: skip
     for row in log_rows[:5]:
         timeline.append(
             {
@@ -356,10 +380,13 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
     timeline.sort(key=lambda item: str(item["at"]))
     notes: list[str] = []
     for cand in candidates[:3]:
+        if cand["kind"] == "signal":
+            continue
+        before = f"the first critical anomaly on {cand['service']}" if cand["source"] == "tfo" else f"{cand['anomaly']}"
         add_note(
             notes,
-            f"{cand['cause']} at {clock(cand['changed_at'])}, {fmt(cand['minutes_before_anomaly'], 0)} min before the "
-            f"first critical anomaly on {cand['service']} (risk {cand['risk']})",
+            f"{cand['cause']} at {clock(cand['changed_at'])}, {fmt(cand['minutes_before_anomaly'], 0)} min before "
+            f"{before} (risk {cand['risk']})",
         )
     critical = [e for e in events if e["severity"] == "critical"]
     if critical:
@@ -377,14 +404,15 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
             add_note(notes, f"remediation plan '{plan['title']}' is {plan['status']}")
     scope = f" for {service}" if service else ""
     lead = (
-        f"Root-cause inputs{scope}: {len(events)} {'anomaly' if len(events) == 1 else 'anomalies'} "
-        f"({len(critical)} critical), {plural(len(change_rows), 'change')} since {clock(lookback)}, "
-        f"{len(log_rows)} error-log shapes; {plural(len(candidates), 'candidate cause')}."
+        f"{_likely_cause_sentence(candidates)}Root-cause inputs{scope}: {len(events)} "
+        f"{'anomaly' if len(events) == 1 else 'anomalies'} labelled by TFO ({len(critical)} critical), "
+        f"{len(found.detection.findings)} series anomalous in the data, {plural(len(change_rows), 'change')} since "
+        f"{clock(lookback)}, {len(log_rows)} error-log shapes; {plural(len(candidates), 'candidate cause')}."
     )
     data = {
         "service_filter": req.context_id,
         "candidates": candidates,
-        "timeline": timeline[-max(req.max_items, 10) :],
+        "timeline": _recent(timeline, max(req.max_items, 10), {c["cause"] for c in candidates[:3]}),
         "anomalies": events[: req.max_items],
         "changes": change_rows[: req.max_items],
         "error_log_patterns": [{**row, "occurrences": as_int(row["occurrences"])} for row in log_rows[: req.max_items]],
@@ -394,9 +422,95 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
             if not service or row["service_name"] == service
         ][: req.max_items],
         "remediation_plans": without(plan_rows, "total", "id"),
-        "unavailable_sources": failures(anomalies, changes, logs, patterns, plans),
+        **found.data(req.max_items),
+        "unavailable_sources": {**failures(anomaly_events, changes, logs, patterns, plans), **found.failed},
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
+
+
+def _change_before(
+    finding: Finding, changes: list[dict[str, Any]], slack: timedelta
+) -> tuple[dict[str, Any], float] | None:
+    """The latest change to the finding's service at most CANDIDATE_WINDOW before the finding stood out (or inside
+    its first bucket, ``slack`` long: ``since`` is that bucket's start), with the minutes between them."""
+    at = _as_time(finding.since) if finding.since else None
+    if at is None:
+        return None
+    service = service_of(finding.entity)
+    best: tuple[dict[str, Any], timedelta] | None = None
+    for change in changes:
+        changed_at = _as_time(change["timestamp"])
+        if changed_at is None or change["service_name"] != service:
+            continue
+        gap = at - changed_at
+        if -slack < gap <= CANDIDATE_WINDOW and (best is None or abs(gap) < abs(best[1])):
+            best = (change, gap)
+    if best is None:
+        return None
+    return best[0], max(0.0, round(best[1].total_seconds() / 60, 1))
+
+
+def _causes_of_findings(
+    req: CollectRequest, ranked: list[Finding], changes: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Finding]]:
+    """Candidate causes from the strongest new findings (the detector's, and TFO's critical ones): the change that
+    preceded one on its service (the finding then says so), else the top finding itself. Returns the candidates and
+    the findings with those notes."""
+    slack = timedelta(seconds=tier("service_request_stats", req.time_range).interval_seconds)
+    moved = [f for f in ranked if f.status in ("new", "worsened") and (f.source != "tfo" or f.severity == "critical")]
+    moved = moved[:ROOT_CAUSE_FINDINGS]
+    candidates: list[dict[str, Any]] = []
+    noted: dict[int, Finding] = {}
+    for finding in moved:
+        link = _change_before(finding, changes, slack)
+        if link is None:
+            continue
+        change, minutes = link
+        noted[id(finding)] = dataclasses.replace(
+            finding, note=f"after {change['title']} at {clock(change['timestamp'])}"
+        )
+        candidates.append(
+            {
+                "cause": change["title"],
+                "kind": change["change_type"],
+                "service": change["service_name"],
+                "changed_at": change["timestamp"],
+                "first_anomaly_at": finding.since,
+                "minutes_before_anomaly": minutes,
+                "risk": change["risk"],
+                "author": change["author"],
+                "version": change["version"],
+                "previous_version": change["previous_version"],
+                "anomaly": describe(finding),
+                "source": finding.source,
+            }
+        )
+    if not candidates and moved:
+        top = moved[0]
+        candidates.append(
+            {
+                "cause": describe(top),
+                "kind": "signal",
+                "service": service_of(top.entity),
+                "first_anomaly_at": top.since,
+                "signal": top.signal,
+                "source": top.source,
+            }
+        )
+    return candidates, [noted.get(id(f), f) for f in ranked]
+
+
+def _likely_cause_sentence(candidates: list[dict[str, Any]]) -> str:
+    """ "Most likely cause: ..." for the first candidate, or '' without one."""
+    if not candidates:
+        return ""
+    top = candidates[0]
+    if top["kind"] == "signal":
+        return f"Most likely cause: {top['cause']}; no change event precedes it. "
+    return (
+        f"Most likely cause: {top['cause']} ({top['kind']} at {clock(top['changed_at'])}), "
+        f"{fmt(top['minutes_before_anomaly'], 0)} min before {top['anomaly']}. "
+    )
 
 
 # --------------------------------------------------------------------------- insights
@@ -419,18 +533,19 @@ def _digest(result: Any) -> dict[str, Any]:
 @collector(ContextType.AI_INSIGHTS)
 async def collect_ai_insights(req: CollectRequest) -> TelemetryContext:
     """Correlated insights: metrics, logs and traces digests, signal correlations and the strongest anomalies."""
-    metrics, logs, traces, correlations, anomalies = await gather_sources(
+    metrics, logs, traces, correlations, top_events, found = await gather_sources(
         optional(req, "metrics", _signal(req, ContextType.METRICS)),
         optional(req, "logs", _signal(req, ContextType.LOGS)),
         optional(req, "traces", _signal(req, ContextType.TRACES)),
         optional(req, "signal_correlations", _correlations(req, req.max_items)),
         optional(req, "anomaly_events", ch(req, "intelligence_anomalies", service="", limit=min(5, req.max_items))),
+        anomalies(req),
     )
-    raise_if_all_failed(metrics, logs, traces, correlations, anomalies)
+    raise_if_all_failed(metrics, logs, traces, correlations, top_events)
     signals = {"metrics": _digest(metrics), "logs": _digest(logs), "traces": _digest(traces)}
-    corr_rows, anomaly_rows = rows_of(correlations), rows_of(anomalies)
+    corr_rows, anomaly_rows = rows_of(correlations), rows_of(top_events)
     has_signal = any(item["status"] == "available" for item in signals.values())
-    if not has_signal and not corr_rows and not anomaly_rows:
+    if not has_signal and not corr_rows and not anomaly_rows and not found.findings:
         return empty(req, "metrics, logs, traces, signal_correlations, anomaly_events")
     insights: list[dict[str, Any]] = []
     for row in anomaly_rows:
@@ -439,6 +554,14 @@ async def collect_ai_insights(req: CollectRequest) -> TelemetryContext:
                 "source": "anomalies",
                 "priority": "high" if row["severity"] == "critical" else "medium",
                 "insight": f"{clock(row['timestamp'])} {row['description']}",
+            }
+        )
+    for finding in rank(found.detection.findings)[:DETECTED_INSIGHTS]:
+        insights.append(
+            {
+                "source": "detector",
+                "priority": "high" if finding.severity == "critical" else "medium",
+                "insight": describe(finding),
             }
         )
     for row in corr_rows:
@@ -463,9 +586,10 @@ async def collect_ai_insights(req: CollectRequest) -> TelemetryContext:
         if item["priority"] == "medium" and item["source"] != "anomalies":
             add_note(notes, f"{item['source']}: {item['insight']}")
     answered = [name for name, item in signals.items() if item["status"] == "available"]
+    detected = " and the detector" if found.detection.findings else ""
     lead = (
         f"{plural(len(insights), 'insight')} from {', '.join(answered) or 'no signals'}"
-        f"{', correlations' if corr_rows else ''}{' and anomalies' if anomaly_rows else ''}."
+        f"{', correlations' if corr_rows else ''}{', anomalies' if anomaly_rows else ''}{detected}."
     )
     data = {
         "insights": insights[: max(req.max_items, 10)],
@@ -475,9 +599,10 @@ async def collect_ai_insights(req: CollectRequest) -> TelemetryContext:
             for r in corr_rows
         ],
         "top_anomalies": [_anomaly(row) for row in anomaly_rows],
-        "unavailable_sources": failures(metrics, logs, traces, correlations, anomalies),
+        **found.data(req.max_items),
+        "unavailable_sources": {**failures(metrics, logs, traces, correlations, top_events), **found.failed},
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=found.findings)
 
 
 # --------------------------------------------------------------------------- recommendations

@@ -9,10 +9,14 @@ throughput, anomalies and change-events; the others ignore it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tfo_mcp.context._shaping import as_int
+from tfo_mcp.context.change import BASELINE_WORDS, Finding, baseline_request, compare, signal
 from tfo_mcp.context.collector import CollectRequest, collector
+from tfo_mcp.context.edges import edge_stats
 from tfo_mcp.context.infrastructure import NODE_METRICS, host_metrics, pivot, saturation_notes
 from tfo_mcp.context.signals import (
     BURST_FACTOR,
@@ -31,6 +35,7 @@ from tfo_mcp.context.signals import (
 )
 from tfo_mcp.context.sources import (
     Failed,
+    RollupChoice,
     available,
     ch,
     coarse_rollup,
@@ -49,7 +54,7 @@ from tfo_mcp.context.sources import (
     rows_of,
     with_failures,
 )
-from tfo_mcp.context.types import ContextType, TelemetryContext
+from tfo_mcp.context.types import ContextType, TelemetryContext, TimeRange
 
 HEALTH_SCORE_MIN = 70.0
 #: A burn rate above 1 spends the error budget faster than the SLO window allows; 14.4 is the usual fast-burn
@@ -58,9 +63,53 @@ FAST_BURN_RATE = 14.4
 TRAFFIC_DROP_FACTOR = 3.0
 #: Spikes, drops and latency peaks are only judged on buckets with at least this many requests (fewer is noise).
 MIN_REQUESTS_PER_BUCKET = 20
-#: Changes whose before/after error rates are compared (most recent first) and the minutes on each side.
-CHANGE_IMPACT_COUNT = 5
+#: Changes measured before and after (most recent first), the most minutes on each side, the direct callers
+#: measured with each changed service (most calls first), and the span of the window's end in which callers are
+#: looked up (edges from spans).
+CHANGE_IMPACT_COUNT = 20
 CHANGE_IMPACT_MINUTES = 30
+MAX_CALLERS = 5
+#: A caller's finding weighs this much of the changed service's in the ranking (its move is a consequence).
+CALLER_WEIGHT = 0.5
+CALLER_LOOKUP = timedelta(hours=1)
+#: Bucket width of service_request_stats_5m: a change's sides are whole buckets, the one holding the change is skipped.
+IMPACT_BUCKET_SECONDS = 300
+#: Ours: an error rate is compared only when both periods hold at least RATE_MIN_REQUESTS requests, a p95 or average
+#: latency when both hold LATENCY_MIN_REQUESTS (a p95 is set by the slowest 5 %), a throughput when the earlier
+#: period holds RATE_MIN_REQUESTS; fewer is sampling noise.
+RATE_MIN_REQUESTS = 30
+LATENCY_MIN_REQUESTS = 50
+#: Ours: a move in error rate counts only when it stands this many standard errors clear of sampling noise
+#: (two-proportion z test on the request counts).
+ERROR_RATE_Z = 3.0
+#: Ours: a service's average latency (service map) worth a highlight: half TFO's slow p95.
+SLOW_AVERAGE_MS = SLOW_P95_MS / 2
+#: How much a finding of each signal weighs in the ranking (change.SEVERITY_WEIGHT).
+SIGNAL_SEVERITY: dict[str, Any] = {
+    "error_percent": "critical",
+    "p95_ms": "warning",
+    "avg_ms": "warning",
+    "requests_per_min": "warning",
+}
+#: Host and node saturation metrics (averages) compared with the baseline, and the signal of each.
+HOST_SATURATION = r"^system\.(cpu\.utilization|memory\.utilization|disk\.used_percent)$"
+SATURATION_SIGNALS = {
+    "system.cpu.utilization": "cpu_percent",
+    "k8s.node.cpu.utilization": "cpu_percent",
+    "system.memory.utilization": "memory_percent",
+    "k8s.node.memory.utilization": "memory_percent",
+    "system.disk.used_percent": "disk_percent",
+    "k8s.node.filesystem.utilization": "disk_percent",
+}
+#: Ours: a saturation average is compared only from this share of its condition level on (a host at 20 % CPU is
+#: not saturated, whatever it was before).
+SATURATION_COMPARED_FROM = 0.5
+#: The baseline is read from whole buckets of the largest rollup that splits it into at least this many
+#: (sources.coarse_rollup): a 1 h baseline reads twelve 5-minute buckets, not its raw rows, so it costs little
+#: beside the window's own read; it may then start and end up to one bucket inside the baseline window.
+BASELINE_BUCKETS = 12
+#: The figures compared per service: error rate, p95 latency, throughput.
+REQUEST_SIGNALS = ("error_percent", "p95_ms", "requests_per_min")
 #: SLO attainment is computed for at most this many objectives per context.
 MAX_SLOS = 50
 
@@ -69,17 +118,223 @@ def _service(req: CollectRequest) -> str:
     return req.context_id or ""
 
 
+# --------------------------------------------------------------------------- baseline comparisons
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """One service's requests in one period: counts, latency (ms) and the period's length in minutes."""
+
+    requests: float
+    errors: float
+    minutes: float
+    p95_ms: float | None = None
+    avg_ms: float | None = None
+
+    @property
+    def error_percent(self) -> float:
+        return 100.0 * self.errors / self.requests if self.requests else 0.0
+
+    @property
+    def per_minute(self) -> float:
+        return self.requests / self.minutes if self.minutes > 0 else 0.0
+
+    def value(self, signal_name: str) -> float | None:
+        """The figure a signal compares: error_percent, p95_ms, avg_ms or requests_per_min."""
+        if signal_name == "error_percent":
+            return self.error_percent
+        if signal_name == "requests_per_min":
+            return self.per_minute
+        return {"p95_ms": self.p95_ms, "avg_ms": self.avg_ms}[signal_name]
+
+    def figures(self) -> dict[str, Any]:
+        """The period's figures as data (rounded)."""
+        return {
+            "requests": int(self.requests),
+            "error_percent": number(self.error_percent),
+            "p95_ms": number(self.p95_ms),
+            "requests_per_min": number(self.per_minute),
+        }
+
+
+def traffic_of(rows: list[dict[str, Any]], time_range: TimeRange) -> dict[str, Traffic]:
+    """:func:`service_requests` rows (or rows with ``requests``, ``errors``, ``p95_ms``) per service."""
+    minutes = time_range.duration.total_seconds() / 60
+    return {
+        row["service_name"]: Traffic(
+            requests=as_int(row.get("requests")),
+            errors=as_int(row.get("errors")),
+            minutes=minutes,
+            p95_ms=number(row.get("p95_ms"), 3),
+        )
+        for row in rows
+    }
+
+
+def _enough(signal_name: str, traffic: Traffic | None) -> bool:
+    if traffic is None or traffic.value(signal_name) is None:
+        return False
+    need = LATENCY_MIN_REQUESTS if signal_name in ("p95_ms", "avg_ms") else RATE_MIN_REQUESTS
+    return traffic.requests >= need
+
+
+def _within_noise(before: Traffic, after: Traffic) -> bool:
+    """Whether two error rates differ by less than ERROR_RATE_Z standard errors (two-proportion z test)."""
+    pooled = (before.errors + after.errors) / (before.requests + after.requests)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / before.requests + 1 / after.requests))
+    return spread > 0 and abs(after.errors / after.requests - before.errors / before.requests) < ERROR_RATE_Z * spread
+
+
+def _at_condition(signal_name: str, value: float) -> bool:
+    spec = signal(signal_name)
+    if spec.condition is None:
+        return False
+    return value <= spec.condition if spec.worse == "down" else value >= spec.condition
+
+
+def compare_traffic(
+    context: str,
+    entity: str,
+    signal_name: str,
+    before: Traffic | None,
+    after: Traffic | None,
+    *,
+    impact: float,
+    window: TimeRange,
+    baseline: TimeRange,
+    source: str = "baseline",
+    note: str = "",
+) -> Finding | None:
+    """One figure of one service, ``before`` (baseline or before a change) against ``after``, as a finding (None:
+    steady, or too few requests to tell). Throughput needs the earlier period (a service that went silent falls to 0);
+    the others need the later one, and a service without any requests earlier is compared as new. A move in error
+    rate within sampling noise is no move (a condition in both periods stays chronic)."""
+    if signal_name == "requests_per_min":
+        if before is None or not _enough(signal_name, before):
+            return None
+        before_value: float | None = before.per_minute
+        after_value = after.per_minute if after else 0.0
+    else:
+        if after is None or not _enough(signal_name, after):
+            return None
+        if before is None or not before.requests:
+            before_value = None
+        elif not _enough(signal_name, before):
+            return None  # some requests earlier, too few to tell
+        else:
+            before_value = before.value(signal_name)
+        after_value = after.value(signal_name) or 0.0
+    options: dict[str, Any] = {
+        "impact": impact,
+        "severity": SIGNAL_SEVERITY[signal_name],
+        "window": window,
+        "baseline": baseline,
+        "source": source,
+        "note": note,
+    }
+    finding = compare(context, entity, signal_name, before_value, after_value, **options)
+    if finding is None or finding.status == "chronic" or before_value is None or before is None or after is None:
+        return finding
+    if signal_name == "error_percent" and _within_noise(before, after):
+        if not (_at_condition(signal_name, before_value) and _at_condition(signal_name, after_value)):
+            return None
+        steady = compare(context, entity, signal_name, after_value, after_value, **options)
+        return replace(steady, before=before_value) if steady else None
+    return finding
+
+
+def traffic_findings(
+    req: CollectRequest,
+    current: dict[str, Traffic],
+    earlier: dict[str, Traffic],
+    signals: tuple[str, ...],
+    base: TimeRange,
+) -> list[Finding] | None:
+    """Per service, each signal of the window against the baseline (read over ``base``); impact = the service's
+    share of the requests (of the baseline's, for a service that went silent). None when the baseline holds no
+    requests at all (nothing to compare with, e.g. before the data begins)."""
+    if not any(traffic.requests for traffic in earlier.values()):
+        return None
+    window = req.time_range
+    total = sum(traffic.requests for traffic in current.values())
+    base_total = sum(traffic.requests for traffic in earlier.values())
+    findings = []
+    for name in sorted(current.keys() | earlier.keys()):
+        now, then = current.get(name), earlier.get(name)
+        share = now.requests / total if now and total else (then.requests / base_total if then else 0.0)
+        for signal_name in signals:
+            findings.append(
+                compare_traffic(
+                    req.context_type.value, name, signal_name, then, now, impact=share, window=window, baseline=base
+                )
+            )
+    return [finding for finding in findings if finding is not None]
+
+
+def _whole_buckets(window: TimeRange, seconds: int) -> TimeRange | None:
+    """The whole buckets of ``seconds`` inside ``window`` (None when not one fits)."""
+    start, end = _ceil(window.start, seconds), _floor(window.end, seconds)
+    return TimeRange(start=start, end=end) if end > start else None
+
+
+async def coarse_baseline(req: CollectRequest, family: str) -> tuple[CollectRequest, RollupChoice | None]:
+    """The baseline request cut to whole buckets of the family's coarse rollup (BASELINE_BUCKETS per window), and
+    that rollup; the plain baseline and None where the server lacks that rollup or no whole bucket fits."""
+    base = baseline_request(req)
+    choice = coarse_rollup(family, base.time_range, BASELINE_BUCKETS)
+    if choice.kind == "rollup" and await has_table(choice.table):
+        snapped = _whole_buckets(base.time_range, choice.interval_seconds)
+        if snapped is not None:
+            return replace(base, time_range=snapped), choice
+    return base, None
+
+
+async def _coarse_or_rule(req: CollectRequest, family: str) -> tuple[CollectRequest, RollupChoice]:
+    """:func:`coarse_baseline`, else the plain baseline with the table the window's rule picks."""
+    base, choice = await coarse_baseline(req, family)
+    return base, choice or rollup(family, base.time_range)
+
+
+async def baseline_requests(req: CollectRequest, service: str = "") -> tuple[list[dict[str, Any]], TimeRange]:
+    """Per service, the baseline's requests, errors and p95 (:func:`service_requests` rows) and the period read:
+    whole buckets of the request summary where the server has it, else what service_requests() reads."""
+    base, choice = await coarse_baseline(req, "service_request_stats")
+    if choice is not None:
+        return await ch(base, "signals_trace_stats", rollup=choice, service=service), base.time_range
+    rows, _ = await service_requests(base, service)
+    return rows, base.time_range
+
+
+def compared(
+    req: CollectRequest,
+    lead: str,
+    data: dict[str, Any],
+    highlights: list[str],
+    findings: list[Finding] | None,
+    what: str = "requests",
+) -> TelemetryContext:
+    """The result of a context that compared its window with the baseline; ``findings`` None: the baseline held no
+    ``what`` (nothing to compare, so the lead says so and the highlights stand alone)."""
+    if findings is not None:
+        return available(req, lead, data, highlights, findings=findings)
+    words = BASELINE_WORDS.get(req.baseline, "the baseline")
+    body = {**data, "findings": [], "baseline": req.baseline, "baseline_empty": True}
+    return available(req, f"{lead} No baseline: {words} holds no {what} to compare with.", body, highlights)
+
+
 # --------------------------------------------------------------------------- errors
 
 
 @collector(ContextType.ERRORS)
 async def collect_errors(req: CollectRequest) -> TelemetryContext:
-    """Error rates per service, the most frequent failures (spans), error bursts in spans and logs."""
+    """Error rates per service against the baseline, the most frequent failures (spans), error bursts in spans and
+    logs."""
     logs_table = rollup("logs", req.time_range).table
     step = req.time_range.step_seconds()
     service = _service(req)
-    (rates, tables), messages, span_bursts, log_bursts = await gather_sources(
+    (rates, tables), (base_rates, base_range), messages, span_bursts, log_bursts = await gather_sources(
         service_requests(req, service),
+        baseline_requests(req, service),
         ch(req, "sre_error_messages", service=service),
         ch(req, "sre_error_bursts", step=step, service=service),
         log_error_bursts(req, service),
@@ -109,6 +364,9 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
             f'Most frequent failure: {top["service_name"]} {top["span_name"]} "{top["message"]}" '
             f"({top['occurrences']} times, last {clock(top['last_seen'])})"
         )
+    findings = traffic_findings(
+        req, traffic_of(rates, req.time_range), traffic_of(base_rates, base_range), ("error_percent",), base_range
+    )
     lead = (
         f"{failed} of {requests} requests failed ({percent(failed, requests) or 0:g}%) in {len(rates)} services "
         f"({', '.join(sources)})."
@@ -123,7 +381,7 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
         "failed_request_bursts": span_bursts[: req.max_items],
         "error_log_bursts": log_bursts[: req.max_items],
     }
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
 
 
 # --------------------------------------------------------------------------- latency
@@ -131,11 +389,13 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.LATENCY)
 async def collect_latency(req: CollectRequest) -> TelemetryContext:
-    """Latency percentiles per service, the slowest operations and each service's worst bucket."""
+    """Latency percentiles per service (p95 against the baseline), the slowest operations and each service's worst
+    bucket."""
     ops_choice = rollup("traces", req.time_range)
     service = _service(req)
-    (services, tables), operations, (peaks, peaks_table) = await gather_sources(
+    (services, tables), (base_services, base_range), operations, (peaks, peaks_table) = await gather_sources(
         service_requests(req, service),
+        baseline_requests(req, service),
         ch(req, "sre_slow_operations", rollup=ops_choice, service=service),
         _latency_peaks(req, service),
     )
@@ -158,6 +418,9 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
                 f"{row['service_name']} latency spiked: p95 {row['peak_p95_ms']:g} ms at {clock(peak['peak_at'])} "
                 f"vs {overall:g} ms over the window"
             )
+    findings = traffic_findings(
+        req, traffic_of(services, req.time_range), traffic_of(base_services, base_range), ("p95_ms",), base_range
+    )
     slowest = rows[0]
     lead = (
         f"Latency of {len(rows)} services ({', '.join(tables)}): slowest p95 is {slowest['service_name']} at "
@@ -170,7 +433,7 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
         "slowest_operations": [{**row, **{k: number(row[k]) for k in LATENCY_MS if k in row}} for row in operations],
         "latency_peaks": [{**row, "peak_p95_ms": number(row["peak_p95_ms"])} for row in peaks][: req.max_items],
     }
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
 
 
 async def _latency_peaks(req: CollectRequest, service: str) -> tuple[list[dict[str, Any]], str]:
@@ -197,17 +460,21 @@ async def _latency_peaks(req: CollectRequest, service: str) -> tuple[list[dict[s
 
 @collector(ContextType.THROUGHPUT)
 async def collect_throughput(req: CollectRequest) -> TelemetryContext:
-    """Requests per service: total, average rate, busiest and quietest bucket (spikes and drops)."""
+    """Requests per service: total, average rate (against the baseline), busiest and quietest bucket (spikes and
+    drops)."""
     choice = rollup("service_error_rates", req.time_range)
     step = choice.interval_seconds or req.time_range.step_seconds()
     first, last = req.time_range.start.timestamp(), req.time_range.end.timestamp()
     full_from, full_to = math.ceil(first / step) * step, math.floor(last / step) * step
     expected = max(0, (full_to - full_from) // step)
-    rows = await ch(
-        req, "sre_throughput", rollup=choice, service=_service(req), step=step, full_from=full_from, full_to=full_to
+    rows, (base_rows, base_range) = await gather_sources(
+        _throughput_rows(req, choice, step), baseline_requests(req, _service(req))
     )
     if not rows:
         return empty(req, choice.table)
+    findings = traffic_findings(
+        req, traffic_of(rows, req.time_range), traffic_of(base_rows, base_range), ("requests_per_min",), base_range
+    )
     seconds = req.time_range.duration.total_seconds()
     services = []
     highlights = []
@@ -241,7 +508,16 @@ async def collect_throughput(req: CollectRequest) -> TelemetryContext:
     total = sum(row["requests"] for row in rows)
     lead = f"{total} requests ({number(total / seconds, 2)} req/s) across {len(rows)} services ({choice.table})."
     data = {"source": choice.table, "service_filter": req.context_id, "total_requests": total, "services": services}
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
+
+
+async def _throughput_rows(req: CollectRequest, choice: Any, step: int) -> list[dict[str, Any]]:
+    """sre_throughput rows of the request's window: requests, busiest and quietest full bucket per service."""
+    first, last = req.time_range.start.timestamp(), req.time_range.end.timestamp()
+    full_from, full_to = math.ceil(first / step) * step, math.floor(last / step) * step
+    return await ch(
+        req, "sre_throughput", rollup=choice, service=_service(req), step=step, full_from=full_from, full_to=full_to
+    )
 
 
 # --------------------------------------------------------------------------- saturation
@@ -249,36 +525,103 @@ async def collect_throughput(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.SATURATION)
 async def collect_saturation(req: CollectRequest) -> TelemetryContext:
-    """CPU, memory and disk saturation of hosts (vm_metrics) and Kubernetes nodes (kubernetes_metrics)."""
+    """CPU, memory and disk saturation of hosts (vm_metrics) and Kubernetes nodes (kubernetes_metrics), each
+    host's and node's averages against the baseline."""
     k8s_choice = rollup("kubernetes_metrics", req.time_range)
+    (host_base, host_choice), (node_base, node_choice) = await gather_sources(
+        _coarse_or_rule(req, "vm_metrics"), _coarse_or_rule(req, "kubernetes_metrics")
+    )
     names_from = max(req.time_range.start, req.time_range.end - timedelta(hours=1))
-    hosts_result, nodes, clusters = await gather_sources(
-        partial("hosts", host_metrics(req, r"^system\.(cpu\.utilization|memory\.utilization|disk\.used_percent)$")),
-        partial("clickhouse nodes", ch(req, "k8s_resource_metrics", rollup=k8s_choice, resource_type="node",
-                                       metric_regex=NODE_METRICS)),
+    node_params = {"resource_type": "node", "metric_regex": NODE_METRICS}
+    hosts_result, nodes, clusters, base_hosts, base_nodes = await gather_sources(
+        partial("hosts", host_metrics(req, HOST_SATURATION)),
+        partial("clickhouse nodes", ch(req, "k8s_resource_metrics", rollup=k8s_choice, **node_params)),
         partial("clickhouse cluster names", ch(req, "k8s_cluster_names", names_from=names_from)),
+        partial("clickhouse baseline hosts", ch(host_base, "infra_host_metrics", rollup=host_choice,
+                                                metric_regex=HOST_SATURATION)),
+        partial("clickhouse baseline nodes", ch(node_base, "k8s_resource_metrics", rollup=node_choice,
+                                                **node_params)),
     )  # fmt: skip
     raise_if_all_failed(hosts_result, nodes)
     hosts, failed, vm_table = ([], {}, "vm_metrics") if isinstance(hosts_result, Failed) else hosts_result
     cluster_names = {row["cluster_id"]: row["cluster_name"] for row in rows_of(clusters)}
     node_items = pivot(rows_of(nodes), ("cluster_id", "resource_name"))
     for item in node_items:
-        item["cluster"] = cluster_names.get(item.pop("cluster_id"), "")
+        item["cluster"] = cluster_names.get(item["cluster_id"], "")
         item["node"] = item.pop("resource_name")
     reporting = [host for host in hosts if host["metrics"]]
     if not reporting and not node_items:
         return empty_unless_failed(req, f"{vm_table}, {k8s_choice.table}", hosts_result, nodes)
     highlights = saturation_notes(reporting, "host") + saturation_notes(node_items, "node")
+    current, earlier = _saturation_means(reporting, node_items, rows_of(base_hosts), rows_of(base_nodes))
+    for item in node_items:
+        item.pop("cluster_id")
     data: dict[str, Any] = {
         "sources": [vm_table, k8s_choice.table],
         "hosts": reporting[: req.max_items],
         "kubernetes_nodes": node_items[: req.max_items],
     }
-    failed = {**failed, **failures(hosts_result, nodes, clusters)}
+    failed = {**failed, **failures(hosts_result, nodes, clusters, base_hosts, base_nodes)}
     if failed:
         data["unavailable_sources"] = failed
     lead = f"Saturation of {len(reporting)} hosts and {len(node_items)} Kubernetes nodes."
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    if isinstance(base_hosts, Failed) or isinstance(base_nodes, Failed):
+        return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])  # nothing to compare
+    findings = saturation_findings(req, current, earlier, host_base.time_range)
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "host or node samples")
+
+
+def _saturation_means(
+    hosts: list[dict[str, Any]],
+    nodes: list[dict[str, Any]],
+    base_hosts: list[dict[str, Any]],
+    base_nodes: list[dict[str, Any]],
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Averages per entity (host name, ``cluster/node``) and metric in the window and in the baseline."""
+    host_names = {host["vm_id"]: host["host"] for host in hosts}
+    current: dict[str, dict[str, float]] = {}
+    for host in hosts:
+        current[host["host"]] = {m: v["avg"] for m, v in host["metrics"].items() if v.get("avg") is not None}
+    for node in nodes:
+        entity = f"{node['cluster'] or node['cluster_id']}/{node['node']}"
+        current[entity] = {m: v["avg"] for m, v in node["metrics"].items() if v.get("avg") is not None}
+    node_names = {(node["cluster_id"], node["node"]): f"{node['cluster'] or node['cluster_id']}/{node['node']}"
+                  for node in nodes}  # fmt: skip
+    earlier: dict[str, dict[str, float]] = {}
+    for row in base_hosts:
+        entity = host_names.get(row["vm_id"], row["vm_id"])
+        earlier.setdefault(entity, {})[row["metric_name"]] = float(row["mean"])
+    for row in base_nodes:
+        entity = node_names.get(
+            (row["cluster_id"], row["resource_name"]), f"{row['cluster_id']}/{row['resource_name']}"
+        )
+        earlier.setdefault(entity, {})[row["metric_name"]] = float(row["mean"])
+    return current, earlier
+
+
+def saturation_findings(
+    req: CollectRequest, current: dict[str, dict[str, float]], earlier: dict[str, dict[str, float]], base: TimeRange
+) -> list[Finding] | None:
+    """Per host or node, each saturation average (CPU, memory, disk) against the baseline, where the window's
+    average reaches SATURATION_COMPARED_FROM of its condition level; impact = one entity's share of the fleet.
+    None when the baseline holds no samples."""
+    if not earlier:
+        return None
+    window = req.time_range
+    share = 1 / max(1, len(current))
+    findings = []
+    for entity, metrics in sorted(current.items()):
+        for metric, mean in sorted(metrics.items()):
+            signal_name = SATURATION_SIGNALS.get(metric)
+            level = signal(signal_name).condition if signal_name else None
+            if signal_name is None or (level is not None and mean < SATURATION_COMPARED_FROM * level):
+                continue
+            before = earlier.get(entity, {}).get(metric)
+            findings.append(
+                compare(req.context_type.value, entity, signal_name, before, mean, impact=share, window=window,
+                        baseline=base)
+            )  # fmt: skip
+    return [finding for finding in findings if finding is not None]
 
 
 # --------------------------------------------------------------------------- service health
@@ -286,10 +629,13 @@ async def collect_saturation(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.SERVICE_HEALTH)
 async def collect_service_health(req: CollectRequest) -> TelemetryContext:
-    """Health score, error rate, latency, request rate and uptime per service (service map), with status."""
+    """Health score, error rate, latency, request rate and uptime per service (service map), with status; error
+    rate, average latency and request rate against the baseline."""
     choice = rollup("service_map_metrics", req.time_range)
-    metrics, services = await gather_sources(
+    base, base_choice = await _coarse_or_rule(req, "service_map_metrics")
+    metrics, base_metrics, services = await gather_sources(
         partial("clickhouse", ch(req, "sre_service_health", rollup=choice)),
+        partial("clickhouse baseline", ch(base, "sre_service_health", rollup=base_choice)),
         partial("postgresql", pg(req, "sre_pg_services")),
     )
     raise_if_all_failed(metrics, services)
@@ -323,6 +669,11 @@ async def collect_service_health(req: CollectRequest) -> TelemetryContext:
             )
         elif (row["error_rate"] or 0) > ERROR_RATE_PERCENT:
             highlights.append(f"{row['service_name']} error rate {row['error_rate']:g}%")
+        if (row["latency_ms"] or 0) > SLOW_AVERAGE_MS:
+            highlights.append(
+                f"{row['service_name']} is slow: average latency {row['latency_ms']:g} ms "
+                f"(peak {row['peak_latency_ms'] or row['latency_ms']:g} ms)"
+            )
     highlights += [
         f"{row['name']} is marked {row['status']} in the service map"
         for row in rows_of(services)
@@ -335,8 +686,29 @@ async def collect_service_health(req: CollectRequest) -> TelemetryContext:
         "services": rows[: req.max_items],
         "services_without_metrics": [row["name"] for row in silent][: req.max_items],
     }
-    with_failures(data, metrics, services)
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    with_failures(data, metrics, base_metrics, services)
+    if isinstance(metrics, Failed) or isinstance(base_metrics, Failed):
+        return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])  # nothing to compare
+    findings = traffic_findings(
+        req,
+        _map_traffic(rows_of(metrics), req.time_range),
+        _map_traffic(rows_of(base_metrics), base.time_range),
+        ("error_percent", "avg_ms", "requests_per_min"),
+        base.time_range,
+    )
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "service-map samples")
+
+
+def _map_traffic(rows: list[dict[str, Any]], time_range: TimeRange) -> dict[str, Traffic]:
+    """Service-map rows (error_rate %, latency_ms average, request_rate per second) as traffic per service; the
+    request and error counts are estimated from the rates over the window."""
+    minutes = time_range.duration.total_seconds() / 60
+    out = {}
+    for row in rows:
+        requests = float(row.get("request_rate") or 0) * 60 * minutes
+        errors = requests * float(row.get("error_rate") or 0) / 100
+        out[row["service_name"]] = Traffic(requests, errors, minutes, avg_ms=number(row.get("latency_ms"), 3))
+    return out
 
 
 # --------------------------------------------------------------------------- anomalies
@@ -344,13 +716,18 @@ async def collect_service_health(req: CollectRequest) -> TelemetryContext:
 
 @collector(ContextType.ANOMALIES)
 async def collect_anomalies(req: CollectRequest) -> TelemetryContext:
-    """Detected anomalies (highest score first) and counts per severity and signal."""
+    """TFO's anomalies (anomaly_events: highest score first, counts per severity and signal) and the series the
+    detector finds anomalous in the data (tfo_mcp.context.detect), ranked together as findings marked with their
+    source."""
+    from tfo_mcp.context.detect import anomalies
+
     service = _service(req)
-    events, counts = await gather_sources(
+    events, counts, found = await gather_sources(
         ch(req, "sre_anomalies", service=service),
         ch(req, "sre_anomaly_counts", service=service),
+        anomalies(req, service),
     )
-    if not events:
+    if not events and not found.examined:
         return empty(req, "anomaly_events")
     total = sum(row["events"] for row in counts)
     critical = sum(row["events"] for row in counts if row["severity"] == "critical")
@@ -366,7 +743,6 @@ async def collect_anomalies(req: CollectRequest) -> TelemetryContext:
         for row in rows
         if row["severity"] == "critical"
     ]
-    lead = f"{total} anomalies detected ({critical} critical) in {len({r['service_name'] for r in rows})} services."
     data = {
         "source": "anomaly_events",
         "service_filter": req.context_id,
@@ -374,8 +750,12 @@ async def collect_anomalies(req: CollectRequest) -> TelemetryContext:
         "critical": critical,
         "by_severity_and_signal": counts,
         "anomalies": rows,
+        **found.data(req.max_items),
     }
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    if found.failed:
+        data["unavailable_sources"] = found.failed
+    lead = found.lead(total, critical)
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=found.findings)
 
 
 # --------------------------------------------------------------------------- SLOs, error budgets, SLIs
@@ -557,58 +937,268 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
-async def _change_impacts(req: CollectRequest, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Error rate of the changed service in the 30 minutes before and after each recent service change."""
-    candidates = [c for c in changes if c["service_name"] and c["change_type"] in ("deployment", "config")]
-    candidates = candidates[:CHANGE_IMPACT_COUNT]
+@dataclass(frozen=True)
+class ChangePeriods:
+    """One change and the periods its service is measured in: before [before_from, before_to) and after
+    [after_from, after_to), UTC."""
+
+    change: dict[str, Any]
+    service: str
+    at: datetime
+    before_from: datetime
+    before_to: datetime
+    after_from: datetime
+    after_to: datetime
+
+    @property
+    def measurable(self) -> bool:
+        return self.before_to > self.before_from and self.after_to > self.after_from
+
+
+def _floor(moment: datetime, seconds: int) -> datetime:
+    if not seconds:
+        return moment
+    return datetime.fromtimestamp(math.floor(moment.timestamp() / seconds) * seconds, UTC)
+
+
+def _ceil(moment: datetime, seconds: int) -> datetime:
+    if not seconds:
+        return moment
+    return datetime.fromtimestamp(math.ceil(moment.timestamp() / seconds) * seconds, UTC)
+
+
+def change_periods(changes: list[dict[str, Any]], until: datetime, bucket: int) -> list[ChangePeriods]:
+    """The periods before and after each service change (most recent CHANGE_IMPACT_COUNT): up to
+    CHANGE_IMPACT_MINUTES on each side, cut at the same service's previous and next change and at ``until`` (the
+    window's end, or now); with
+    ``bucket`` seconds > 0 both sides are whole buckets and the bucket holding the change belongs to neither."""
     span = timedelta(minutes=CHANGE_IMPACT_MINUTES)
-    # the 5-minute error rollup is this schema's; a TFO deployment has only the hourly one: read raw spans there
-    sql_name = "sre_change_impact" if await has_table("service_error_rates_5m") else "sre_change_impact_raw"
-    queries = []
-    for change in candidates:
-        at = _parse_time(change["timestamp"])
-        if at is None:
-            continue
-        at = at.replace(minute=at.minute - at.minute % 5, second=0, microsecond=0)
-        queries.append((change, ch(req, sql_name, service=change["service_name"], at=at, before=at - span,
-                                   after=at + span)))  # fmt: skip
-    if not queries:
-        return []
-    results = await gather_sources(*(query for _, query in queries))
-    impacts = []
-    for (change, _), rows in zip(queries, results, strict=True):
-        row = rows[0] if rows else {}
-        before = percent(row.get("errors_before"), row.get("requests_before"))
-        after = percent(row.get("errors_after"), row.get("requests_after"))
-        impacts.append(
-            {
-                "title": change["title"],
-                "service_name": change["service_name"],
-                "changed_at": change["timestamp"],
-                "error_percent_before": before,
-                "error_percent_after": after,
-                "requests_after": row.get("requests_after"),
-            }
-        )
-    return impacts
-
-
-def _impact_notes(impacts: list[dict[str, Any]]) -> list[str]:
-    notes = []
-    for item in impacts:
-        before, after = item["error_percent_before"] or 0.0, item["error_percent_after"]
-        if after is not None and after > ERROR_RATE_PERCENT and after > 2 * before:
-            notes.append(
-                f'After "{item["title"]}" at {clock(item["changed_at"])} the error rate of {item["service_name"]} '
-                f"rose from {before:g}% to {after:g}% within {CHANGE_IMPACT_MINUTES} minutes"
+    timed = [(at, change) for change in changes if change["service_name"] and (at := _parse_time(change["timestamp"]))]
+    by_service: dict[str, list[datetime]] = {}
+    for at, change in timed:
+        by_service.setdefault(change["service_name"], []).append(at)
+    periods = []
+    for at, change in sorted(timed, key=lambda item: item[0], reverse=True)[:CHANGE_IMPACT_COUNT]:
+        times = by_service[change["service_name"]]
+        previous = max((t for t in times if t < at), default=None)
+        following = min((t for t in times if t > at), default=None)
+        before_to, after_from = _floor(at, bucket), _ceil(at, bucket)
+        before_from = before_to - span
+        if previous is not None:
+            before_from = max(before_from, _ceil(previous, bucket))
+        after_to = min(after_from + span, _floor(until, bucket))
+        if following is not None:
+            after_to = min(after_to, _floor(following, bucket))
+        periods.append(
+            ChangePeriods(
+                change, change["service_name"], at, before_from, before_to, after_from, max(after_from, after_to)
             )
-    return notes
+        )
+    return periods
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def _impact_rows(req: CollectRequest, periods: list[ChangePeriods], summary: bool) -> list[dict[str, Any]]:
+    """Requests, errors and p95 per change, service and side (every service that served requests on a side)."""
+    measured = [p for p in periods if p.measurable]
+    if not measured:
+        return []
+    rows = await ch(
+        req,
+        "sre_change_impact" if summary else "sre_change_impact_raw",
+        read_from=min(p.before_from for p in measured),
+        read_to=max(p.after_to for p in measured),
+        before_from=[_epoch(p.before_from) for p in measured],
+        before_to=[_epoch(p.before_to) for p in measured],
+        after_from=[_epoch(p.after_from) for p in measured],
+        after_to=[_epoch(p.after_to) for p in measured],
+    )
+    index = {n: periods.index(p) for n, p in enumerate(measured, start=1)}
+    return [{**row, "change_index": index[as_int(row["change_index"])]} for row in rows]
+
+
+async def _callers(req: CollectRequest) -> dict[str, list[str]]:
+    """Direct callers per service (most calls first), from the edges the spans show in the window's last hour."""
+    span = min(req.time_range.duration, CALLER_LOOKUP)
+    lookup = replace(req, time_range=TimeRange(start=req.time_range.end - span, end=req.time_range.end))
+    callers: dict[str, list[str]] = {}
+    for edge in await edge_stats(lookup):  # most calls first
+        callers.setdefault(str(edge["callee"]), []).append(str(edge["caller"]))
+    return callers
+
+
+def _change_label(change: dict[str, Any]) -> str:
+    """How a sentence names a change: "deploy 2.3.1", or the type and title."""
+    if change["change_type"] == "deployment" and change.get("version"):
+        return f"deploy {change['version']}"
+    return f'{str(change["change_type"]).replace("_", " ")} change "{change["title"]}"'
+
+
+def _figure(value: float | None, unit: str) -> str:
+    rounded = number(value, 1)
+    return "n/a" if rounded is None else f"{rounded:g}{unit}"
+
+
+def _period(start: datetime, end: datetime) -> TimeRange | None:
+    return TimeRange(start=start, end=end) if end > start else None
+
+
+MOVED = ("new", "worsened", "improved")
+
+
+def _judge(
+    req: CollectRequest, period: ChangePeriods, sides: dict[str, dict[str, Traffic]], name: str, note: str
+) -> list[Finding]:
+    """The findings of one service's figures after a change against before it (chronic ones say so)."""
+    window, baseline = _period(period.after_from, period.after_to), _period(period.before_from, period.before_to)
+    if window is None or baseline is None:
+        return []
+    after_total = sum(side["after"].requests for side in sides.values() if "after" in side)
+    before, after = sides.get(name, {}).get("before"), sides.get(name, {}).get("after")
+    share = after.requests / after_total if after and after_total else 0.0
+    found = []
+    for signal_name in REQUEST_SIGNALS:
+        finding = compare_traffic(
+            req.context_type.value, name, signal_name, before, after, impact=share, window=window, baseline=baseline,
+            source="change", note=note,
+        )  # fmt: skip
+        if finding is not None and finding.status == "chronic":
+            finding = replace(finding, note=note.replace("after ", "as before ", 1))
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def _measure(
+    req: CollectRequest, period: ChangePeriods, sides: dict[str, dict[str, Traffic]], callers: list[str]
+) -> tuple[dict[str, Any], list[Finding]]:
+    """One change's impact: the changed service's and its direct callers' figures before and after it, and the
+    findings. A caller's move counts only when the changed service moved too (else something else moved it), and
+    weighs CALLER_WEIGHT of the changed service's (it is a consequence)."""
+    label, when = _change_label(period.change), clock(period.at)
+    findings = _judge(req, period, sides, period.service, f"after {label} at {when}")
+    moved = any(f.status in MOVED for f in findings)
+    callers = [caller for caller in callers if caller in sides]
+    callers_moved = False
+    for caller in callers:
+        found = _judge(req, period, sides, caller, f"after {label} of {period.service} at {when}")
+        callers_moved = callers_moved or any(f.status in MOVED for f in found)
+        if moved:
+            findings += [replace(f, score=f.score * CALLER_WEIGHT) for f in found if f.status in MOVED]
+    own = sides.get(period.service, {})
+    enough = all(_enough("error_percent", own.get(key)) for key in ("before", "after"))
+    verdict = "changed" if moved else ("no measurable impact" if enough else "too little traffic to tell")
+    window, baseline = _period(period.after_from, period.after_to), _period(period.before_from, period.before_to)
+    item = {
+        "title": period.change["title"],
+        "change_type": period.change["change_type"],
+        "version": period.change.get("version") or "",
+        "service_name": period.service,
+        "changed_at": period.change["timestamp"],
+        "verdict": verdict,
+        "before": baseline.to_dict() if baseline else None,
+        "after": window.to_dict() if window else None,
+        "after_minutes": round(window.duration.total_seconds() / 60) if window else 0,
+        "error_percent_before": number(own["before"].error_percent) if "before" in own else None,
+        "error_percent_after": number(own["after"].error_percent) if "after" in own else None,
+        "p95_ms_before": number(own["before"].p95_ms) if "before" in own else None,
+        "p95_ms_after": number(own["after"].p95_ms) if "after" in own else None,
+        "requests_after": int(own["after"].requests) if "after" in own else 0,
+        "callers_moved": callers_moved,
+        "services": [
+            {
+                "service_name": name,
+                "role": "changed" if name == period.service else "caller",
+                "before": sides[name]["before"].figures() if "before" in sides.get(name, {}) else None,
+                "after": sides[name]["after"].figures() if "after" in sides.get(name, {}) else None,
+            }
+            for name in [period.service, *callers]
+        ],
+    }
+    return item, findings
+
+
+async def _change_impacts(
+    req: CollectRequest, changes: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], list[Finding]]], dict[str, str]]:
+    """Before/after error rate, p95 and throughput of each changed service and of its direct callers: per change
+    the impact item and its findings (source "change"), and the sources that failed (then callers are unknown)."""
+    summary = await has_table("service_request_stats_5m")
+    until = min(datetime.now(UTC), req.time_range.end)
+    periods = change_periods(changes, until, IMPACT_BUCKET_SECONDS if summary else 0)
+    if not periods:
+        return [], {}
+    rows, edges = await gather_sources(
+        _impact_rows(req, periods, summary),
+        partial("edges from spans", _callers(req)),
+    )
+    callers = rows_of(edges) or {}
+    sides: dict[int, dict[str, dict[str, Traffic]]] = {}
+    for row in rows:
+        period = periods[row["change_index"]]
+        side = row["side"]
+        start, end = (
+            (period.before_from, period.before_to) if side == "before" else (period.after_from, period.after_to)
+        )
+        traffic = traffic_of([row], TimeRange(start=start, end=end))[row["service_name"]]
+        sides.setdefault(row["change_index"], {}).setdefault(row["service_name"], {})[side] = traffic
+    measured = []
+    for n, period in enumerate(periods):
+        direct = [c for c in callers.get(period.service, []) if c != period.service][:MAX_CALLERS]
+        measured.append(_measure(req, period, sides.get(n, {}), direct))
+    return measured, failures(edges)
+
+
+def _impact_notes(measured: list[tuple[dict[str, Any], list[Finding]]]) -> list[str]:
+    """A sentence per figure a change moved (new and worsened first, highest score first), then one per change
+    after which nothing moved or that had too little traffic to tell."""
+    moved: list[tuple[tuple[Any, ...], str]] = []
+    quiet = []
+    for item, found in measured:
+        when = clock(_parse_time(item["changed_at"]))
+        minutes = item["after_minutes"]
+        for finding in found:
+            if finding.status not in ("new", "worsened", "improved"):
+                continue
+            spec = signal(finding.signal)
+            verb = "rose" if finding.after > (finding.before or 0) else "fell"
+            caller = (
+                f" ({finding.entity} calls {item['service_name']})" if finding.entity != item["service_name"] else ""
+            )
+            moved.append(
+                (
+                    (finding.status == "improved", -finding.score),
+                    f'After "{item["title"]}" at {when} the {spec.label} of {finding.entity} {verb} from '
+                    f"{_figure(finding.before, spec.unit)} to {_figure(finding.after, spec.unit)} within {minutes} "
+                    f"minutes{caller}",
+                )
+            )
+        if item["verdict"] == "no measurable impact":
+            callers = sum(1 for s in item["services"] if s["role"] == "caller")
+            quiet_callers = callers and not item["callers_moved"]
+            who = item["service_name"] + (f" or its {callers} direct callers" if quiet_callers else "")
+            own = next(s for s in item["services"] if s["role"] == "changed")
+            before, after = own["before"], own["after"]
+            quiet.append(
+                f'"{item["title"]}" at {when}: no measurable impact on {who} (error rate '
+                f"{_figure(before['error_percent'], '%')} -> {_figure(after['error_percent'], '%')}, p95 "
+                f"{_figure(before['p95_ms'], ' ms')} -> {_figure(after['p95_ms'], ' ms')}, "
+                f"{_figure(before['requests_per_min'], '')} -> {_figure(after['requests_per_min'], '')} req/min)"
+            )
+        elif item["verdict"] == "too little traffic to tell":
+            quiet.append(
+                f'"{item["title"]}" at {when}: too little traffic on {item["service_name"]} to measure its impact'
+            )
+    return [text for _, text in sorted(moved, key=lambda pair: pair[0])] + quiet
 
 
 @collector(ContextType.CHANGE_EVENTS)
 async def collect_change_events(req: CollectRequest) -> TelemetryContext:
-    """Changes in the window (deploys, config, scaling, flags, infrastructure) and the error rate of the
-    changed services before and after the most recent ones."""
+    """Changes in the window (deploys, config, scaling, flags, infrastructure) and, for each service change, the
+    error rate, p95 and throughput of the changed service and its direct callers before and after it."""
     params = {"service": _service(req), "change_type": ""}
     changes, counts = await gather_sources(
         ch(req, "sre_change_events", **params),
@@ -616,8 +1206,8 @@ async def collect_change_events(req: CollectRequest) -> TelemetryContext:
     )
     if not changes:
         return empty(req, "change_events")
-    impacts = await _change_impacts(req, changes)
-    highlights = _impact_notes(impacts)
+    measured, failed = await _change_impacts(req, changes)
+    highlights = _impact_notes(measured)
     highlights += [
         f'High-risk change "{c["title"]}" by {c["author"]} at {clock(c["timestamp"])}'
         for c in changes
@@ -636,15 +1226,19 @@ async def collect_change_events(req: CollectRequest) -> TelemetryContext:
         "total_changes": total,
         "by_type": by_type,
         "changes": changes,
-        "impact": impacts,
+        "impact": [item for item, _ in measured],
     }
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    if failed:
+        data["unavailable_sources"] = failed
+    findings = [finding for _, found in measured for finding in found]
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=findings)
 
 
 @collector(ContextType.DEPLOYMENT)
 async def collect_deployment(req: CollectRequest) -> TelemetryContext:
-    """Deployments: rollouts recorded as change events (with before/after error rates) and the Kubernetes
-    deployments' replica health, rolled out in the window or not fully available first."""
+    """Deployments: rollouts recorded as change events (with the error rate, p95 and throughput of the deployed
+    service and its direct callers before and after) and the Kubernetes deployments' replica health, rolled out in
+    the window or not fully available first."""
     params = {"service": _service(req), "change_type": "deployment"}
     changes, k8s = await gather_sources(
         partial("clickhouse", ch(req, "sre_change_events", **params)),
@@ -654,8 +1248,8 @@ async def collect_deployment(req: CollectRequest) -> TelemetryContext:
     change_rows, deployments = rows_of(changes), rows_of(k8s)
     if not change_rows and not deployments:
         return empty_unless_failed(req, "change_events, kubernetes_deployments", changes, k8s)
-    impacts = await _change_impacts(req, change_rows) if change_rows else []
-    highlights = _impact_notes(impacts)
+    measured, failed = await _change_impacts(req, change_rows) if change_rows else ([], {})
+    highlights = _impact_notes(measured)
     for dep in deployments:
         if dep["unavailable_replicas"] or dep["ready_replicas"] < dep["replicas"]:
             highlights.append(
@@ -675,11 +1269,14 @@ async def collect_deployment(req: CollectRequest) -> TelemetryContext:
         "sources": ["change_events", "kubernetes_deployments"],
         "service_filter": req.context_id,
         "deployments": change_rows,
-        "impact": impacts,
+        "impact": [item for item, _ in measured],
         "kubernetes_deployments": deployments,
     }
     with_failures(data, changes, k8s)
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    if failed:
+        data.setdefault("unavailable_sources", {}).update(failed)
+    findings = [finding for _, found in measured for finding in found]
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=findings)
 
 
 # --------------------------------------------------------------------------- alerts
