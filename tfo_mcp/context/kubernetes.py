@@ -6,13 +6,28 @@ ClickHouse ``kubernetes_metrics`` (rollups by window) and events from ClickHouse
 Contexts that combine both stores still answer when one is down (``unavailable_sources`` says which).
 Secrets are metadata only: the platform table holds key names, type, rotation and expiry, never values.
 ``context_id`` is a namespace filter for pods and events; the others ignore it.
+
+Pods, events and nodes compare their window with the baseline window (:mod:`tfo_mcp.context.change`) from
+ClickHouse alone, so they answer without the inventory (which, when present, adds names, phase and metadata);
+deployments fall back to their replica metrics. Restarts per pod are the increase of the cumulative restart
+counters (``k8s.pod.restarts`` / ``k8s.container.restarts``), never their sum. Failure events (BackOff,
+OOMKilled, ...) count each Kubernetes event once: Kubernetes updates an event object in place (``count`` + 1,
+a new ``lastTimestamp``, the same ``firstTimestamp``) and the exporter inserts every update as a new row (TFO's
+``insertK8sEvents`` writes the records as they come into a plain MergeTree), so one event appears in many rows
+with a growing cumulative count; summing ``count`` over them over-counts (an hour of BackOff updated every five
+minutes sums to about 12 x its count, not 12). The demo and the evaluation estate write BackOff that way. See
+``sql/context/k8s_event_groups.sql`` for how an event's occurrences in a window are taken.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tfo_mcp.context._shaping import as_float, as_int
+from tfo_mcp.context.change import Finding, baseline_request, compare, point_in_time
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.infrastructure import (
     NODE_METRICS,
@@ -43,6 +58,25 @@ SECRET_EXPIRY_DAYS = 30
 SECRET_ROTATION_DAYS = 365
 CONFIGMAP_LARGE_BYTES = 512 * 1024
 PRESSURE_CONDITIONS = frozenset({"MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"})
+#: Cumulative restart counters the Kubernetes receiver writes under resource_type 'pod' (pod and container level).
+RESTART_METRICS = ("k8s.pod.restarts", "k8s.container.restarts")
+#: Event reasons that mean a pod's container failed, crash-loops or was killed (kubelet, kernel monitor, eviction).
+POD_FAILURE_REASONS = ("BackOff", "CrashLoopBackOff", "OOMKilled", "OOMKilling", "Failed", "Evicted")
+#: Failure reasons that make a pod's finding critical rather than a warning.
+CRITICAL_REASONS = frozenset({"OOMKilled", "OOMKilling", "Evicted"})
+#: How far before a window the event queries look for an event's earlier cumulative count: Kubernetes deletes an
+#: event one hour after its last update (kube-apiserver --event-ttl), so an event updated again in the window was
+#: last written at most that long before it.
+EVENT_LOOKBACK = timedelta(hours=1)
+#: Rows the per-pod and per-object comparison queries may return (both windows are joined in full, then cut).
+COMPARE_ROWS = 1000
+#: Replica metrics of a deployment (TFO's demo names, then the OpenTelemetry k8s cluster receiver's).
+DESIRED_REPLICAS = ("k8s.deployment.replicas.desired", "k8s.deployment.desired")
+AVAILABLE_REPLICAS = ("k8s.deployment.replicas.available", "k8s.deployment.available")
+#: Average missing replicas at which a deployment counts as short of its desired replicas.
+REPLICA_GAP = 0.5
+#: Node metrics compared with the baseline window, and the signal each is compared as.
+NODE_SIGNALS = {"k8s.node.cpu.utilization": "cpu_percent", "k8s.node.memory.utilization": "memory_percent"}
 
 
 def _names_from(req: CollectRequest) -> datetime:
@@ -119,20 +153,47 @@ def _condition_notes(node: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _node_metrics(rows: Any, names: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(cluster name, node) -> {metric: {avg, max}} from k8s_resource_metrics rows."""
+    return {(names.get(i["cluster_id"], i["cluster_id"]), i["resource_name"]): i["metrics"]
+            for i in pivot(rows_of(rows), ("cluster_id", "resource_name"))}  # fmt: skip
+
+
+def node_findings(
+    req: CollectRequest, now: dict[tuple[str, str], dict[str, Any]], before: dict[tuple[str, str], dict[str, Any]]
+) -> list[Finding | None]:
+    """Per node: average CPU and memory utilization in the window against the baseline window."""
+    base = baseline_request(req)
+    findings: list[Finding | None] = []
+    for (cluster, node), metrics in sorted(now.items()):
+        for metric, signal_name in NODE_SIGNALS.items():
+            after = metrics.get(metric, {}).get("avg")
+            if after is None:
+                continue
+            earlier = before.get((cluster, node), {}).get(metric, {}).get("avg")
+            findings.append(compare(req.context_type.value, f"{cluster}/{node}", signal_name, earlier, after,
+                                    window=req.time_range, baseline=base.time_range))  # fmt: skip
+    return findings
+
+
 @collector(ContextType.KUBERNETES_NODES)
 async def collect_nodes(req: CollectRequest) -> TelemetryContext:
-    """Nodes (status, roles, capacity, conditions) with their CPU/memory/filesystem utilization."""
+    """Nodes (status, roles, capacity, conditions) with their CPU/memory/filesystem utilization; CPU and memory
+    are compared with the baseline window. Answers from the metrics alone when the inventory is empty."""
     choice = rollup("kubernetes_metrics", req.time_range)
-    nodes, usage, labels = await gather_sources(
+    base = baseline_request(req)
+    node_params = {"resource_type": "node", "metric_regex": NODE_METRICS}
+    nodes, usage, base_usage, labels = await gather_sources(
         partial("postgresql", pg(req, "k8s_nodes", limit=max(req.max_items, 200))),
-        partial("clickhouse", ch(req, "k8s_resource_metrics", rollup=choice, resource_type="node",
-                                 metric_regex=NODE_METRICS)),
+        partial("clickhouse", ch(req, "k8s_resource_metrics", rollup=choice, **node_params)),
+        partial("clickhouse", ch(base, "k8s_resource_metrics", rollup=rollup("kubernetes_metrics", base.time_range),
+                                 **node_params)),
         partial("clickhouse", ch(req, "k8s_cluster_names", names_from=_names_from(req))),
     )  # fmt: skip
     raise_if_all_failed(nodes, usage)
     names = _cluster_names(None, labels)
-    metrics = {(names.get(i["cluster_id"], i["cluster_id"]), i["resource_name"]): i["metrics"]
-               for i in pivot(rows_of(usage), ("cluster_id", "resource_name"))}  # fmt: skip
+    metrics = _node_metrics(usage, names)
+    findings = node_findings(req, metrics, _node_metrics(base_usage, names))
     rows = [{**node, "metrics": metrics.pop((node["cluster"], node["name"]), {})} for node in rows_of(nodes)]
     rows += [{"name": node, "cluster": cluster, "status": None, "metrics": m} for (cluster, node), m in metrics.items()]
     if not rows:
@@ -145,8 +206,11 @@ async def collect_nodes(req: CollectRequest) -> TelemetryContext:
     highlights += saturation_notes(rows, "node")
     ready = sum(1 for row in rows if row["status"] == "Ready")
     lead = f"{len(rows)} Kubernetes nodes, {ready} Ready."
-    data = with_failures({"sources": ["kubernetes_nodes", choice.table], "nodes": rows[: req.max_items]}, nodes, usage)
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    if not rows_of(nodes):
+        lead = f"{len(rows)} Kubernetes nodes report metrics (their status needs the inventory)."
+    data = with_failures({"sources": ["kubernetes_nodes", choice.table], "nodes": rows[: req.max_items]},
+                         nodes, usage, base_usage)  # fmt: skip
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=[f for f in findings if f])
 
 
 # --------------------------------------------------------------------------- namespaces, deployments, pods
@@ -185,6 +249,19 @@ async def collect_namespaces(req: CollectRequest) -> TelemetryContext:
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
 
+def _replica_gaps(metric_rows: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    """(namespace/name, available, desired) of deployments whose average available replicas fell short of the
+    desired ones by at least REPLICA_GAP (from the replica metrics alone)."""
+    gaps = []
+    for item in metric_rows:
+        values = {name: m.get("avg") for name, m in item["metrics"].items()}
+        desired = next((values[n] for n in DESIRED_REPLICAS if values.get(n) is not None), None)
+        ready = next((values[n] for n in AVAILABLE_REPLICAS if values.get(n) is not None), None)
+        if desired is not None and ready is not None and desired - ready >= REPLICA_GAP:
+            gaps.append((f"{item['namespace']}/{item['resource_name']}", float(ready), float(desired)))
+    return gaps
+
+
 @collector(ContextType.KUBERNETES_DEPLOYMENTS)
 async def collect_k8s_deployments(req: CollectRequest) -> TelemetryContext:
     """Deployments with replica health (not fully available first) and their replica metrics."""
@@ -213,6 +290,11 @@ async def collect_k8s_deployments(req: CollectRequest) -> TelemetryContext:
     ]
     degraded = sum(1 for d in rows if d["ready_replicas"] < d["replicas"])
     lead = f"{len(rows)} deployments; {degraded} not fully ready."
+    if not rows:  # no inventory: the replica metrics say which deployments fell short
+        gaps = _replica_gaps(metric_rows)
+        highlights += [f"Deployment {name} averaged {ready:.1f} of {desired:g} desired replicas available"
+                       for name, ready, desired in gaps]  # fmt: skip
+        lead = f"{len(metric_rows)} deployments report replica metrics; {len(gaps)} short of their desired replicas."
     data = with_failures(
         {"sources": ["kubernetes_deployments", choice.table], "deployments": rows,
          "replica_metrics": metric_rows[: req.max_items]},
@@ -221,34 +303,189 @@ async def collect_k8s_deployments(req: CollectRequest) -> TelemetryContext:
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
 
 
-@collector(ContextType.KUBERNETES_PODS)
-async def collect_pods(req: CollectRequest) -> TelemetryContext:
-    """Pods (failing and restarting first) with counts by phase/status and CPU, memory and restarts.
-    ``context_id`` filters one namespace."""
-    namespace = req.context_id or ""
+# --------------------------------------------------------------------------- pod restarts and failure events
+
+
+@dataclass
+class PodTrouble:
+    """One pod's restarts (counter increase) and failure events (each event once) in one window."""
+
+    cluster_id: str
+    namespace: str
+    pod: str
+    restarts: float = 0.0
+    #: the restart counter's last value (the pod's restart count as the metrics report it)
+    restart_count: float | None = None
+    first_rise: str | None = None
+    #: reason -> occurrences in the window
+    reasons: dict[str, int] = field(default_factory=dict)
+    first_event: str | None = None
+    last_event: str | None = None
+    last_message: str = ""
+
+    @property
+    def entity(self) -> str:
+        return f"{self.namespace}/{self.pod}" if self.namespace else self.pod
+
+    @property
+    def failures(self) -> int:
+        return sum(self.reasons.values())
+
+    @property
+    def severity(self) -> str:
+        return "critical" if CRITICAL_REASONS & set(self.reasons) else "warning"
+
+    def reasons_text(self) -> str:
+        """``OOMKilled x3, BackOff x2`` (most frequent first)."""
+        ranked = sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
+        return ", ".join(f"{reason} x{count}" for reason, count in ranked)
+
+
+def _event_params(req: CollectRequest, namespace: str, **params: Any) -> dict[str, Any]:
+    """Parameters of k8s_event_groups / k8s_event_counts: the look-back for earlier counts and the filters."""
+    values = {"namespace": namespace, "lookback_from": req.time_range.start - EVENT_LOOKBACK, "kind": "",
+              "any_reason": True, "reasons": POD_FAILURE_REASONS}  # fmt: skip
+    values.update(params)
+    return values
+
+
+def _trouble_sources(req: CollectRequest, namespace: str) -> tuple[Any, Any]:
+    """Restart-counter increases and failure events per pod in ``req``'s window (each partial)."""
     choice = rollup("kubernetes_metrics", req.time_range)
-    pods, counts, usage = await pod_sources(req, namespace, choice)
-    raise_if_all_failed(pods, usage)
-    usage_by_pod = {item["resource_name"]: item["metrics"] for item in pivot(rows_of(usage), ("resource_name",))}
-    rows = []
-    for pod in rows_of(pods):
+    return (
+        partial("clickhouse", ch(req, "k8s_pod_restarts", rollup=choice, namespace=namespace,
+                                 metric_names=RESTART_METRICS)),
+        partial("clickhouse", ch(req, "k8s_event_groups", **_event_params(
+            req, namespace, kind="Pod", any_reason=False, limit=COMPARE_ROWS))),
+    )  # fmt: skip
+
+
+def pod_troubles(restart_rows: Iterable[dict[str, Any]], event_rows: Iterable[dict[str, Any]]) -> dict[str, PodTrouble]:
+    """entity (``namespace/pod``) -> its restarts and failure events, from k8s_pod_restarts and k8s_event_groups."""
+    troubles: dict[str, PodTrouble] = {}
+
+    def of(row: dict[str, Any], pod: str) -> PodTrouble:
+        item = PodTrouble(str(row["cluster_id"]), str(row["namespace"]), pod)
+        return troubles.setdefault(item.entity, item)
+
+    for row in restart_rows:
+        item = of(row, str(row["pod"]))
+        item.restarts = as_float(row["restarts"])
+        item.restart_count = as_float(row["restart_count"])
+        item.first_rise = point_in_time(row.get("first_rise"))
+    for row in event_rows:
+        item = of(row, str(row["involved_name"]))
+        reason = str(row["reason"])
+        item.reasons[reason] = item.reasons.get(reason, 0) + as_int(row["occurrences"])
+        first, last = point_in_time(row.get("first_seen")), point_in_time(row.get("last_seen"))
+        item.first_event = min(filter(None, (item.first_event, first)), default=None)
+        if last and (item.last_event is None or last >= item.last_event):
+            item.last_event, item.last_message = last, str(row.get("last_message") or "")
+    return troubles
+
+
+def pod_findings(
+    req: CollectRequest, now: dict[str, PodTrouble], before: dict[str, PodTrouble]
+) -> list[Finding | None]:
+    """Per pod: restarts and failure events in the window against the baseline window (a pod absent from the
+    baseline's rows had none there). A pod restarting in both windows about as often is chronic. The restarts
+    finding carries the failure reasons and the pod's severity (critical for OOM kills and evictions) and ranks
+    above the failure-events finding, which carries them when the pod did not restart."""
+    base = baseline_request(req)
+    context = req.context_type.value
+    findings: list[Finding | None] = []
+    for entity in sorted(set(now) | set(before)):
+        after, earlier = now.get(entity), before.get(entity)
+        current = after or PodTrouble("", "", entity)
+        previous = earlier or PodTrouble("", "", entity)
+        common = {"window": req.time_range, "baseline": base.time_range}
+        restarts = compare(context, entity, "restarts", previous.restarts, current.restarts, since=current.first_rise,
+                           severity=current.severity, note=current.reasons_text(), **common)  # fmt: skip
+        # The restarts (measured) lead and carry the reasons: beside them the events only corroborate ("info");
+        # without restarts the events speak for the pod.
+        severity, note = ("info", "") if restarts else (current.severity, current.reasons_text())
+        findings.append(restarts)
+        findings.append(compare(context, entity, "pod_failures", previous.failures, current.failures,
+                                since=current.first_event, severity=severity, note=note, **common))  # fmt: skip
+    return findings
+
+
+def _trouble_note(item: PodTrouble) -> str:
+    """One highlight for a pod with failure events: reasons, restarts and the last message."""
+    restarts = f", {item.restarts:g} restarts" if item.restarts else ""
+    return (
+        f"Pod {item.entity}: {item.reasons_text()}{restarts} in the window "
+        f"(last {clock(item.last_event)}: {item.last_message})"
+    )
+
+
+def _pod_rows(
+    inventory: list[dict[str, Any]], usage: dict[str, Any], troubles: dict[str, PodTrouble], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The inventory's pods with their window figures, then pods known only from metrics or events."""
+    rows, seen = [], set()
+    for pod in inventory:
         item = {key: value for key, value in pod.items() if key != "containers"}
         item["containers"] = [c.get("name") for c in pod.get("containers") or [] if isinstance(c, dict)]
-        item["usage"] = usage_by_pod.get(pod["name"], {})
+        item["usage"] = usage.get(pod["name"], {})
+        trouble = troubles.get(f"{pod.get('namespace')}/{pod['name']}") or troubles.get(pod["name"])
+        item["restarts_in_window"] = trouble.restarts if trouble else 0
+        item["failure_events"] = dict(trouble.reasons) if trouble else {}
+        seen.add(pod["name"])
         rows.append(item)
-    if not rows and not usage_by_pod:
-        return empty_unless_failed(req, "kubernetes_pods, kubernetes_metrics", pods, usage)
+    for trouble in troubles.values():
+        if trouble.pod in seen:
+            continue
+        seen.add(trouble.pod)
+        rows.append({"name": trouble.pod, "namespace": trouble.namespace, "cluster": names.get(trouble.cluster_id),
+                     "phase": None, "status": None, "restart_count": trouble.restart_count,
+                     "restarts_in_window": trouble.restarts, "failure_events": dict(trouble.reasons),
+                     "usage": usage.get(trouble.pod, {})})  # fmt: skip
+    return rows
+
+
+def _pod_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    troubled = bool(row.get("restarts_in_window") or row.get("failure_events"))
+    return (not pod_is_failing(row), not troubled, -(row.get("restarts_in_window") or 0), str(row["name"]))
+
+
+@collector(ContextType.KUBERNETES_PODS)
+async def collect_pods(req: CollectRequest) -> TelemetryContext:
+    """Pods (failing and restarting first) with counts by phase/status, CPU, memory, restarts in the window
+    (the restart counters' increase) and failure events (each once), compared with the baseline window.
+    Answers from ClickHouse alone; the PostgreSQL inventory adds phase, status and metadata. ``context_id``
+    filters one namespace."""
+    namespace = req.context_id or ""
+    choice = rollup("kubernetes_metrics", req.time_range)
+    (pods, counts, usage), restarts, events, base_restarts, base_events, labels = await gather_sources(
+        pod_sources(req, namespace, choice),
+        *_trouble_sources(req, namespace),
+        *_trouble_sources(baseline_request(req), namespace),
+        partial("clickhouse", ch(req, "k8s_cluster_names", names_from=_names_from(req))),
+    )
+    raise_if_all_failed(pods, usage, restarts, events)
+    usage_by_pod = {item["resource_name"]: item["metrics"] for item in pivot(rows_of(usage), ("resource_name",))}
+    troubles = pod_troubles(rows_of(restarts), rows_of(events))
+    if not rows_of(pods) and not usage_by_pod and not troubles:
+        return empty_unless_failed(req, "kubernetes_pods, kubernetes_metrics, kubernetes_events", pods, usage, events)
+    rows = sorted(_pod_rows(rows_of(pods), usage_by_pod, troubles, _cluster_names(None, labels)), key=_pod_order)
     failing = [row for row in rows if pod_is_failing(row)]
-    highlights = [pod_note(row) for row in failing]
-    total = sum(row["pods"] for row in rows_of(counts)) or len(rows)
-    lead = f"{total} pods; {len(failing)} failing (Failed/Unknown, CrashLoopBackOff-like status or > 5 restarts)."
+    highlights = [pod_note(row) for row in failing if row.get("phase") is not None]  # inventory pods
+    highlights += [_trouble_note(item) for item in sorted(troubles.values(), key=lambda t: -t.failures) if item.reasons]
+    known = set(usage_by_pod) | {row["name"] for row in rows}
+    total = sum(row["pods"] for row in rows_of(counts)) or len(known)
+    lead = (
+        f"{total} pods; {len(failing)} failing (Failed/Unknown, CrashLoopBackOff-like status or > 5 restarts); "
+        f"{len(troubles)} restarted or had failure events in the window."
+    )
+    findings = pod_findings(req, troubles, pod_troubles(rows_of(base_restarts), rows_of(base_events)))
     data = with_failures(
-        {"sources": ["kubernetes_pods", choice.table], "namespace_filter": req.context_id, "total_pods": total,
-         "status_counts": rows_of(counts), "pods": rows,
-         "pods_with_metrics_only": sorted(set(usage_by_pod) - {row["name"] for row in rows})[: req.max_items]},
-        pods, counts, usage,
+        {"sources": ["kubernetes_pods", choice.table, "kubernetes_events"], "namespace_filter": req.context_id,
+         "total_pods": total, "status_counts": rows_of(counts), "pods": rows[: req.max_items],
+         "pods_with_metrics_only": sorted(set(usage_by_pod) - {row["name"] for row in rows_of(pods)})[: req.max_items]},
+        pods, counts, usage, restarts, events,
     )  # fmt: skip
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=[f for f in findings if f])
 
 
 # --------------------------------------------------------------------------- services, config, secrets, HPAs
@@ -352,34 +589,69 @@ async def collect_hpas(req: CollectRequest) -> TelemetryContext:
 # --------------------------------------------------------------------------- events
 
 
+def _warnings_per_object(groups: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """``Kind namespace/name`` -> {reason: occurrences} of its Warning events."""
+    out: dict[str, dict[str, int]] = {}
+    for row in groups:
+        if row["type"] == "Warning":
+            where = f"{row['namespace']}/{row['involved_name']}" if row["namespace"] else row["involved_name"]
+            reasons = out.setdefault(f"{row['involved_kind']} {where}", {})
+            reasons[row["reason"]] = reasons.get(row["reason"], 0) + as_int(row["occurrences"])
+    return out
+
+
+def event_findings(
+    req: CollectRequest, now: list[dict[str, Any]], before: list[dict[str, Any]]
+) -> list[Finding | None]:
+    """Per object: its Warning events in the window against the baseline window (each event counted once)."""
+    base = baseline_request(req)
+    current, previous = _warnings_per_object(now), _warnings_per_object(before)
+    findings: list[Finding | None] = []
+    for entity in sorted(set(current) | set(previous)):
+        reasons = current.get(entity, {})
+        severity = "critical" if CRITICAL_REASONS & set(reasons) else "warning"
+        note = ", ".join(f"{r} x{n}" for r, n in sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
+        findings.append(
+            compare(req.context_type.value, entity, "warning_events", sum(previous.get(entity, {}).values()),
+                    sum(reasons.values()), severity=severity, window=req.time_range, baseline=base.time_range,
+                    note=note)
+        )  # fmt: skip
+    return findings
+
+
 @collector(ContextType.KUBERNETES_EVENTS)
 async def collect_events(req: CollectRequest) -> TelemetryContext:
-    """Kubernetes events: counts per type and reason, and per object (warnings first) with the last message.
-    ``context_id`` filters one namespace."""
-    params = {"namespace": req.context_id or ""}
-    counts, groups, clusters, labels = await gather_sources(
-        ch(req, "k8s_event_counts", **params),
-        ch(req, "k8s_event_groups", **params),
+    """Kubernetes events: counts per type and reason, and per object (warnings first) with the last message,
+    each event counted once (the exporter re-writes an event with its growing count); each object's warnings
+    are compared with the baseline window. ``context_id`` filters one namespace."""
+    namespace = req.context_id or ""
+    base = baseline_request(req)
+    counts, groups, base_groups, clusters, labels = await gather_sources(
+        ch(req, "k8s_event_counts", **_event_params(req, namespace)),
+        ch(req, "k8s_event_groups", **_event_params(req, namespace, limit=COMPARE_ROWS)),
+        partial("clickhouse", ch(base, "k8s_event_groups", **_event_params(base, namespace, limit=COMPARE_ROWS))),
         partial("postgresql", pg(req, "k8s_clusters")),
         partial("clickhouse", ch(req, "k8s_cluster_names", names_from=_names_from(req))),
     )
     if not counts:
         return empty(req, "kubernetes_events")
+    findings = event_findings(req, groups, rows_of(base_groups))
     names = _cluster_names(clusters, labels)
-    for row in groups:
+    shown = groups[: req.max_items]
+    for row in shown:
         row["cluster"] = names.get(row.pop("cluster_id"), "")
-    warnings = sum(row["occurrences"] for row in counts if row["type"] == "Warning")
-    total = sum(row["occurrences"] for row in counts)
+    warnings = sum(as_int(row["occurrences"]) for row in counts if row["type"] == "Warning")
+    total = sum(as_int(row["occurrences"]) for row in counts)
     highlights = [
         f"{row['reason']} on {row['involved_kind']} {row['namespace']}/{row['involved_name']} "
         f"({row['occurrences']} times, last {clock(row['last_seen'])}): {row['last_message']}"
-        for row in groups
+        for row in shown
         if row["type"] == "Warning"
     ]
     lead = f"{total} Kubernetes events in the window, {warnings} warnings."
     data = with_failures(
         {"source": "kubernetes_events", "namespace_filter": req.context_id, "total": total, "warnings": warnings,
-         "by_type_and_reason": counts, "objects": groups},
-        clusters,
+         "by_type_and_reason": counts, "objects": shown},
+        base_groups, clusters,
     )  # fmt: skip
-    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS])
+    return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=[f for f in findings if f])
