@@ -8,11 +8,18 @@ Sources: PostgreSQL ``agents``, ``alert_instances``, ``kubernetes_clusters``, ``
 platform-health, platform-capacity and platform-performance are composites: their sub-queries run concurrently
 and a failing source leaves the others' data in place (``data["unavailable_sources"]`` names it).
 
+What changed: platform-cost compares each service's and provider's cost on the window's last day (24 hours of
+billing lines) with the day before (a week before for the baseline "last_week"); platform-performance compares
+each service's p95, error rate and throughput with the baseline window, platform-health each monitor's
+availability and p95 response time and each service's error rate and average latency.
+
 ``context_id`` is ignored by these types.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -37,8 +44,10 @@ from tfo_mcp.context._shaping import (
     plural,
     total_of,
 )
+from tfo_mcp.context.change import Finding, Severity, baseline_request, compare, signal
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import (
+    Failed,
     available,
     ch,
     empty,
@@ -51,14 +60,74 @@ from tfo_mcp.context.sources import (
     rows_of,
 )
 from tfo_mcp.context.topology import service_metrics
-from tfo_mcp.context.types import ContextType, TelemetryContext
+from tfo_mcp.context.types import ContextType, TelemetryContext, TimeRange
 
 #: Windows up to this long read the hourly billing lines; longer ones the daily cost rollup.
 COST_RAW_MAX = timedelta(days=2)
 HOURS_PER_MONTH = 730
+#: Ours: cost is compared day over day: the window's last day (the 24 hours up to the end of the hour the window
+#: ends in) with the 24 hours before it, or the same 24 hours a week earlier for the baseline "last_week".
+COST_DAY = timedelta(days=1)
+COST_WEEK = timedelta(days=7)
+#: Ours: a provider's cost change is reported beside its services' only when no one service holds this share of it.
+PROVIDER_EXPLAINED_SHARE = 0.8
+#: Ours: the day compared with must have billing lines for at least this share of the hours the last day has
+#: (else the data begins inside it and every cost would look new); a service below it there counts as new.
+COST_COVERAGE = 0.8
+#: Ours: a service's latency and error rate are compared with the baseline only with at least this many requests
+#: in both windows (fewer make a percentile or a ratio noise).
+MIN_COMPARED_REQUESTS = 20
+#: Ours: a service's error rate has risen only when its failed requests exceed what the baseline's rate (at least
+#: the signal's floor) predicts by this many standard deviations (Poisson): a handful of errors on a busy service
+#: is noise, however it moves the percentage.
+ERROR_EXCESS_SIGMAS = 3.0
 #: Ours: an agent silent this long is stale; a resource forecast to fill within this many hours is urgent.
 STALE_HEARTBEAT = timedelta(minutes=10)
 FILL_WARN_HOURS = 72
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def compare_figures(
+    req: CollectRequest,
+    signal_name: str,
+    after: Mapping[str, float | None],
+    before: Mapping[str, float | None],
+    impact: Mapping[str, float],
+    severity: Severity = "warning",
+) -> list[Finding]:
+    """One finding per entity whose figure moved (or stayed at its condition level) against the baseline.
+
+    ``after`` / ``before``: entity -> figure in the window / the baseline (None or absent: not measured there).
+    An entity measured only in the baseline is not compared, nor one measured only in the window when the signal
+    has no condition level (a service that is new in the window has no latency to have changed)."""
+    window, base = req.time_range, baseline_request(req).time_range
+    unconditional = signal(signal_name).condition is None
+    findings = []
+    for entity, value in sorted(after.items()):
+        if value is None or (unconditional and before.get(entity) is None):
+            continue
+        finding = compare(
+            req.context_type.value,
+            entity,
+            signal_name,
+            before.get(entity),
+            value,
+            impact=impact.get(entity, 0.0),
+            severity=severity,
+            window=window,
+            baseline=base,
+        )
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _shares(values: dict[str, float]) -> dict[str, float]:
+    """Each entity's share of the total (traffic, checks), 0..1."""
+    total = sum(values.values())
+    return {key: value / total if total else 0.0 for key, value in values.items()}
 
 
 # --------------------------------------------------------------------------- health
@@ -71,11 +140,14 @@ def _uptime(req: CollectRequest) -> Any:
 @collector(ContextType.PLATFORM_HEALTH)
 async def collect_platform_health(req: CollectRequest) -> TelemetryContext:
     """One verdict from agents, synthetic monitors, firing alerts and service health, each with its detail."""
-    agents, uptime, alerts, services = await gather_sources(
+    before = baseline_request(req)
+    agents, uptime, alerts, services, uptime_before, services_before = await gather_sources(
         optional(req, "agents", pg(req, "platform_agents", cap=STRUCTURE_CAP)),
         optional(req, "uptime_checks", _uptime(req)),
         optional(req, "alert_instances", pg(req, "platform_firing_alerts")),
         optional(req, "service_map_metrics", service_metrics(req, "health")),
+        optional(req, "uptime_checks", _uptime(before)),
+        optional(req, "service_map_metrics", service_metrics(before, "health")),
     )
     raise_if_all_failed(agents, uptime, alerts, services)
     agent_rows, monitor_rows = rows_of(agents), rows_of(uptime)
@@ -162,9 +234,45 @@ async def collect_platform_health(req: CollectRequest) -> TelemetryContext:
                 for s in service_rows
             ][: req.max_items],
         },
-        "unavailable_sources": failures(agents, uptime, alerts, services),
+        "unavailable_sources": failures(agents, uptime, alerts, services, uptime_before, services_before),
     }
-    return available(req, lead, data, notes)
+    findings = _health_findings(req, (uptime, uptime_before), (services, services_before))
+    return available(req, lead, data, notes, findings=findings)
+
+
+def _health_findings(req: CollectRequest, uptime: tuple[Any, Any], services: tuple[Any, Any]) -> list[Finding] | None:
+    """Monitors' availability and p95 response time, services' error rate and average latency against the
+    baseline; a pair whose window or baseline query failed is left out (None when both are)."""
+    findings: list[Finding] = []
+    compared = False
+    if not any(isinstance(result, Failed) for result in uptime):
+        compared = True
+        now = {m["monitor_name"]: m for m in rows_of(uptime[0])}
+        then = {m["monitor_name"]: m for m in rows_of(uptime[1])}
+        checks = _shares({name: as_float(m["checks"]) for name, m in now.items()})
+        for signal_name, column, severity in (
+            ("success_percent", "availability_pct", "critical"),
+            ("response_p95_ms", "p95_response_ms", "warning"),
+        ):
+            after = {name: as_float(m[column]) for name, m in now.items()}
+            before = {name: as_float(m[column]) for name, m in then.items()}
+            findings += compare_figures(req, signal_name, after, before, checks, severity)  # type: ignore[arg-type]
+    if not any(isinstance(result, Failed) for result in services):
+        compared = True
+        now = {s["service_name"]: s for s in rows_of(services[0])}
+        then = {s["service_name"]: s for s in rows_of(services[1])}
+        traffic = _shares({name: as_float(s["avg_request_rate"]) for name, s in now.items()})
+        # service_map_metrics has no request counts to tell a real rise in errors from noise: an error rate is
+        # compared only once it reaches the level that is a problem in itself
+        level = signal("error_percent").condition or 0.0
+        errors = {name: as_float(s["avg_error_rate"]) for name, s in now.items()}
+        after = {name: value for name, value in errors.items() if value >= level}
+        before = {name: as_float(s["avg_error_rate"]) for name, s in then.items()}
+        findings += compare_figures(req, "error_percent", after, before, traffic, "critical")
+        latency = {name: as_float(s["avg_latency_ms"]) for name, s in now.items()}
+        latency_before = {name: as_float(s["avg_latency_ms"]) for name, s in then.items()}
+        findings += compare_figures(req, "avg_ms", latency, latency_before, traffic)
+    return findings if compared else None
 
 
 # --------------------------------------------------------------------------- capacity
@@ -303,24 +411,147 @@ async def collect_platform_capacity(req: CollectRequest) -> TelemetryContext:
 # --------------------------------------------------------------------------- cost
 
 
+def cost_days(req: CollectRequest) -> tuple[TimeRange, TimeRange]:
+    """The window's last day (24 hours up to the end of the hour its end falls in) and the day it is compared with:
+    the 24 hours before, or a week before for the baseline "last_week"."""
+    end = req.time_range.end
+    day_to = end.replace(minute=0, second=0, microsecond=0)
+    if day_to < end:
+        day_to += timedelta(hours=1)
+    shift = COST_WEEK if req.baseline == "last_week" else COST_DAY
+    day = TimeRange(start=day_to - COST_DAY, end=day_to)
+    return day, TimeRange(start=day.start - shift, end=day.end - shift)
+
+
+def _cost_day_change(req: CollectRequest) -> Any:
+    day, before = cost_days(req)
+    return ch(
+        req,
+        "platform_cost_day_change",
+        day_from=day.start,
+        day_to=day.end,
+        before_from=before.start,
+        before_to=before.end,
+    )
+
+
+def _summed(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[float, float]]:
+    """``{row[key]: (cost the day before, cost on the last day)}``."""
+    out: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        before, after = out.get(row[key], (0.0, 0.0))
+        out[row[key]] = (before + as_float(row["before_usd"]), after + as_float(row["day_usd"]))
+    return out
+
+
+def _covered(rows: list[dict[str, Any]]) -> bool:
+    """Whether the day compared with has lines for COST_COVERAGE of the hours the last day has lines for."""
+    day = max((as_int(row["day_hours"]) for row in rows), default=0)
+    before = max((as_int(row["before_hours"]) for row in rows), default=0)
+    return before > 0 and before >= COST_COVERAGE * day
+
+
+def _cost_note(rows: list[dict[str, Any]], service: str) -> str:
+    """Where a service's cost moved most: ``compute on aws``."""
+    lines = [row for row in rows if row["service_name"] == service]
+    if not lines:
+        return ""
+    top = max(lines, key=lambda row: abs(as_float(row["day_usd"]) - as_float(row["before_usd"])))
+    return f"{top['category']} on {top['provider']}"
+
+
+def cost_findings(req: CollectRequest, rows: list[dict[str, Any]]) -> list[Finding] | None:
+    """Per service and per provider: the last day's cost against the day before (None when that day is not
+    covered by billing lines, so nothing can be compared; a service it does not cover is new). A provider is named
+    only when no one service explains its change."""
+    if not _covered(rows):
+        return None
+    day, before_day = cost_days(req)
+    total = sum(as_float(row["day_usd"]) for row in rows)
+    services, providers = _summed(rows, "service_name"), _summed(rows, "provider")
+    findings: list[Finding | None] = []
+    moved: dict[str, float] = {}
+    for name, (before, after) in services.items():
+        finding = compare(
+            req.context_type.value,
+            name,
+            "cost_usd",
+            before if _covered([row for row in rows if row["service_name"] == name]) else None,
+            after,
+            impact=after / total if total else 0.0,
+            window=day,
+            baseline=before_day,
+            note=_cost_note(rows, name),
+        )
+        findings.append(finding)
+        if finding is not None:
+            moved[name] = after - before
+    for provider, (before, after) in providers.items():
+        change = after - before
+        of_provider = {row["service_name"] for row in rows if row["provider"] == provider}
+        if change and any(moved.get(s, 0.0) / change >= PROVIDER_EXPLAINED_SHARE for s in of_provider):
+            continue
+        findings.append(
+            compare(
+                req.context_type.value,
+                f"{provider} (all services)",
+                "cost_usd",
+                before,
+                after,
+                impact=after / total if total else 0.0,
+                window=day,
+                baseline=before_day,
+            )
+        )
+    return [finding for finding in findings if finding is not None]
+
+
+def _cost_changes(rows: list[dict[str, Any]], findings: list[Finding] | None) -> list[dict[str, Any]]:
+    """The services whose daily cost moved, with both days' figures."""
+    if not findings:
+        return []
+    services = _summed(rows, "service_name")
+    return [
+        {
+            "service": f.entity,
+            "day_before_usd": number(services[f.entity][0], 2),
+            "last_day_usd": number(services[f.entity][1], 2),
+            "change_percent": f.change_percent,
+            "status": f.status,
+        }
+        for f in findings
+        if f.entity in services
+    ]
+
+
 @collector(ContextType.PLATFORM_COST)
 async def collect_platform_cost(req: CollectRequest) -> TelemetryContext:
-    """Spend in the window by provider, category and service, its trend and a monthly run-rate."""
+    """Spend in the window by provider, category and service, its trend, a monthly run-rate, and each service's and
+    provider's cost on the window's last day against the day before."""
     raw = req.time_range.duration <= COST_RAW_MAX
     if raw:
-        lines, trend = await gather_sources(ch(req, "platform_cost_lines_raw"), ch(req, "platform_cost_trend_raw"))
+        lines, trend, change = await gather_sources(
+            ch(req, "platform_cost_lines_raw"),
+            ch(req, "platform_cost_trend_raw"),
+            optional(req, "cost_data", _cost_day_change(req)),
+        )
         source = "cost_data"
     else:
         days = {
             "day_from": req.time_range.start.date(),
             "day_to": (req.time_range.end - timedelta(microseconds=1)).date(),
         }
-        lines, trend = await gather_sources(
-            ch(req, "platform_cost_lines_daily", **days), ch(req, "platform_cost_trend_daily", **days)
+        lines, trend, change = await gather_sources(
+            ch(req, "platform_cost_lines_daily", **days),
+            ch(req, "platform_cost_trend_daily", **days),
+            optional(req, "cost_data", _cost_day_change(req)),
         )
         source = "cost_data_daily_mv"
     if not lines:
         return empty(req, source)
+    change_rows = rows_of(change)
+    findings = None if isinstance(change, Failed) else cost_findings(req, change_rows)
+    last_day, day_before = cost_days(req)
     total = sum(as_float(row["cost_usd"]) for row in lines)
     by_provider: dict[str, float] = {}
     by_category: dict[str, float] = {}
@@ -363,6 +594,12 @@ async def collect_platform_cost(req: CollectRequest) -> TelemetryContext:
         f"{fmt(total, 2)} USD spent in the window across {plural(len(by_provider), 'provider')} and "
         f"{plural(len(by_service), 'service')}; monthly run-rate about {fmt(run_rate, 0)} USD."
     )
+    if findings is not None:
+        lead += (
+            f" The last day (24 h to {clock(last_day.end)}) cost "
+            f"{fmt(sum(as_float(row['day_usd']) for row in change_rows), 2)} USD, the day compared with "
+            f"{fmt(sum(as_float(row['before_usd']) for row in change_rows), 2)} USD."
+        )
     data = {
         "source": source,
         "total_cost_usd": number(total, 2),
@@ -372,8 +609,16 @@ async def collect_platform_cost(req: CollectRequest) -> TelemetryContext:
         "top_services": services[: req.max_items],
         "trend": [{"period": row["period"], "cost_usd": number(row["cost_usd"], 2)} for row in trend],
         "trend_granularity": "hour" if raw else "day",
+        "day_over_day": {
+            "last_day": last_day.to_dict(),
+            "day_before": day_before.to_dict(),
+            "last_day_usd": number(sum(as_float(row["day_usd"]) for row in change_rows), 2),
+            "day_before_usd": number(sum(as_float(row["before_usd"]) for row in change_rows), 2),
+            "changes": _cost_changes(change_rows, findings)[: req.max_items],
+        },
+        "unavailable_sources": failures(change),
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
 
 
 # --------------------------------------------------------------------------- performance
@@ -382,18 +627,10 @@ async def collect_platform_cost(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.PLATFORM_PERFORMANCE)
 async def collect_platform_performance(req: CollectRequest) -> TelemetryContext:
     """Per-service latency percentiles, error rates, throughput and process CPU, with the platform totals."""
-    latency, errors, cpu = await gather_sources(
-        ch(
-            req,
-            "platform_latency",
-            rollup=rollup("service_latency_percentiles", req.time_range),
-            limit=STRUCTURE_CAP,
-        ),
-        optional(
-            req,
-            "service_error_rates",
-            ch(req, "platform_errors", rollup=rollup("service_error_rates", req.time_range), limit=STRUCTURE_CAP),
-        ),
+    before = baseline_request(req)
+    latency, errors, cpu, latency_before, errors_before = await gather_sources(
+        _latency(req),
+        optional(req, "service_error_rates", _errors(req)),
         optional(
             req,
             "metrics",
@@ -404,6 +641,8 @@ async def collect_platform_performance(req: CollectRequest) -> TelemetryContext:
                 names=("process.cpu.utilization",),
             ),
         ),
+        optional(req, "service_latency_percentiles", _latency(before)),
+        optional(req, "service_error_rates", _errors(before)),
     )
     if not latency and not rows_of(errors):
         return empty(req, rollup("service_latency_percentiles", req.time_range).table)
@@ -454,9 +693,61 @@ async def collect_platform_performance(req: CollectRequest) -> TelemetryContext:
         "total_requests": total_requests,
         "total_errors": total_errors,
         "services": services[: req.max_items],
-        "unavailable_sources": failures(errors, cpu),
+        "unavailable_sources": failures(errors, cpu, latency_before, errors_before),
     }
-    return available(req, lead, data, notes)
+    findings = _performance_findings(req, (latency, latency_before), (errors, errors_before))
+    return available(req, lead, data, notes, findings=findings)
+
+
+def _latency(req: CollectRequest) -> Any:
+    choice = rollup("service_latency_percentiles", req.time_range)
+    return ch(req, "platform_latency", rollup=choice, limit=STRUCTURE_CAP)
+
+
+def _errors(req: CollectRequest) -> Any:
+    return ch(req, "platform_errors", rollup=rollup("service_error_rates", req.time_range), limit=STRUCTURE_CAP)
+
+
+def _counted(rows: list[dict[str, Any]], column: str) -> dict[str, float | None]:
+    """``{service: figure}``, None for a service with fewer than MIN_COMPARED_REQUESTS requests."""
+    return {
+        row["service_name"]: as_float(row[column]) if as_int(row["requests"]) >= MIN_COMPARED_REQUESTS else None
+        for row in rows
+    }
+
+
+def _performance_findings(
+    req: CollectRequest, latency: tuple[Any, Any], errors: tuple[Any, Any]
+) -> list[Finding] | None:
+    """Per service: p95 latency, error rate and throughput against the baseline (None when the baseline's
+    latency query failed: nothing is compared)."""
+    if isinstance(latency[1], Failed):
+        return None
+    now, then = latency[0], rows_of(latency[1])
+    minutes = req.time_range.duration.total_seconds() / 60
+    traffic = _shares({row["service_name"]: as_float(row["requests"]) for row in now})
+    throughput_before = {row["service_name"]: as_float(row["requests"]) / minutes for row in then}
+    # a service new in the window has no throughput to lose; one gone from it fell to 0
+    measured = {row["service_name"]: as_float(row["requests"]) / minutes for row in now}
+    throughput = {name: measured.get(name, 0.0) for name in throughput_before}
+    findings = compare_figures(req, "p95_ms", _counted(now, "p95_ms"), _counted(then, "p95_ms"), traffic)
+    findings += compare_figures(req, "requests_per_min", throughput, throughput_before, traffic)
+    if not any(isinstance(result, Failed) for result in errors):
+        after, before = _counted(rows_of(errors[0]), "error_pct"), _counted(rows_of(errors[1]), "error_pct")
+        counts = {row["service_name"]: row for row in rows_of(errors[0])}
+        findings += [
+            f
+            for f in compare_figures(req, "error_percent", after, before, traffic, "critical")
+            if f.status not in ("new", "worsened") or _more_errors(counts[f.entity], f.before)
+        ]
+    return findings
+
+
+def _more_errors(row: dict[str, Any], before_percent: float | None) -> bool:
+    """Whether a service's failed requests stand ERROR_EXCESS_SIGMAS above what the baseline's error rate predicts."""
+    rate = max(before_percent or 0.0, signal("error_percent").floor) / 100
+    expected = as_int(row["requests"]) * rate
+    return as_int(row["errors"]) > expected + ERROR_EXCESS_SIGMAS * math.sqrt(max(expected, 1.0))
 
 
 # --------------------------------------------------------------------------- reports

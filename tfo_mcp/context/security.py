@@ -6,11 +6,17 @@ detections); PostgreSQL ``users`` / ``user_roles`` / ``roles`` / ``role_permissi
 ``alert_instances``, and for what TFO has no source for (reference 3.3 "none"): ``security_vulnerabilities``,
 ``security_incidents`` and ``compliance_controls``. No secret is ever read: API keys come back as hints.
 
+security-events and security-access compare failed logins with the baseline window: per source IP and per user,
+a burst (BRUTE_FORCE_FAILURES failed AUTH events within 10 minutes) is a ``failed_logins`` finding named after
+the user and IP, with its count and the time it started; a source that bursts in both windows is chronic, and
+failures spread a few an hour are background (no finding).
+
 ``context_id`` is ignored by these types.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,8 +33,10 @@ from tfo_mcp.context._shaping import (
     total_of,
     without,
 )
+from tfo_mcp.context.change import Finding, baseline_request, compare, point_in_time
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import (
+    Failed,
     available,
     ch,
     empty,
@@ -48,6 +56,17 @@ OPEN_EVENT_STATUSES = ("open", "investigating")
 AUDIT_RETENTION_MIN_DAYS = 365
 STALE_KEY_DAYS = 90
 PRIVILEGED_ROLES = frozenset({"admin", "owner", "super-admin", "billing-admin"})
+#: Ours: failed logins are counted per minute; a source bursts when BURST_BUCKETS consecutive minutes (any 10
+#: minutes, to the minute) hold at least BRUTE_FORCE_FAILURES of its failures. The burst's figure is the failures
+#: in its busiest run of failures with no pause of BURST_BUCKETS minutes (the attack from its first to its last
+#: attempt).
+LOGIN_BUCKET_SECONDS = 60
+BURST_BUCKETS = 10
+#: Ours: sources (IPs and users together, busiest first) read per window.
+LOGIN_SOURCE_CAP = 500
+#: Ours: a user's burst is an IP's burst (one finding, not two) when that IP failed for the user and holds at
+#: least this share of the user's burst.
+SAME_BURST_SHARE = 0.8
 
 
 def _auth_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -91,21 +110,171 @@ def _source_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- failed-login bursts
+
+
+@dataclass(frozen=True)
+class LoginSource:
+    """One source's failed logins in a window: an IP (``kind="ip"``) or a user (``kind="user"``)."""
+
+    kind: str
+    source: str
+    failures: int
+    #: the most failures in BURST_BUCKETS adjacent buckets
+    peak: int
+    #: failures in the busiest run (no pause of BURST_BUCKETS buckets), and its first and last failure
+    burst: int
+    burst_from: Any
+    burst_to: Any
+    #: users of an IP, IPs of a user: how many, and the most frequent ones
+    counterparts: int
+    examples: tuple[str, ...]
+
+    @property
+    def bursting(self) -> bool:
+        return self.peak >= BRUTE_FORCE_FAILURES
+
+    @property
+    def name(self) -> str:
+        """The source as a finding names it: ``user from ip`` when one user and one IP are involved."""
+        if self.counterparts == 1 and self.examples:
+            user, ip = (self.examples[0], self.source) if self.kind == "ip" else (self.source, self.examples[0])
+            return f"{user} from {ip}"
+        other = "user" if self.kind == "ip" else "IP"
+        return f"{self.source} ({plural(self.counterparts, other)})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.name,
+            "kind": self.kind,
+            "failures": self.failures,
+            "burst_failures": self.burst,
+            "burst_from": self.burst_from,
+            "burst_to": self.burst_to,
+            "peak_10_minutes": self.peak,
+        }
+
+
+def _failed_logins(req: CollectRequest) -> Any:
+    return ch(req, "security_failed_logins", bucket_seconds=LOGIN_BUCKET_SECONDS, cap=LOGIN_SOURCE_CAP)
+
+
+def _login_source(row: dict[str, Any]) -> LoginSource:
+    """A security_failed_logins row with its peak and its busiest run of failures."""
+    buckets = sorted(
+        zip(
+            (as_int(b) for b in row["buckets"]),
+            (as_int(n) for n in row["bucket_failures"]),
+            row["bucket_first"],
+            row["bucket_last"],
+            strict=True,
+        )
+    )
+    counts = {bucket: count for bucket, count, _, _ in buckets}
+    peak = max((sum(counts.get(b + i, 0) for i in range(BURST_BUCKETS)) for b in counts), default=0)
+    runs: list[list[tuple[int, int, Any, Any]]] = []
+    for entry in buckets:
+        if runs and entry[0] - runs[-1][-1][0] < BURST_BUCKETS:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    busiest = max(runs, key=lambda run: (sum(e[1] for e in run), run[0][0]), default=[])
+    return LoginSource(
+        kind=row["kind"],
+        source=str(row["source"]),
+        failures=as_int(row["failures"]),
+        peak=peak,
+        burst=sum(e[1] for e in busiest),
+        burst_from=busiest[0][2] if busiest else None,
+        burst_to=busiest[-1][3] if busiest else None,
+        counterparts=as_int(row["counterparts"]),
+        examples=tuple(str(e) for e in row["counterpart_examples"] or ()),
+    )
+
+
+def _login_sources(rows: list[dict[str, Any]]) -> dict[tuple[str, str], LoginSource]:
+    return {(s.kind, s.source): s for s in map(_login_source, rows)}
+
+
+def _explained(user: LoginSource, sources: dict[tuple[str, str], LoginSource]) -> bool:
+    """Whether one bursting IP that failed for ``user`` holds most of the user's burst (the same attack)."""
+    return any(
+        s.kind == "ip" and s.bursting and user.source in s.examples and s.burst >= SAME_BURST_SHARE * user.burst
+        for s in sources.values()
+    )
+
+
+def failed_login_findings(
+    req: CollectRequest, current: list[dict[str, Any]], baseline: list[dict[str, Any]]
+) -> tuple[list[Finding], list[LoginSource]]:
+    """Failed-login bursts against the baseline window, and the sources that burst in the window.
+
+    Only a source that bursts (BRUTE_FORCE_FAILURES failures within 10 minutes) in the window or the baseline is
+    compared: failures spread a few an hour are background, in both windows alike. A burst without one before
+    is new; one in both windows is chronic (or worsened).
+    """
+    now, before = _login_sources(current), _login_sources(baseline)
+    total = max(sum(s.failures for s in now.values() if s.kind == kind) for kind in ("ip", "user"))
+    window, base = req.time_range, baseline_request(req).time_range
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for key in sorted(now.keys() | before.keys()):
+        current_source, baseline_source = now.get(key), before.get(key)
+        shown = current_source or baseline_source
+        assert shown is not None
+        if not (current_source and current_source.bursting) and not (baseline_source and baseline_source.bursting):
+            continue
+        if shown.kind == "user" and _explained(shown, now if current_source else before):
+            continue
+        if shown.name in seen:
+            continue
+        seen.add(shown.name)
+        after = current_source.burst if current_source else 0
+        chronic = baseline_source is not None and baseline_source.bursting
+        finding = compare(
+            req.context_type.value,
+            shown.name,
+            "failed_logins",
+            baseline_source.burst if baseline_source else 0,
+            after,
+            impact=after / total if total else 0.0,
+            severity="critical",
+            since=point_in_time(current_source.burst_from) if current_source else None,
+            window=window,
+            baseline=base,
+            note=f"the last at {clock(current_source.burst_to)}" if current_source and after and not chronic else "",
+        )
+        if finding is not None:
+            findings.append(finding)
+    bursts = sorted((s for s in now.values() if s.bursting), key=lambda s: (-s.burst, s.kind, s.source))
+    return findings, bursts
+
+
+def _login_findings(req: CollectRequest, current: Any, baseline: Any) -> tuple[list[Finding] | None, list[LoginSource]]:
+    """:func:`failed_login_findings`, or None (nothing is claimed) when either window's audit query failed."""
+    if isinstance(current, Failed) or isinstance(baseline, Failed):
+        return None, []
+    return failed_login_findings(req, rows_of(current), rows_of(baseline))
+
+
 # --------------------------------------------------------------------------- events
 
 
 @collector(ContextType.SECURITY_EVENTS)
 async def collect_security_events(req: CollectRequest) -> TelemetryContext:
     """Authentication / authorisation outcomes, who fails most, the newest failures and detections by category."""
-    summary, sources, recent, detections = await gather_sources(
+    summary, sources, recent, detections, logins, logins_before = await gather_sources(
         ch(req, "security_auth_summary"),
         ch(req, "security_failing_sources"),
         ch(req, "security_recent_auth_failures"),
         optional(req, "security_events", ch(req, "security_event_summary")),
+        optional(req, "audit_logs", _failed_logins(req)),
+        optional(req, "audit_logs", _failed_logins(baseline_request(req))),
     )
     detection_rows = rows_of(detections)
     if not summary and not detection_rows:
         return empty(req, "audit_logs (AUTH/AUTHZ), security_events")
+    findings, bursts = _login_findings(req, logins, logins_before)
     totals = _auth_counts(summary)
     attempts = sum(totals.values())
     notes: list[str] = []
@@ -136,9 +305,10 @@ async def collect_security_events(req: CollectRequest) -> TelemetryContext:
         "failing_sources": [_source_row(row) for row in sources],
         "recent_failures": recent,
         "detections": [_detection_row(row) for row in detection_rows],
-        "unavailable_sources": failures(detections),
+        "failed_login_bursts": [burst.to_dict() for burst in bursts[: req.max_items]],
+        "unavailable_sources": failures(detections, logins, logins_before),
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
 
 
 # --------------------------------------------------------------------------- vulnerabilities
@@ -258,14 +428,17 @@ async def collect_security_compliance(req: CollectRequest) -> TelemetryContext:
 @collector(ContextType.SECURITY_ACCESS)
 async def collect_security_access(req: CollectRequest) -> TelemetryContext:
     """Accounts (MFA, lockouts, sessions, roles), role assignments, API keys and denied access in the window."""
-    users, roles, keys, denied = await gather_sources(
+    users, roles, keys, denied, logins, logins_before = await gather_sources(
         pg(req, "security_users", limit=STRUCTURE_CAP),
         optional(req, "user_roles", pg(req, "security_role_summary")),
         optional(req, "api_keys", pg(req, "security_api_keys", limit=STRUCTURE_CAP)),
         optional(req, "audit_logs", ch(req, "security_failing_sources")),
+        optional(req, "audit_logs", _failed_logins(req)),
+        optional(req, "audit_logs", _failed_logins(baseline_request(req))),
     )
     if not users:
         return empty(req, "users")
+    findings, bursts = _login_findings(req, logins, logins_before)
     end = req.time_range.end
     notes: list[str] = []
     for user in users:
@@ -307,9 +480,10 @@ async def collect_security_access(req: CollectRequest) -> TelemetryContext:
             "keys": without(key_rows, "total", "id")[: req.max_items],
         },
         "denied_access": [_source_row(row) for row in denied_rows],
-        "unavailable_sources": failures(roles, keys, denied),
+        "failed_login_bursts": [burst.to_dict() for burst in bursts[: req.max_items]],
+        "unavailable_sources": failures(roles, keys, denied, logins, logins_before),
     }
-    return available(req, lead, data, notes)
+    return available(req, lead, data, notes, findings=findings)
 
 
 # --------------------------------------------------------------------------- threats
