@@ -30,6 +30,7 @@ GOOD_ARGS: dict[str, dict] = {
     "ch_tool_analytics": {},
     "claude_conversation": {"message": "hi", "model": "gpt-5"},
     "list_context_types": {},
+    "investigate": {"organization_id": "org-stdio", "service": "checkout"},
 }
 BAD_ARGS: dict[str, dict] = {
     "read_file": {"path": "../../etc/passwd"},
@@ -39,6 +40,7 @@ BAD_ARGS: dict[str, dict] = {
     "execute_command": {"command": "bash", "args": ["-c", "echo pwned; printf 'STRAY' >&1"]},
     "pg_query": {"query": "DROP TABLE users"},
     "ch_query": {"query": "SYSTEM SHUTDOWN"},
+    "investigate": {"organization_id": "org-stdio", "baseline": "tomorrow"},
 }
 
 

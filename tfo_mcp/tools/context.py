@@ -1,5 +1,5 @@
-"""The telemetry-context capability: collect_context, list_context_types, build_prompt, analyze_telemetry,
-the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt."""
+"""The telemetry-context capability: collect_context, investigate, list_context_types, build_prompt,
+analyze_telemetry, the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ ORGANIZATION = Field(description="Organization (tenant) id; every query is scope
 CONTEXT_TYPE = Field(description="One of the 78 context types (see list_context_types), e.g. metrics, logs, traces")
 TIME_FROM = Field(None, description="Window start, ISO-8601 with timezone (default: one hour before time_to)")
 TIME_TO = Field(None, description="Window end, ISO-8601 with timezone (default: now)")
+BASELINE = Field(
+    "previous",
+    description="What the window is compared with: previous (the equal window just before), yesterday or last_week",
+)
 
 
 class ContextResult(BaseModel):
@@ -84,6 +88,7 @@ async def _collect(
     context_id: str | None = None,
     user_id: str | None = None,
     max_items: int | None = None,
+    baseline: str = "previous",
 ) -> TelemetryContext:
     from tfo_mcp.context.collector import collect_context as run_collector
 
@@ -96,6 +101,7 @@ async def _collect(
             context_id=context_id,
             user_id=user_id,
             max_items=max_items,
+            baseline=baseline,
         )
     except ValueError as exc:
         raise ToolError(str(exc)) from None
@@ -128,14 +134,58 @@ async def collect_context(
     ] = None,
     user_id: Annotated[str | None, Field(None, description="User id for account-level contexts")] = None,
     max_items: Annotated[int | None, Field(None, ge=1, le=500, description="Row cap per source (default 30)")] = None,
+    baseline: Annotated[str, BASELINE] = "previous",
 ) -> ContextResult:
     """Collect live telemetry context of one type for one organization from ClickHouse and PostgreSQL.
 
-    Reads rollups where the window allows, caps every source, and answers within 5 seconds: `available` with
-    data, `empty` when nothing was recorded in the window, or `unavailable` with the reason (store down or slow).
+    Signal contexts compare the window with a baseline and rank what changed (`data.findings`). Reads rollups
+    where the window allows, caps every source, and answers within 5 seconds: `available` with data, `empty`
+    when nothing was recorded in the window, or `unavailable` with the reason (store down or slow).
     """
-    context = await _collect(context_type, organization_id, time_from, time_to, context_id, user_id, max_items)
+    context = await _collect(
+        context_type, organization_id, time_from, time_to, context_id, user_id, max_items, baseline
+    )
     return _to_result(context)
+
+
+class Investigation(BaseModel):
+    """What changed, where and since when, across the signals of one organization."""
+
+    organization_id: str
+    service: str | None = Field(description="The service the findings were narrowed to, if any")
+    window: dict[str, str] = Field(description="The window investigated, ISO-8601")
+    baseline: dict[str, str] = Field(description="What it was compared with: kind, start, end")
+    changed: bool = Field(description="Whether anything new or worse was found")
+    summary: str = Field(description="The top changes with their figures, or a plain 'nothing changed'")
+    findings: list[dict[str, Any]] = Field(
+        description="Ranked: new, worsened, chronic, improved; each with context, entity, before, after, since"
+    )
+    contexts: dict[str, str] = Field(description="Each context read and its status")
+    unavailable: dict[str, str] = Field(description="Contexts that could not answer, with the reason")
+    elapsed_ms: float
+    truncated: dict[str, int] | None = Field(None, description="Set when findings were cut to fit max_tokens")
+
+
+async def investigate(
+    organization_id: Annotated[str, ORGANIZATION],
+    service: Annotated[str | None, Field(None, max_length=200, description="Narrow to one service")] = None,
+    time_from: Annotated[str | None, TIME_FROM] = None,
+    time_to: Annotated[str | None, TIME_TO] = None,
+    baseline: Annotated[str, BASELINE] = "previous",
+    max_tokens: Annotated[int, Field(2000, ge=200, le=100_000, description="Answer size cap in tokens")] = 2000,
+) -> Investigation:
+    """What changed, where, since when: reads the signal, change, anomaly, topology, pod, access and cost
+    contexts at once (5 s budget), compares each with the baseline and returns one ranked list of findings
+    (figure before and after, context, since when), or says plainly that nothing changed."""
+    from tfo_mcp.context.investigate import investigate as run_investigation
+
+    try:
+        answer = await run_investigation(
+            organization_id, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
+        )
+    except ValueError as exc:
+        raise ToolError(str(exc)) from None
+    return Investigation(**answer)
 
 
 def list_context_types() -> ContextTypeList:
@@ -248,6 +298,7 @@ def provider(settings: Settings) -> LocalProvider:
     """The context tools, the `telemetry://` resource template and the `analyze_context` prompt."""
     components = LocalProvider()
     components.tool(collect_context, annotations=READ_LIVE)
+    components.tool(investigate, annotations=READ_LIVE)
     components.tool(list_context_types, annotations=READ_ONLY)
     components.tool(build_prompt, annotations=READ_LIVE)
     components.tool(analyze_telemetry, annotations=READ_ONLY_OPEN_WORLD)
