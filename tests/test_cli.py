@@ -147,8 +147,11 @@ def test_demo_command_seeds_the_embedded_store_then_serves(tmp_path: Path) -> No
         alerts = server.request(
             "tools/call", {"name": "collect_context", "arguments": {**arguments, "context_type": "alert"}}
         )["result"]["structuredContent"]
-        assert alerts["status"] == "unavailable" and "TELEMETRYFLOW_MCP_POSTGRES_URL" in alerts["summary"]
+        assert alerts["status"] == "available", alerts  # alert rules live in the demo's embedded PostgreSQL
+        health = server.request("resources/read", {"uri": "status://health"})["result"]["contents"][0]["text"]
+        assert json.loads(health)["postgres"].startswith("embedded, pid ")
         assert server.close_stdin_and_wait() == 0
     finally:
         server.stop()
     assert "demo data seeded" in server.stderr_text
+    assert not (tmp_path / "data" / "tfo-mcp" / "postgres" / "data" / "postmaster.pid").exists()  # stopped on exit

@@ -134,5 +134,5 @@ def test_documented_inspector_spec_loads_every_tool(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
-    assert len(report["tools"]) == 21
+    assert len(report["tools"]) == 23
     assert {"collect_context", "ch_query", "pg_query", "execute_command"} <= {t["name"] for t in report["tools"]}

@@ -28,7 +28,7 @@ from tfo_mcp.middleware import ProtocolErrorsMiddleware, SessionMiddleware
 from tfo_mcp.stores import clickhouse, postgres
 from tfo_mcp.tools import analytics as analytics_tools
 from tfo_mcp.tools import clickhouse as clickhouse_tools
-from tfo_mcp.tools import commands, context, files, prompts, status, system
+from tfo_mcp.tools import commands, context, files, organizations, prompts, status, system
 from tfo_mcp.tools import llm as llm_tools
 from tfo_mcp.tools import postgres as postgres_tools
 
@@ -55,6 +55,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("clickhouse", clickhouse_tools.provider, start=clickhouse.start, stop=clickhouse.stop),
     Capability("analytics", analytics_tools.provider, start=recorder.start, stop=recorder.stop),
     Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
+    Capability("organizations", organizations.provider),
     Capability("context", context.provider),
     Capability("llm", llm_tools.provider, stop=close_litellm_clients),
     Capability("prompts", prompts.provider),
@@ -63,7 +64,10 @@ CAPABILITIES: tuple[Capability, ...] = (
 INSTRUCTIONS = (
     "TelemetryFlow (TFO) MCP server: read telemetry context from ClickHouse and PostgreSQL, "
     "query those stores read-only, chat with any configured LLM provider, and work with files "
-    "and commands inside the configured sandbox roots."
+    "and commands inside the configured sandbox roots. "
+    "To start: call list_organizations to find the organization (ids, names, what data each has), then "
+    "investigate (what is wrong and why) or collect_context with a type from list_context_types, passing "
+    "that organization_id."
 )
 
 

@@ -231,21 +231,28 @@ def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     loaded = startup.load(config)
-    counts = asyncio.run(_seed_if_empty())
-    if counts:
-        from loguru import logger
+    from tfo_mcp.stores import embedded_postgres
 
-        logger.info("demo data seeded: {} rows", sum(counts.values()))
-    startup.serve(loaded)
+    embedded_postgres.start_for_demo(loaded)  # unless postgres.url is set; stopped below and at exit
+    try:
+        counts = asyncio.run(_seed_if_empty())
+        if counts:
+            from loguru import logger
+
+            logger.info("demo data seeded: {} rows", sum(counts.values()))
+        startup.serve(loaded)
+    finally:
+        embedded_postgres.stop_demo()
 
 
 async def _seed_if_empty() -> dict[str, int] | None:
     from tfo_mcp import demo
-    from tfo_mcp.stores import clickhouse
+    from tfo_mcp.stores import clickhouse, postgres
 
     await demo.migrate_platform()
     counts = None if await demo.is_seeded() else await demo.seed()
     await clickhouse.reset()
+    await postgres.reset()  # its pools belong to this event loop; serving opens new ones
     return counts
 
 
@@ -259,18 +266,25 @@ def demo_seed(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
 ) -> None:
     """Write a deterministic synthetic estate for several organizations into the configured stores."""
-    startup.load(config)
+    loaded = startup.load(config)
+    from tfo_mcp.stores import embedded_postgres
+
+    embedded_postgres.start_for_demo(loaded)  # unless postgres.url is set
 
     async def run() -> dict[str, int]:
         from tfo_mcp import demo
-        from tfo_mcp.stores import clickhouse
+        from tfo_mcp.stores import clickhouse, postgres
 
         await demo.migrate_platform()
         counts = await demo.seed(orgs=orgs, services=services, hours=hours, scale=scale, seed=seed)
         await clickhouse.reset()
+        await postgres.reset()
         return counts
 
-    counts = asyncio.run(run())
+    try:
+        counts = asyncio.run(run())
+    finally:
+        embedded_postgres.stop_demo()
     for table, rows in sorted(counts.items()):
         typer.echo(f"{table:<40} {rows:>12,}")
     typer.echo(f"{'total':<40} {sum(counts.values()):>12,}")

@@ -75,7 +75,8 @@ async def _modern_clickhouse() -> bool:
 
 
 async def is_seeded() -> bool:
-    """Whether the ClickHouse store already holds demo data (metric samples of demo organization 0)."""
+    """Whether the stores already hold demo data (metric samples of demo organization 0 in ClickHouse, and the
+    organization in PostgreSQL when it is configured)."""
     try:
         result = await clickhouse.get_clickhouse().query(
             "SELECT count() FROM (SELECT 1 FROM metrics WHERE organization_id = %(org)s LIMIT 1)",
@@ -85,7 +86,21 @@ async def is_seeded() -> bool:
     except Exception as exc:
         logger.debug("demo data check failed: {}", exc)
         return False
-    return bool(result.rows and int(result.rows[0][0]) > 0)
+    if not (result.rows and int(result.rows[0][0]) > 0):
+        return False
+    return await _postgres_seeded()
+
+
+async def _postgres_seeded() -> bool:
+    """Whether PostgreSQL, when configured, holds demo organization 0 (a store added later, e.g. the embedded one)."""
+    if not postgres.is_configured():
+        return True
+    try:
+        rows = await postgres.fetch_all("SELECT 1 FROM organizations WHERE organization_id = %s", [org_id(0)])
+    except Exception as exc:
+        logger.debug("demo data check (PostgreSQL) failed: {}", exc)
+        return False
+    return bool(rows)
 
 
 # --------------------------------------------------------------------------- the seed

@@ -14,6 +14,7 @@ from tfo_mcp.config import Settings, get_loaded, redacted_dump
 from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, run_checks
 from tfo_mcp.llm.providers import llm_health
 from tfo_mcp.sandbox import confinement
+from tfo_mcp.stores import embedded_postgres
 from tfo_mcp.stores.clickhouse import clickhouse_health
 from tfo_mcp.stores.postgres import postgres_health
 
@@ -26,8 +27,23 @@ HEALTH_CHECKS: dict[str, HealthCheck] = {
 
 
 async def check_components() -> list[ComponentHealth]:
-    """Every component measured now (`status://health`, `tfo-mcp doctor`)."""
-    return await run_checks(HEALTH_CHECKS)
+    """Every component measured now (`status://health`, `tfo-mcp doctor`); the postgres line says when the server
+    is the demo's embedded one (``embedded, pid N, port P, ...``)."""
+    components = await run_checks(HEALTH_CHECKS)
+    embedded = embedded_postgres.status_line(get_loaded().settings)
+    for item in components:
+        if embedded and item.name == "postgres":
+            item.detail = f"{embedded}; {item.detail}" if item.configured else f"{item.detail}; {embedded}"
+    return components
+
+
+def postgres_mode() -> str:
+    """How PostgreSQL is provided: ``embedded, pid N, port P, ...``, ``external (postgres.url)`` or ``not
+    configured``."""
+    server = embedded_postgres.current()
+    if server is not None:
+        return server.describe()
+    return "external (postgres.url)" if get_loaded().settings.postgres.url is not None else "not configured"
 
 
 async def health_report() -> dict[str, Any]:
@@ -40,6 +56,7 @@ async def health_report() -> dict[str, Any]:
         "version": __version__,
         "uptime_seconds": round(time.time() - STARTED_AT, 3),
         "active_sessions": sessions.active_count(),
+        "postgres": postgres_mode(),
         "components": [c.model_dump() for c in components],
         "analytics": recorder.stats(),
         "confinement": {"commands": confinement.current().describe()},

@@ -1,0 +1,262 @@
+"""The `list_organizations` tool: which organizations (tenants) exist, their names and slugs, and what data each has.
+
+Where the answer comes from, read-only and bounded:
+
+* PostgreSQL (when ``postgres.url`` is set): the platform's ``organizations`` table (id, name, slug = ``code``,
+  domain, active) and row counts in a fixed set of inventory/configuration tables
+  (``sql/organizations/postgres_*.sql``), in a READ ONLY transaction with a statement timeout.
+* ClickHouse: rows and the newest row's time per organization in a fixed set of raw signal tables
+  (``CLICKHOUSE_TABLES``; ``sql/organizations/clickhouse_table_counts.sql``), each query read-only under
+  ``max_execution_time``, the tables that exist only. A table whose count fails is named in ``notes``.
+* Names of the demo estate's organizations when PostgreSQL does not hold them (``name_source = "demo"``).
+
+In stdio mode every organization is visible (the caller runs the server); nothing here widens what a caller of
+another tool could read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any, Literal
+
+from fastmcp.server.providers import LocalProvider
+from loguru import logger
+from pydantic import BaseModel, Field
+
+from tfo_mcp.config import Settings
+from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.stores import postgres
+from tfo_mcp.stores.clickhouse import get_clickhouse
+from tfo_mcp.tools.annotations import READ_LIVE
+
+#: Raw ClickHouse tables counted per organization -> (time column, the kind of data it holds).
+CLICKHOUSE_TABLES: dict[str, tuple[str, str]] = {
+    "metrics": ("timestamp", "metrics"),
+    "logs": ("timestamp", "logs"),
+    "traces": ("timestamp", "traces"),
+    "uptime_checks": ("checked_at", "uptime"),
+    "audit_logs": ("timestamp", "audit"),
+    "vm_metrics": ("timestamp", "hosts"),
+    "kubernetes_metrics": ("timestamp", "kubernetes"),
+    "kubernetes_events": ("timestamp", "kubernetes"),
+    "network_map_traffic": ("timestamp", "network"),
+    "security_events": ("timestamp", "security"),
+    "anomaly_events": ("timestamp", "aiops"),
+    "change_events": ("timestamp", "changes"),
+    "llm_usage_raw": ("timestamp", "llm-usage"),
+    "cost_data": ("timestamp", "costs"),
+}
+#: PostgreSQL tables counted per organization (postgres_table_counts.sql) -> the kind of data.
+POSTGRES_KINDS: dict[str, str] = {
+    "workspaces": "tenancy",
+    "users": "tenancy",
+    "alert_rules": "alerting",
+    "slo_definitions": "slo",
+    "uptime_monitors": "uptime",
+    "kubernetes_clusters": "kubernetes",
+    "kubernetes_pods": "kubernetes",
+    "agents": "hosts",
+    "service_map_services": "topology",
+    "database_instances": "databases",
+    "security_incidents": "security",
+    "security_vulnerabilities": "security",
+}
+QUERY_TIMEOUT = 10.0
+MAX_LIMIT = 1000
+
+
+class TableCount(BaseModel):
+    table: str = Field(description="Table name, e.g. metrics or kubernetes_pods")
+    rows: int = Field(description="Rows of this organization in the table")
+    last_at: str | None = Field(None, description="Newest row's time (UTC) for ClickHouse signal tables")
+
+
+class Organization(BaseModel):
+    organization_id: str = Field(description="The id every other tool takes as organization_id")
+    name: str | None = Field(None, description="Display name (from PostgreSQL, or the demo estate's names)")
+    slug: str | None = Field(None, description="Short code of the organization (PostgreSQL organizations.code)")
+    domain: str | None = Field(None, description="The organization's domain, when recorded")
+    active: bool | None = Field(None, description="False when PostgreSQL marks it inactive or deleted")
+    name_source: Literal["postgres", "demo", "none"] = Field(description="Where the name comes from")
+    stores: list[str] = Field(description="Stores holding rows of this organization: clickhouse, postgres")
+    data: list[str] = Field(description="Kinds of data found, e.g. metrics, logs, traces, kubernetes, security")
+    clickhouse: list[TableCount] = Field(description="Row counts in the ClickHouse signal tables, largest first")
+    postgres: list[TableCount] = Field(description="Row counts in the PostgreSQL inventory tables, largest first")
+    last_data_at: str | None = Field(None, description="Newest signal row of this organization in ClickHouse (UTC)")
+
+
+class OrganizationsOutput(BaseModel):
+    organizations: list[Organization] = Field(description="Organizations, those with the most data first")
+    count: int = Field(description="Number of organizations returned")
+    truncated: bool = Field(description="True when more organizations exist than `limit`")
+    sources: dict[str, str] = Field(description="Per store: 'ok', 'not configured', or why it could not be read")
+    notes: list[str] = Field(description="Tables that could not be counted, and what to run when a store is empty")
+    next_steps: str = Field(description="How to go on: which tools take the organization_id")
+
+
+@cache
+def _sql(name: str) -> str:
+    path = importlib_resources.files("tfo_mcp") / "sql" / "organizations" / f"{name}.sql"
+    return path.read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def _reason(exc: BaseException) -> str:
+    return scrub_secrets(" ".join((str(exc) or type(exc).__name__).split()))[:300]
+
+
+async def _clickhouse_counts(notes: list[str]) -> tuple[dict[str, list[TableCount]], str]:
+    """organization -> counts per signal table (only tables that exist); the store's status."""
+    try:
+        backend = get_clickhouse()
+        present = await backend.table_names()
+    except Exception as exc:
+        return {}, _reason(exc)
+    tables = [name for name in CLICKHOUSE_TABLES if name in present]
+    if not tables:
+        notes.append(
+            "ClickHouse has none of the TFO platform tables: run `tfo-mcp demo` (demo estate) or "
+            "`tfo-mcp db migrate --platform`, or point TELEMETRYFLOW_MCP_CLICKHOUSE_URL at a TFO deployment"
+        )
+        return {}, "ok"
+
+    async def count(table: str) -> tuple[str, Any]:
+        time_column = CLICKHOUSE_TABLES[table][0]
+        sql = _sql("clickhouse_table_counts").replace("{table}", table).replace("{time}", time_column)
+        try:
+            result = await backend.query(sql, {"limit": MAX_LIMIT * 10}, max_rows=MAX_LIMIT * 10, timeout=QUERY_TIMEOUT)
+        except Exception as exc:
+            return table, exc
+        return table, result.rows
+
+    found: dict[str, list[TableCount]] = {}
+    for table, outcome in await asyncio.gather(*(count(t) for t in tables)):
+        if isinstance(outcome, Exception):
+            notes.append(f"clickhouse.{table} not counted: {_reason(outcome)}")
+            continue
+        for org, rows, last_at in outcome:
+            if org and int(rows) > 0:
+                found.setdefault(str(org).lower(), []).append(TableCount(table=table, rows=int(rows), last_at=last_at))
+    return found, "ok"
+
+
+async def _postgres_rows(limit: int, notes: list[str]) -> tuple[list[dict[str, Any]], dict[str, list[TableCount]], str]:
+    """The organizations table and counts per inventory table; the store's status."""
+    if not postgres.is_configured():
+        return [], {}, "not configured"
+    try:
+        await postgres.ensure_reachable(QUERY_TIMEOUT)
+        orgs = await postgres.fetch_all(_sql("postgres_organizations"), {"limit": limit + 1}, timeout=QUERY_TIMEOUT)
+    except StoreUnavailable as exc:
+        return [], {}, _reason(exc)
+    except Exception as exc:
+        text = _reason(exc)
+        if "does not exist" in text:
+            notes.append(
+                "PostgreSQL has no TFO platform schema (no organizations table): run `tfo-mcp db migrate --platform`"
+                " and `tfo-mcp demo seed`, or point TELEMETRYFLOW_MCP_POSTGRES_URL at a TFO deployment"
+            )
+            return [], {}, "ok (no platform schema)"
+        return [], {}, text
+    counts: dict[str, list[TableCount]] = {}
+    try:
+        for row in await postgres.fetch_all(_sql("postgres_table_counts"), timeout=QUERY_TIMEOUT):
+            counts.setdefault(str(row["organization_id"]).lower(), []).append(
+                TableCount(table=row["source"], rows=int(row["row_count"]))
+            )
+    except Exception as exc:
+        notes.append(f"PostgreSQL inventory tables not counted: {_reason(exc)}")
+    return orgs, counts, "ok"
+
+
+@cache
+def _demo_names() -> dict[str, tuple[str, str]]:
+    """Demo organization id -> (name, slug), for stores that hold the demo estate without its PostgreSQL half."""
+    from tfo_mcp import demo
+    from tfo_mcp.demo.seeding import MAX_ORGS
+
+    return {
+        demo.org_id(index): (str(profile.get("name") or ""), str(profile.get("code") or ""))
+        for index, profile in enumerate(demo.org_profiles(MAX_ORGS))
+    }
+
+
+def _kinds(ch: list[TableCount], pg: list[TableCount]) -> list[str]:
+    kinds = [CLICKHOUSE_TABLES[c.table][1] for c in ch] + [POSTGRES_KINDS.get(c.table, c.table) for c in pg]
+    return list(dict.fromkeys(kinds))
+
+
+async def list_organizations(
+    limit: int = Field(100, ge=1, le=MAX_LIMIT, description="Most organizations to return; more sets truncated"),
+) -> OrganizationsOutput:
+    """List the organizations (tenants) the stores hold: id, name, slug, and what data each has.
+
+    Start here: pass an organization_id from this list to investigate or collect_context. Names and slugs come
+    from PostgreSQL's organizations table; the data summary counts rows per organization in a fixed set of
+    ClickHouse signal tables (with the newest row's time) and PostgreSQL inventory tables. Read-only.
+    """
+    notes: list[str] = []
+    (ch_counts, ch_status), (pg_orgs, pg_counts, pg_status) = await asyncio.gather(
+        _clickhouse_counts(notes), _postgres_rows(limit, notes)
+    )
+    by_id: dict[str, Organization] = {}
+    for row in pg_orgs:
+        oid = str(row["organization_id"]).lower()
+        by_id[oid] = Organization(
+            organization_id=str(row["organization_id"]),
+            name=row.get("name"),
+            slug=row.get("slug"),
+            domain=row.get("domain"),
+            active=bool(row.get("active")) and not row.get("deleted"),
+            name_source="postgres",
+            stores=["postgres"],
+            data=[],
+            clickhouse=[],
+            postgres=[],
+        )
+    for oid in [*ch_counts, *pg_counts]:
+        if oid not in by_id:
+            by_id[oid] = Organization(
+                organization_id=oid, name_source="none", stores=[], data=[], clickhouse=[], postgres=[]
+            )
+    for oid, org in by_id.items():
+        org.clickhouse = sorted(ch_counts.get(oid, []), key=lambda c: -c.rows)
+        org.postgres = sorted(pg_counts.get(oid, []), key=lambda c: -c.rows)
+        if org.clickhouse and "clickhouse" not in org.stores:
+            org.stores.insert(0, "clickhouse")
+        if org.postgres and "postgres" not in org.stores:
+            org.stores.append("postgres")
+        org.data = _kinds(org.clickhouse, org.postgres)
+        times = [c.last_at for c in org.clickhouse if c.last_at]
+        org.last_data_at = max(times) if times else None
+        if org.name is None and oid in _demo_names():
+            org.name, org.slug = _demo_names()[oid]
+            org.name_source = "demo"
+    ranked = sorted(by_id.values(), key=lambda o: (-sum(c.rows for c in o.clickhouse + o.postgres), o.name or "~"))
+    truncated = len(ranked) > limit
+    if not ranked and not notes:
+        notes.append(
+            "No organization holds data yet: run `tfo-mcp demo` for the demo estate, or point "
+            "TELEMETRYFLOW_MCP_CLICKHOUSE_URL / TELEMETRYFLOW_MCP_POSTGRES_URL at a TFO deployment"
+        )
+    logger.debug("list_organizations: {} found; ClickHouse {}; PostgreSQL {}", len(ranked), ch_status, pg_status)
+    return OrganizationsOutput(
+        organizations=ranked[:limit],
+        count=min(len(ranked), limit),
+        truncated=truncated,
+        sources={"clickhouse": ch_status, "postgres": pg_status},
+        notes=notes,
+        next_steps=(
+            "Pass an organization_id to `investigate` (what is wrong and why) or to `collect_context` with a "
+            "context type from `list_context_types`."
+        ),
+    )
+
+
+def provider(settings: Settings) -> LocalProvider:
+    """`list_organizations`."""
+    tools = LocalProvider()
+    tools.tool(list_organizations, annotations=READ_LIVE)
+    return tools
