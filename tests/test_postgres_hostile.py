@@ -237,7 +237,7 @@ async def test_pg_sleep_is_cancelled_by_statement_timeout(client: Client, pg: Pg
 
 
 async def test_a_tool_argument_cannot_enable_writes(client: Client, pg: PgDatabase) -> None:
-    """The earlier server's `read_only=false` argument is gone: unknown arguments are refused."""
+    """TFO v1.2.0's `read_only=false` argument is not accepted here: unknown arguments are refused."""
     with pytest.raises(MCPError, match="Unexpected keyword argument") as raised:
         await client.call_tool_mcp(
             "pg_query", {"query": "DELETE FROM hostile_target", "read_only": False, "allow_write": True}
