@@ -23,9 +23,9 @@ from tfo_mcp.context._shaping import (
     as_int,
     clock,
 )
-from tfo_mcp.context.change import BASELINE_WORDS, Finding, baseline_request, compare, point_in_time, rank
+from tfo_mcp.context.change import Finding, baseline_request, compare, point_in_time, rank
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.sources import available, ch, empty, gather_sources, has_table, number, percent, rollup
+from tfo_mcp.context.sources import available, ch, compared, empty, gather_sources, has_table, number, percent, rollup
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
 #: Our own: a burst is a bucket with this many times the window's average errors per bucket (and at least
@@ -102,23 +102,6 @@ def _windows(req: CollectRequest, base: CollectRequest) -> dict[str, Any]:
     return {"window": req.time_range, "baseline": base.time_range}
 
 
-def _compared(
-    req: CollectRequest,
-    lead: str,
-    data: dict[str, Any],
-    highlights: list[str],
-    findings: list[Finding | None] | None,
-    what: str,
-) -> TelemetryContext:
-    """The result of a context that compared its window with the baseline; ``findings`` None: the baseline window
-    held no ``what`` (nothing to compare, so the lead says so and the highlights stand alone)."""
-    if findings is not None:
-        return available(req, lead, data, highlights, findings=[f for f in findings if f is not None])
-    words = BASELINE_WORDS.get(req.baseline, "the baseline")
-    body = {**data, "findings": [], "baseline": req.baseline, "baseline_empty": True}
-    return available(req, f"{lead} No baseline: {words} holds no {what} to compare with.", body, highlights)
-
-
 def _covered(findings: list[Finding | None], statuses: tuple[str, ...] = ("new", "worsened")) -> set[str]:
     """Entities with a finding of one of ``statuses``."""
     return {f.entity for f in findings if f is not None and f.status in statuses}
@@ -166,7 +149,7 @@ async def collect_metrics(req: CollectRequest) -> TelemetryContext:
         "new_series": new_series if before else None,
         "metrics": rows[: req.max_items],
     }
-    return _compared(req, lead, data, highlights, findings, "metric samples")
+    return compared(req, lead, data, highlights, findings, "metric samples")
 
 
 def _series_key(row: dict[str, Any]) -> tuple[str, str, str]:
@@ -300,7 +283,7 @@ async def collect_logs(req: CollectRequest) -> TelemetryContext:
         "pattern_changes": changes[: req.max_items],
         "recent_errors": recent,
     }
-    return _compared(req, lead, data, highlights, findings, "log lines")
+    return compared(req, lead, data, highlights, findings, "log lines")
 
 
 def _log_lines_per_service(severity: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -509,7 +492,7 @@ async def collect_traces(req: CollectRequest) -> TelemetryContext:
     }
     minutes = max(req.time_range.duration.total_seconds() / 60, 1 / 60)
     findings = request_findings("traces", rows, before, minutes, _windows(req, base)) if before else None
-    return _compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
 
 
 def request_findings(
@@ -714,7 +697,7 @@ async def collect_uptime(req: CollectRequest) -> TelemetryContext:
         "failures": failures,
     }
     findings = uptime_findings(regional, before, failures, _windows(req, base)) if before else None
-    return _compared(req, lead, data, highlights, findings, "uptime checks")
+    return compared(req, lead, data, highlights, findings, "uptime checks")
 
 
 def _region_figures(row: dict[str, Any]) -> tuple[int, int, float | None]:
@@ -925,7 +908,7 @@ async def collect_audit(req: CollectRequest) -> TelemetryContext:
     findings = None
     if stats_before:
         findings = audit_findings(stats, stats_before, sources, sources_before, _windows(req, base))
-    return _compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "audit events")
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "audit events")
 
 
 def audit_findings(

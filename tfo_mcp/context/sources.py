@@ -52,6 +52,7 @@ __all__ = [
     "available",
     "ch",
     "coarse_rollup",
+    "compared",
     "empty",
     "empty_unless_failed",
     "failures",
@@ -607,6 +608,25 @@ def available(
     return TelemetryContext(
         type=req.context_type, time_range=req.time_range, summary=summary, data=body, status="available"
     )
+
+
+def compared(
+    req: CollectRequest,
+    lead: str,
+    data: dict[str, Any],
+    highlights: list[str],
+    findings: list[Finding | None] | None,
+    what: str,
+) -> TelemetryContext:
+    """The result of a context that compared its window with the baseline. ``findings`` None: the baseline window
+    held no ``what`` (nothing to compare), so the lead says so and the highlights stand alone."""
+    from tfo_mcp.context.change import BASELINE_WORDS
+
+    if findings is not None:
+        return available(req, lead, data, highlights, findings=[f for f in findings if f is not None])
+    words = BASELINE_WORDS.get(req.baseline, "the baseline")
+    body = {**data, "findings": [], "baseline": req.baseline, "baseline_empty": True}
+    return available(req, f"{lead} No baseline: {words} holds no {what} to compare with.", body, highlights)
 
 
 def empty(req: CollectRequest, source: str) -> TelemetryContext:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tfo_mcp.context._shaping import as_int
-from tfo_mcp.context.change import BASELINE_WORDS, Finding, baseline_request, compare, signal
+from tfo_mcp.context.change import Finding, baseline_request, compare, signal
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.edges import edge_stats
 from tfo_mcp.context.infrastructure import NODE_METRICS, host_metrics, pivot, saturation_notes
@@ -39,6 +39,7 @@ from tfo_mcp.context.sources import (
     available,
     ch,
     coarse_rollup,
+    compared,
     empty,
     empty_unless_failed,
     failures,
@@ -305,23 +306,6 @@ async def baseline_requests(req: CollectRequest, service: str = "") -> tuple[lis
     return rows, base.time_range
 
 
-def compared(
-    req: CollectRequest,
-    lead: str,
-    data: dict[str, Any],
-    highlights: list[str],
-    findings: list[Finding] | None,
-    what: str = "requests",
-) -> TelemetryContext:
-    """The result of a context that compared its window with the baseline; ``findings`` None: the baseline held no
-    ``what`` (nothing to compare, so the lead says so and the highlights stand alone)."""
-    if findings is not None:
-        return available(req, lead, data, highlights, findings=findings)
-    words = BASELINE_WORDS.get(req.baseline, "the baseline")
-    body = {**data, "findings": [], "baseline": req.baseline, "baseline_empty": True}
-    return available(req, f"{lead} No baseline: {words} holds no {what} to compare with.", body, highlights)
-
-
 # --------------------------------------------------------------------------- errors
 
 
@@ -381,7 +365,7 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
         "failed_request_bursts": span_bursts[: req.max_items],
         "error_log_bursts": log_bursts[: req.max_items],
     }
-    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
 
 
 # --------------------------------------------------------------------------- latency
@@ -433,7 +417,7 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
         "slowest_operations": [{**row, **{k: number(row[k]) for k in LATENCY_MS if k in row}} for row in operations],
         "latency_peaks": [{**row, "peak_p95_ms": number(row["peak_p95_ms"])} for row in peaks][: req.max_items],
     }
-    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
 
 
 async def _latency_peaks(req: CollectRequest, service: str) -> tuple[list[dict[str, Any]], str]:
@@ -508,7 +492,7 @@ async def collect_throughput(req: CollectRequest) -> TelemetryContext:
     total = sum(row["requests"] for row in rows)
     lead = f"{total} requests ({number(total / seconds, 2)} req/s) across {len(rows)} services ({choice.table})."
     data = {"source": choice.table, "service_filter": req.context_id, "total_requests": total, "services": services}
-    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings)
+    return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
 
 
 async def _throughput_rows(req: CollectRequest, choice: Any, step: int) -> list[dict[str, Any]]:

@@ -174,7 +174,7 @@ async def investigate(
     baseline: Annotated[str, BASELINE] = "previous",
     max_tokens: Annotated[int, Field(2000, ge=200, le=100_000, description="Answer size cap in tokens")] = 2000,
 ) -> Investigation:
-    """What changed, where, since when: reads the signal, change, anomaly, topology, pod, access and cost
+    """What changed, where, since when: reads the signal, change, anomaly, topology, pod, security and cost
     contexts at once (5 s budget), compares each with the baseline and returns one ranked list of findings
     (figure before and after, context, since when), or says plainly that nothing changed."""
     from tfo_mcp.context.investigate import investigate as run_investigation
