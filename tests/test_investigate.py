@@ -100,3 +100,24 @@ async def test_yesterday_compares_the_same_hour_a_day_earlier(demo_store: DemoDa
     assert answer["baseline"]["kind"] == "yesterday"
     assert answer["baseline"]["start"] == (start - timedelta(days=1)).isoformat().replace("+00:00", "Z")
     assert "against the same window yesterday" in answer["summary"]
+
+
+def test_a_callers_symptom_ranks_below_the_call_that_explains_it() -> None:
+    from tfo_mcp.context.investigate import _merge
+    from tfo_mcp.context.types import ContextType
+
+    def finding(entity: str, signal: str, score: float, status: str = "new") -> dict:
+        return {"entity": entity, "signal": signal, "score": score, "status": status, "text": entity}
+
+    results = {
+        ContextType.ANOMALIES: {"data": {"findings": [finding("api-gateway", "error_percent", 2.4),
+                                                      finding("api-gateway", "p95_ms", 1.2)]}},
+        ContextType.SERVICE_MAP: {"data": {"findings": [finding("api-gateway -> orders", "error_percent", 1.1)]}},
+    }  # fmt: skip
+    merged = _merge(results, None, {}, {})
+    assert [(f["entity"], f["signal"]) for f in merged] == [
+        ("api-gateway", "p95_ms"),  # its calls did not slow down: its own finding keeps its score
+        ("api-gateway -> orders", "error_percent"),
+        ("api-gateway", "error_percent"),
+    ]
+    assert merged[2]["explained_by"] == "api-gateway -> orders" and merged[2]["score"] == pytest.approx(0.55)

@@ -35,13 +35,18 @@ SERVICE_SCOPED = frozenset({ContextType.LOGS})
 DEFAULT_MAX_TOKENS = 2000
 #: Findings kept before the token cut (the cut then drops from the tail).
 MAX_FINDINGS = 40
+MOVED = ("new", "worsened")
+#: How an edge's entity joins caller and callee (``checkout -> payments``).
+EDGE = "->"
+#: A caller's finding that its call explains ranks at most this share of the call's score.
+CASCADE_DISCOUNT = 0.5
 
 
 def _about(entity: str, service: str) -> bool:
     """Whether a finding's entity is the service, starts with it (``checkout /pay``) or is an edge it is on."""
     if entity == service or entity.startswith((f"{service} ", f"{service}/", f"{service}:")):
         return True
-    return service in (part.strip() for part in entity.split("->"))
+    return service in (part.strip() for part in entity.split(EDGE))
 
 
 def _merge(
@@ -60,6 +65,7 @@ def _merge(
             if entry.get("baseline") in (baseline, {}):
                 entry.pop("baseline", None)
             found.append(entry)
+    _rank_symptoms_below_calls(found)
     found.sort(key=lambda f: order_key(f["status"], f.get("score") or 0.0, str(f["entity"]), str(f["signal"])))
     merged: dict[tuple[str, str], dict[str, Any]] = {}
     for finding in found:
@@ -71,10 +77,31 @@ def _merge(
     return list(merged.values())
 
 
+def _rank_symptoms_below_calls(findings: list[dict[str, Any]]) -> None:
+    """Errors and latency travel upstream: a service's new or worsened figure that one of its calls (an edge
+    ``service -> callee``) shows as new or worsened too is the symptom, so it ranks below that call (its score
+    becomes the call's x CASCADE_DISCOUNT) and names it in ``explained_by``."""
+    calls: dict[tuple[str, str], dict[str, Any]] = {}
+    for finding in findings:
+        entity = str(finding["entity"])
+        if finding["status"] in MOVED and EDGE in entity:
+            key = (entity.split(EDGE)[0].strip(), str(finding["signal"]))
+            if key not in calls or (finding.get("score") or 0.0) > (calls[key].get("score") or 0.0):
+                calls[key] = finding
+    for finding in findings:
+        call = calls.get((str(finding["entity"]), str(finding["signal"])))
+        if call is None or finding["status"] not in MOVED:
+            continue
+        ceiling = (call.get("score") or 0.0) * CASCADE_DISCOUNT
+        if (finding.get("score") or 0.0) > ceiling:
+            finding["score"] = round(ceiling, 3)
+            finding["explained_by"] = call["entity"]
+
+
 def _summary(findings: list[dict[str, Any]], window: TimeRange, baseline: str, service: str | None) -> str:
     scope = f"{service} " if service else ""
     against = BASELINE_WORDS.get(baseline, "the baseline")
-    moved = [f for f in findings if f["status"] in ("new", "worsened")]
+    moved = [f for f in findings if f["status"] in MOVED]
     chronic = [f for f in findings if f["status"] == "chronic"]
     if moved:
         lead = f"What changed in {scope}{window} against {against}: " + "; ".join(
@@ -149,7 +176,7 @@ async def investigate(
         "service": service,
         "window": window.to_dict(),
         "baseline": {"kind": baseline, **against.to_dict()},
-        "changed": any(f["status"] in ("new", "worsened") for f in findings),
+        "changed": any(f["status"] in MOVED for f in findings),
         "summary": _summary(findings, window, baseline, service),
         "findings": [jsonable(f) for f in findings],
         "contexts": {kind.value: result["status"] for kind, result in results.items()},
