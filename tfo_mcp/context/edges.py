@@ -9,6 +9,8 @@ Two sources, added together per edge:
   service and names no peer), joined at query time over the window's raw spans (``edges_parent_child``): the
   spans of one trace reach ClickHouse in different insert blocks, so a materialized view cannot join them.
 
+A context compared with its baseline reads both windows in one query per source (:func:`edge_series_with_baseline`).
+
 Edges from spans need the Map columns of the modern schema and the summary table: on a server without
 ``service_edges_5m`` (clickhouse-server 18.16, or a store this server has not migrated) there are none, and the
 contexts use the PostgreSQL inventory alone.
@@ -22,9 +24,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tfo_mcp.context.change import Finding, Severity, Signal, baseline_window, compare, signal
+from tfo_mcp.context.change import Finding, Severity, Signal, baseline_request, baseline_window, compare, signal
 from tfo_mcp.context.collector import CollectRequest
-from tfo_mcp.context.sources import ch, gather_sources, has_table, number, percent, rollup
+from tfo_mcp.context.sources import bucket_bounds, ch, gather_sources, has_table, number, percent, rollup
 from tfo_mcp.context.types import TimeRange
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "PARENT_LOOKBACK_SECONDS",
     "edge_findings",
     "edge_series",
+    "edge_series_with_baseline",
     "edge_stats",
     "edges_available",
     "label",
@@ -41,10 +44,11 @@ __all__ = [
 BUCKETS = 12
 #: Seconds before the window in which a child span's parent is still looked up (a call that began just before).
 PARENT_LOOKBACK_SECONDS = 300
-#: Windows up to this many hours join every trace's parent/child spans; longer ones join 1 in N traces (whole
-#: traces, picked by a hash of the trace id; N = the window's hours, so about an hour of traffic), which keeps the
-#: join's hash table small: 24 h of 2.6 M spans a day took 340 ms joining every trace, 160 ms joining 1 in 24
-#: (chDB, quiet machine).
+#: Windows up to this many hours join every parent/child pair of spans; longer ones join 1 in N parent spans with
+#: their children (picked by a hash of the parent's span id; N = the window's hours, so about an hour of traffic),
+#: which keeps the join's hash table small. The join matches span ids alone (not trace id and span id): reading the
+#: trace id on both sides was most of its time. 24 h of 2.6 M spans a day: 270 ms on (trace id, span id), 150 ms on
+#: the span id, nearly all of it reading the two id columns (chDB, quiet machine).
 JOIN_EXACT_HOURS = 6
 #: Calls an edge needs in a window (and a bucket) before its error rate and p95 are compared (fewer are noise).
 MIN_EDGE_CALLS = 20
@@ -178,7 +182,7 @@ def _finish(edge: dict[str, Any], step: int, req: CollectRequest) -> dict[str, A
 
 
 def parent_child_sample(req: CollectRequest) -> int:
-    """1 in how many traces the parent/child join reads: every trace up to JOIN_EXACT_HOURS, then 1 in the
+    """1 in how many parent spans the parent/child join reads: every one up to JOIN_EXACT_HOURS, then 1 in the
     window's hours (counts are scaled up by it)."""
     hours = req.time_range.duration.total_seconds() / 3600
     return 1 if hours <= JOIN_EXACT_HOURS else math.ceil(hours)
@@ -218,12 +222,39 @@ async def edge_series(req: CollectRequest, service: str = "") -> list[dict[str, 
     ``{"caller", "callee", "requests", "errors", "error_percent", "p95_ms", "avg_ms", "max_ms",
     "requests_per_min", "sources", "buckets": [{"start", "requests", "errors", "error_percent", "p95_ms",
     "avg_ms", "max_ms", "requests_per_min"}]}``, most calls first; [] where the store keeps no edges."""
+    current, _ = await _series(req, None, service)
+    return current
+
+
+async def edge_series_with_baseline(
+    req: CollectRequest, service: str = ""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`edge_series` of the request's window and of its baseline window, from one query per source that
+    reads both windows (two queries each read the granules around the windows' common edge, and pay the per-query
+    cost twice). A baseline that overlaps the window (a day's shift of a longer window) is queried on its own."""
+    base = baseline_request(req)
+    if base.time_range.end <= req.time_range.start or base.time_range.start >= req.time_range.end:
+        return await _series(req, base, service)
+    (current, _), (before, _) = await gather_sources(_series(req, None, service), _series(base, None, service))
+    return current, before
+
+
+async def _series(
+    req: CollectRequest, base: CollectRequest | None, service: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Edges of the window and of ``base`` (same length, not overlapping it; None: none, and [] for it)."""
     if not await edges_available():
-        return []
+        return [], []
     step = bucket_seconds(req)
     choice = rollup("service_edges", req.time_range)
+    if base is not None:
+        base_start, base_end = base.time_range.start, base.time_range.end
+        base_from, base_to = bucket_bounds(choice, base.time_range)
+    else:  # an empty range at the window's start (the parents' lookback before it is the window's own)
+        base_start = base_end = req.time_range.start
+        base_from = base_to = bucket_bounds(choice, req.time_range)[0]
     calls, parent_child = await gather_sources(
-        ch(req, "edges_calls", rollup=choice, service=service, step=step),
+        ch(req, "edges_calls", rollup=choice, service=service, step=step, base_from=base_from, base_to=base_to),
         ch(
             req,
             "edges_parent_child",
@@ -231,8 +262,21 @@ async def edge_series(req: CollectRequest, service: str = "") -> list[dict[str, 
             step=step,
             lookback_seconds=PARENT_LOOKBACK_SECONDS,
             sample=parent_child_sample(req),
+            base_start=base_start,
+            base_end=base_end,
         ),
     )
+    current = _edges(req, step, [r for r in calls if r["current"]], [r for r in parent_child if r["current"]])
+    if base is None:
+        return current, []
+    before = _edges(base, step, [r for r in calls if not r["current"]], [r for r in parent_child if not r["current"]])
+    return current, before
+
+
+def _edges(
+    req: CollectRequest, step: int, calls: list[dict[str, Any]], parent_child: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One window's edges from its rows of both sources, most calls first."""
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     _add(edges, calls, "calls")
     named = set(edges)

@@ -50,6 +50,7 @@ __all__ = [
     "Failed",
     "RollupChoice",
     "available",
+    "bucket_bounds",
     "ch",
     "coarse_rollup",
     "compared",
@@ -229,7 +230,7 @@ def full_buckets_from(choice: RollupChoice, time_range: TimeRange) -> datetime:
     return datetime.fromtimestamp(math.ceil(time_range.start.timestamp() / interval) * interval, UTC)
 
 
-def _bucket_bounds(choice: RollupChoice, time_range: TimeRange) -> tuple[Any, Any]:
+def bucket_bounds(choice: RollupChoice, time_range: TimeRange) -> tuple[Any, Any]:
     """Bounds for ``{time} >= %(bucket_from)s AND {time} < %(bucket_to)s``, typed like the column.
 
     Raw tables: the window itself. Rollups: every bucket that overlaps the window (the first one may begin
@@ -379,7 +380,7 @@ async def ch(
         rollup = _available_choice(rollup, legacy)
     values = _window_params(req)
     if rollup is not None:
-        values["bucket_from"], values["bucket_to"] = _bucket_bounds(rollup, req.time_range)
+        values["bucket_from"], values["bucket_to"] = bucket_bounds(rollup, req.time_range)
         values["interval_seconds"] = rollup.interval_seconds
     values.update(params)
     sql = _fill(load_sql(_variant(sql_name, rollup), legacy=legacy is not None), rollup)

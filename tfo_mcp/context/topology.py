@@ -44,9 +44,9 @@ from tfo_mcp.context._shaping import (
     total_of,
     without,
 )
-from tfo_mcp.context.change import Finding, baseline_request, rank
+from tfo_mcp.context.change import Finding, rank
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.edges import edge_findings, edge_series
+from tfo_mcp.context.edges import edge_findings, edge_series_with_baseline
 from tfo_mcp.context.sources import (
     available,
     ch,
@@ -171,9 +171,8 @@ def _unhealthy(edge: dict[str, Any]) -> bool:
 
 
 async def _edges_with_baseline(req: CollectRequest, service: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Edges from the spans in the window and in its baseline window (queried concurrently)."""
-    current, baseline = await gather_sources(edge_series(req, service), edge_series(baseline_request(req), service))
-    return current, baseline
+    """Edges from the spans in the window and in its baseline window (one query per source reads both)."""
+    return await edge_series_with_baseline(req, service)
 
 
 def _span_findings(
