@@ -2,7 +2,7 @@
 
 tiktoken would otherwise download the encoding on first use; LiteLLM's wheel carries the same file under
 ``litellm_core_utils/tokenizers``, so this module points tiktoken there without importing LiteLLM (which
-takes seconds). When neither is available the count falls back to a conservative estimate (4 characters
+takes seconds). When neither is available the count falls back to a conservative estimate (3 characters
 per token, rounded up) rather than failing.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 __all__ = ["count_tokens"]
 
 ENCODING = "cl100k_base"
-#: characters per token assumed when the encoding cannot be loaded
-FALLBACK_CHARS_PER_TOKEN = 4
+#: characters per token assumed when the encoding cannot be loaded (JSON averages 3-4 in cl100k: this overcounts)
+FALLBACK_CHARS_PER_TOKEN = 3
 
 
 @cache
