@@ -309,7 +309,7 @@ async def engine_floor(
     """
     from tfo_mcp.context.change import baseline_window
     from tfo_mcp.context.collector import CollectRequest
-    from tfo_mcp.context.sources import _bucket_bounds, _fill, rollup, run_budgeted
+    from tfo_mcp.context.sources import _fill, bucket_bounds, rollup, run_budgeted
     from tfo_mcp.context.types import ContextType, TimeRange
     from tfo_mcp.stores.clickhouse import get_clickhouse
 
@@ -327,7 +327,7 @@ async def engine_floor(
             if (hours, kind) not in raw_p50 or choice.kind == "raw":
                 continue
             request = CollectRequest(ContextType(kind), org, window, max_items=30, deadline=math.inf)
-            bounds = dict(zip(("bucket_from", "bucket_to"), _bucket_bounds(choice, read_range), strict=True))
+            bounds = dict(zip(("bucket_from", "bucket_to"), bucket_bounds(choice, read_range), strict=True))
             read = functools.partial(run_budgeted, request, backend, _fill(FLOOR_SQL, choice), {"org": org, **bounds},
                                      max_rows=10, what="count")  # fmt: skip
             samples, result = await timed(read, args.runs)
