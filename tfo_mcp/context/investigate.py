@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from tfo_mcp.context.change import BASELINE_WORDS, baseline_window, order_key
@@ -98,18 +99,25 @@ def _rank_symptoms_below_calls(findings: list[dict[str, Any]]) -> None:
             finding["explained_by"] = call["entity"]
 
 
+def _span(window: TimeRange) -> str:
+    """``2026-12-02 08:59 to 09:59 UTC`` (the end's date too when it differs)."""
+    start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    end_format = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
+    return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
+
+
 def _summary(findings: list[dict[str, Any]], window: TimeRange, baseline: str, service: str | None) -> str:
     scope = f"{service} " if service else ""
     against = BASELINE_WORDS.get(baseline, "the baseline")
     moved = [f for f in findings if f["status"] in MOVED]
     chronic = [f for f in findings if f["status"] == "chronic"]
     if moved:
-        lead = f"What changed in {scope}{window} against {against}: " + "; ".join(
+        lead = f"What changed in {scope}{_span(window)} against {against}: " + "; ".join(
             f"{f['text']} [{f['context']}]" for f in moved[:3]
         )
         lead += "." if len(moved) <= 3 else f"; and {len(moved) - 3} more."
     else:
-        lead = f"Nothing changed measurably in {scope}{window} against {against}."
+        lead = f"Nothing changed measurably in {scope}{_span(window)} against {against}."
     if chronic:
         lead += " Chronic (not new): " + "; ".join(f["text"] for f in chronic[:2]) + "."
     return lead
