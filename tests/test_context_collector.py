@@ -429,3 +429,23 @@ async def test_unexpected_failures_do_not_leak_details(demo_store: Any) -> None:
     assert result.status == "unavailable"
     assert PASSWORD not in result.to_json()
     assert "RuntimeError" in result.data["reason"]
+
+
+async def test_a_store_without_the_platform_schema_says_what_to_run(chdb_dir: Path) -> None:
+    """A fresh store (what plain `tfo-mcp` opens before any seed): no context relays the engine's error."""
+    from tests.support.fixtures_clickhouse import clickhouse_settings
+    from tfo_mcp.stores import clickhouse
+
+    await clickhouse.reset()
+    with clickhouse_settings(f"chdb://{chdb_dir}?database=no_platform_{uuid.uuid4().hex[:8]}"):
+        try:
+            for kind in ContextType:
+                if kind is ContextType.CUSTOM:
+                    continue
+                result = await collect_context(kind, "org-fresh-store")
+                assert result.summary.startswith("[SYSTEM]"), (kind, result.summary)
+                assert "Unknown table" not in str(result.to_dict()), (kind, result.summary)
+                if result.status == "unavailable" and "ClickHouse" in result.summary:
+                    assert "run `tfo-mcp demo`" in result.summary, (kind, result.summary)
+        finally:
+            await clickhouse.reset()

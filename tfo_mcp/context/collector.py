@@ -24,7 +24,7 @@ from fastmcp.exceptions import ToolError
 from loguru import logger
 
 from tfo_mcp.context.change import baseline_window
-from tfo_mcp.context.sources import BudgetExceeded
+from tfo_mcp.context.sources import BudgetExceeded, failure_reason
 from tfo_mcp.context.types import (
     ContextType,
     TelemetryContext,
@@ -32,7 +32,6 @@ from tfo_mcp.context.types import (
     empty_context,
     unavailable_context,
 )
-from tfo_mcp.logs import scrub_secrets
 
 __all__ = [
     "COLLECTORS",
@@ -163,12 +162,6 @@ def validate_organization(organization_id: str) -> str:
     return text
 
 
-def _reason(exc: BaseException) -> str:
-    """A short, secret-free reason for an ``unavailable`` result."""
-    text = str(exc).strip() or type(exc).__name__
-    return scrub_secrets(" ".join(text.split()))
-
-
 async def collect_context(
     context_type: ContextType | str,
     organization_id: str,
@@ -231,13 +224,13 @@ async def run_collector(function: CollectorFunction, request: CollectRequest, bu
         logger.warning("context {} timed out after {:g} s", kind.value, budget)
         return unavailable_context(kind, window, f"collecting the {kind.value} context timed out after {budget:g} s")
     except ToolError as exc:  # StoreUnavailable, ClickHouse / PostgreSQL QueryError: short, scrubbed messages
-        logger.warning("context {} unavailable: {}", kind.value, _reason(exc))
-        return unavailable_context(kind, window, _reason(exc))
+        logger.warning("context {} unavailable: {}", kind.value, failure_reason(exc))
+        return unavailable_context(kind, window, failure_reason(exc))
     except (OSError, ConnectionError) as exc:
-        logger.warning("context {} unavailable: {}", kind.value, _reason(exc))
-        return unavailable_context(kind, window, f"a data source could not be reached ({_reason(exc)})")
+        logger.warning("context {} unavailable: {}", kind.value, failure_reason(exc))
+        return unavailable_context(kind, window, f"a data source could not be reached ({failure_reason(exc)})")
     except Exception as exc:
-        logger.error("context {} collector failed: {}: {}", kind.value, type(exc).__name__, _reason(exc))
+        logger.error("context {} collector failed: {}: {}", kind.value, type(exc).__name__, failure_reason(exc))
         return unavailable_context(kind, window, f"the {kind.value} collector failed ({type(exc).__name__})")
     logger.debug("context {} collected in {:.1f} ms", kind.value, (time.perf_counter() - started) * 1000)
     return _checked(result, request)

@@ -37,7 +37,7 @@ from loguru import logger
 from tfo_mcp.logs import scrub_secrets
 from tfo_mcp.stores import postgres
 from tfo_mcp.stores.clickhouse import get_clickhouse
-from tfo_mcp.stores.clickhouse_backend import QueryTimeout
+from tfo_mcp.stores.clickhouse_backend import UNKNOWN_DATABASE, UNKNOWN_TABLE, QueryTimeout
 
 if TYPE_CHECKING:
     from tfo_mcp.context.change import Finding
@@ -56,6 +56,7 @@ __all__ = [
     "compared",
     "empty",
     "empty_unless_failed",
+    "failure_reason",
     "failures",
     "full_buckets_from",
     "gather_sources",
@@ -73,6 +74,12 @@ __all__ = [
 ]
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "context"
+#: The reason a source gives when the ClickHouse store lacks TFO's platform tables (an empty or non-TFO store).
+NO_PLATFORM_SCHEMA = (
+    "the ClickHouse store {missing}: run `tfo-mcp demo` for the demo estate, or point "
+    "TELEMETRYFLOW_MCP_CLICKHOUSE_URL (clickhouse.url) at a TelemetryFlow deployment's ClickHouse"
+)
+_QUOTED = re.compile(r"'([A-Za-z0-9_.]+)'")
 #: Variants for the native clickhouse-server 18.16 family (no DateTime64/Map): ``legacy/<name>.sql``.
 LEGACY_DIR = SQL_DIR / "legacy"
 #: A budget with less than this many seconds left is treated as spent (no query is started).
@@ -504,6 +511,17 @@ class Failed:
     reason: str
 
 
+def failure_reason(exc: BaseException) -> str:
+    """A short, secret-free reason a store failed; a ClickHouse store without the platform schema says what to
+    run instead of the engine's message."""
+    text = str(exc).strip() or type(exc).__name__
+    if getattr(exc, "code", None) in (UNKNOWN_TABLE, UNKNOWN_DATABASE):
+        table = _QUOTED.search(text)
+        missing = f"has no table {table.group(1)} (no TFO platform data)" if table else "holds no TFO platform data"
+        return NO_PLATFORM_SCHEMA.format(missing=missing)
+    return scrub_secrets(" ".join(text.split()))
+
+
 async def partial(source: str, coro: Awaitable[Any]) -> Any:
     """Await ``coro``; if its store fails, return :class:`Failed` instead of raising (hybrid contexts).
 
@@ -515,7 +533,7 @@ async def partial(source: str, coro: Awaitable[Any]) -> Any:
     except BudgetExceeded:
         return Failed(source, "timed out")
     except (ToolError, OSError) as exc:
-        return Failed(source, scrub_secrets(" ".join(str(exc).split()))[:300] or type(exc).__name__)
+        return Failed(source, failure_reason(exc)[:300])
 
 
 def rows_of(result: Any) -> Any:
