@@ -42,6 +42,17 @@ def _processes_with(marker: str) -> list[psutil.Process]:
     return found
 
 
+async def _processes_after(marker: str, present: bool, timeout: float = 10.0) -> list[psutil.Process]:
+    """The processes with ``marker``, polled until some are running (``present``) or none are, or ``timeout``
+    passes (generous for a loaded machine; the commands under test would run 30 s or more)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = _processes_with(marker)
+        if bool(found) == present or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ["PATH"], "HOME": str(repo), "GIT_CONFIG_NOSYSTEM": "1"}
     identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
@@ -440,8 +451,7 @@ async def test_runner_kills_the_whole_process_group(tmp_path: Path) -> None:
     script = "sleep 41.501 & sleep 41.502 & wait"
     outcome = await run_process([shell, "-c", script], tmp_path, {"PATH": "/usr/bin:/bin"}, 0.5, 1024)
     assert outcome.timed_out is True
-    await asyncio.sleep(0.1)
-    assert _processes_with("41.50") == []
+    assert await _processes_after("41.50", present=False) == []
 
 
 async def test_runner_kills_the_group_when_cancelled(tmp_path: Path) -> None:
@@ -449,13 +459,11 @@ async def test_runner_kills_the_group_when_cancelled(tmp_path: Path) -> None:
     task = asyncio.ensure_future(
         run_process([shell, "-c", "sleep 42.601 & wait"], tmp_path, {"PATH": "/usr/bin:/bin"}, 30, 1024)
     )
-    await asyncio.sleep(0.3)
-    assert _processes_with("42.601") != []
+    assert await _processes_after("42.601", present=True) != []
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    await asyncio.sleep(0.1)
-    assert _processes_with("42.601") == []
+    assert await _processes_after("42.601", present=False) == []
 
 
 async def test_runner_caps_stderr_separately(tmp_path: Path) -> None:

@@ -731,7 +731,7 @@ async def test_the_confined_runner_times_out_cancels_and_leaves_the_server_uncon
     import asyncio
     import threading
 
-    from tests.test_commands import _processes_with
+    from tests.test_commands import _processes_after, _processes_with
     from tfo_mcp.sandbox.runner import run_process
 
     sleep = shutil.which("sleep") or "/bin/sleep"
@@ -747,8 +747,7 @@ async def test_the_confined_runner_times_out_cancels_and_leaves_the_server_uncon
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-    await asyncio.sleep(0.2)
-    assert _processes_with("43.70") == []
+    assert await _processes_after("43.70", present=False) == []
     assert not any(thread.name == "tfo-mcp-confined-spawn" for thread in threading.enumerate())
     assert Path("/etc/passwd").read_text()  # the server itself is not confined
     assert os.path.exists(f"/proc/{os.getpid()}/environ") and Path(f"/proc/{os.getpid()}/status").read_text()

@@ -67,13 +67,28 @@ async def _clickhouse_running(token: str) -> int:
     return int(result.rows[0][0])
 
 
-async def _wait_gone(probe: Any, timeout: float = 1.5) -> int:
+#: Seconds a probe polls for a query to appear or go: generous for a loaded machine, and far below the 30 s
+#: server-side limit, so a query that is gone within it was killed, not left to run out.
+PROBE_SECONDS = 10.0
+
+
+async def _wait_gone(probe: Any, timeout: float = PROBE_SECONDS) -> int:
     """Poll ``probe()`` until it returns 0 or ``timeout`` passes; return the last value."""
     deadline = time.monotonic() + timeout
     while True:
         left = await probe()
         if left == 0 or time.monotonic() > deadline:
             return left
+        await asyncio.sleep(0.05)
+
+
+async def _wait_seen(probe: Any, timeout: float = PROBE_SECONDS) -> int:
+    """Poll ``probe()`` until it returns more than 0 (the query started) or ``timeout`` passes; return the last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await probe()
+        if seen > 0 or time.monotonic() > deadline:
+            return seen
         await asyncio.sleep(0.05)
 
 
@@ -271,8 +286,7 @@ async def test_cancelling_the_caller_kills_the_clickhouse_query(demo_store: Any,
         await ch(req, "slow_probe", token=token)
 
     task = asyncio.create_task(run_collector(slow, _request(ContextType.METRICS, demo_store.org_a, 30), 30))
-    await asyncio.sleep(0.6)
-    assert await _clickhouse_running(token) == 1
+    assert await _wait_seen(lambda: _clickhouse_running(token)) == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -334,8 +348,7 @@ async def test_cancelling_the_caller_cancels_the_postgres_statement(demo_store: 
         await pg(req, "slow_pg")
 
     task = asyncio.create_task(run_collector(slow, _request(ContextType.ALERT, demo_store.org_a, 30), 30))
-    await asyncio.sleep(0.6)
-    assert await _postgres_running(demo_store, token) == 1
+    assert await _wait_seen(lambda: _postgres_running(demo_store, token)) == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
