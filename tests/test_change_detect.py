@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.support.fixtures_demo import _install, _restore
 from tfo_mcp.context.collector import CollectRequest, collect_context
 from tfo_mcp.context.types import ContextType, TimeRange
 
@@ -208,24 +209,6 @@ SERIES_TABLES = {
 }
 
 
-async def _install(url: str) -> Any:
-    from tfo_mcp import config
-    from tfo_mcp.stores import clickhouse
-
-    previous = config._current
-    await clickhouse.reset()
-    config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url}))
-    return previous
-
-
-async def _restore(previous: Any) -> None:
-    from tfo_mcp import config
-    from tfo_mcp.stores import clickhouse
-
-    await clickhouse.reset()
-    config._current = previous
-
-
 @pytest_asyncio.fixture(scope="module")
 async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
     """Both organizations' rows (the last 2 h and the same 2 h a day earlier), written once; rollups and summaries
@@ -238,7 +221,7 @@ async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
     found = Estate(url=f"chdb://{chdb_dir}?database={DATABASE}", end=end)
     day = timedelta(days=1)
     minutes = _minutes([(end - day - timedelta(hours=2), end - day), (end - timedelta(hours=2), end)])
-    previous = await _install(found.url)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": found.url})
     try:
         await demo.migrate_platform()
         backend = clickhouse.get_clickhouse()
@@ -255,7 +238,7 @@ async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
 
 @pytest_asyncio.fixture
 async def store(estate: Estate) -> AsyncIterator[Estate]:
-    previous = await _install(estate.url)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": estate.url})
     try:
         yield estate
     finally:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.support.fixtures_demo import _install, _restore
 from tfo_mcp import config
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -159,22 +160,12 @@ def _insert_params(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-async def _use(url: str) -> config.LoadedSettings | None:
-    from tfo_mcp.stores import clickhouse
-
-    previous = config._current
-    await clickhouse.reset()
-    config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url}))
-    return previous
-
-
 async def _drop(chdb_dir: Path, database: str, previous: config.LoadedSettings | None) -> None:
     from tfo_mcp.stores import clickhouse
 
-    await _use(f"chdb://{chdb_dir}?database=default")
+    await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{chdb_dir}?database=default"})
     await clickhouse.get_clickhouse().execute(f"DROP DATABASE IF EXISTS {database}")
-    await clickhouse.reset()
-    config._current = previous
+    await _restore(previous)
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -184,7 +175,7 @@ async def edge_store(chdb_dir: Path) -> AsyncIterator[str]:
 
     database = f"tfo_edges_{secrets.token_hex(3)}"
     url = f"chdb://{chdb_dir}?database={database}"
-    previous = await _use(url)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url})
     try:
         await clickhouse.migrate("platform")
         backend = clickhouse.get_clickhouse()
@@ -438,7 +429,7 @@ async def test_the_summary_is_backfilled_once_on_a_store_migrated_before_it(chdb
         if path.stem != "010_service_edges":
             (older / path.name).write_text(path.read_text())
     database = f"tfo_edges_fill_{secrets.token_hex(3)}"
-    previous = await _use(f"chdb://{chdb_dir}?database={database}")
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{chdb_dir}?database={database}"})
     try:
         await clickhouse.migrate("platform", directory=older)
         backend = clickhouse.get_clickhouse()
@@ -469,7 +460,7 @@ async def test_without_the_summary_there_are_no_edges_from_spans(chdb_dir: Path)
     from tfo_mcp.stores import clickhouse
 
     database = f"tfo_edges_none_{secrets.token_hex(3)}"
-    previous = await _use(f"chdb://{chdb_dir}?database={database}")
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{chdb_dir}?database={database}"})
     try:
         await clickhouse.get_clickhouse().execute(f"CREATE DATABASE IF NOT EXISTS {database}")
         assert await edge_stats(_request(CALM_ORG)) == []

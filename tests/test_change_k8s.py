@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tfo_mcp import config
+from tests.support.fixtures_demo import _install, _restore
 from tfo_mcp.context.collector import collect_context
 
 #: The windows end on the hour before now (the tables drop rows past their TTL).
@@ -175,15 +175,12 @@ async def estate(chdb_dir: Path, pg_db: Any) -> AsyncIterator[Estate]:
     """A chDB database of its own and an empty PostgreSQL platform schema (no inventory); 13 hours of rows, so
     both windows (1 h and 6 h, ending at END) have their baseline window and the events' look-back."""
     from tfo_mcp import demo
-    from tfo_mcp.stores import clickhouse, postgres
+    from tfo_mcp.stores import clickhouse
 
     database = f"tfo_k8s_{secrets.token_hex(3)}"
     env = {"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{chdb_dir}?database={database}",
            "TELEMETRYFLOW_MCP_POSTGRES_URL": pg_db.app_url}  # fmt: skip
-    previous = config._current
-    await clickhouse.reset()
-    await postgres.reset()
-    config.set_settings(config.load_settings(environ=env))
+    previous = await _install(env)
     await demo.migrate_platform()
     estate = Estate(org_a=str(uuid.uuid4()), org_b=str(uuid.uuid4()))
     since = END - timedelta(hours=2 * max(HOURS) + 1)
@@ -193,9 +190,7 @@ async def estate(chdb_dir: Path, pg_db: Any) -> AsyncIterator[Estate]:
         yield estate
     finally:
         await clickhouse.get_clickhouse().execute(f"DROP DATABASE IF EXISTS {database}")
-        await clickhouse.reset()
-        await postgres.reset()
-        config._current = previous
+        await _restore(previous)
 
 
 async def _collect(kind: str, org: str, hours: int) -> Any:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.support.fixtures_demo import _install, _restore
 from tfo_mcp.context.collector import collect_context
 
 DATABASE = "tfo_change_signals"
@@ -212,24 +213,6 @@ TABLES = {
 }
 
 
-async def _install(url: str) -> Any:
-    from tfo_mcp import config
-    from tfo_mcp.stores import clickhouse
-
-    previous = config._current
-    await clickhouse.reset()
-    config.set_settings(config.load_settings(environ={"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": url}))
-    return previous
-
-
-async def _restore(previous: Any) -> None:
-    from tfo_mcp import config
-    from tfo_mcp.stores import clickhouse
-
-    await clickhouse.reset()
-    config._current = previous
-
-
 @pytest_asyncio.fixture(scope="module")
 async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
     """Both organizations' 12 hours, written once into their own database (the rollups and summaries fill)."""
@@ -239,7 +222,7 @@ async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     found = Estate(url=f"chdb://{chdb_dir}?database={DATABASE}", end=end, fault_at=end - FAULT_LEAD)
     start = end - timedelta(hours=HOURS)
-    previous = await _install(found.url)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": found.url})
     try:
         await demo.migrate_platform()
         backend = clickhouse.get_clickhouse()
@@ -254,7 +237,7 @@ async def estate(chdb_dir: Path) -> AsyncIterator[Estate]:
 
 @pytest_asyncio.fixture
 async def store(estate: Estate) -> AsyncIterator[Estate]:
-    previous = await _install(estate.url)
+    previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": estate.url})
     try:
         yield estate
     finally:
