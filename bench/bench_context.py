@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import math
@@ -34,6 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -344,8 +346,10 @@ def _tables(result: Any) -> str:
     return str(data.get("source") or ",".join(data.get("sources", [])))
 
 
-async def main() -> int:
-    args = parse_args()
+@contextlib.asynccontextmanager
+async def dataset(args: argparse.Namespace) -> AsyncIterator[dict[str, Any]]:
+    """The dataset of ``args`` (seeded here unless ``--dir`` holds one for the same arguments) with the settings
+    pointing at it; the stores are closed and the throwaway PostgreSQL stopped afterwards."""
     workdir = Path(args.dir)
     manifest = load_manifest(workdir, args)
     if manifest is None:  # a new seed starts from an empty store, so it gets the current schema too
@@ -369,7 +373,7 @@ async def main() -> int:
             manifest = await seed(args, workdir, server)
         else:
             print(f"reusing the dataset seeded at {manifest['now']} in {workdir}")
-        return await bench(args, manifest)
+        yield manifest
     finally:
         from tfo_mcp.stores import clickhouse, postgres
 
@@ -377,6 +381,12 @@ async def main() -> int:
         await postgres.reset()
         if server is not None:
             server.stop(remove=False)
+
+
+async def main() -> int:
+    args = parse_args()
+    async with dataset(args) as manifest:
+        return await bench(args, manifest)
 
 
 if __name__ == "__main__":

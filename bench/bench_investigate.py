@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.bench_context import load_manifest, percentile, seed, settle, start_postgres  # noqa: E402
+from bench.bench_context import dataset, percentile, settle  # noqa: E402
 
 P95_TARGET_MS = 1000.0
 
@@ -79,35 +78,8 @@ async def measure(args: argparse.Namespace, manifest: dict[str, Any]) -> int:
 
 async def main() -> int:
     args = parse_args()
-    workdir = Path(args.dir)
-    manifest = load_manifest(workdir, args)
-    if manifest is None:
-        shutil.rmtree(workdir / "chdb", ignore_errors=True)
-    (workdir / "chdb").mkdir(parents=True, exist_ok=True)
-    pg_url, server = start_postgres(manifest)
-    try:
-        from tfo_mcp import config
-        from tfo_mcp.logs import setup_logging
-
-        environ = {
-            "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{workdir / 'chdb'}",
-            "TELEMETRYFLOW_MCP_POSTGRES_URL": pg_url,
-            "TELEMETRYFLOW_MCP_CLICKHOUSE_ANALYTICS_ENABLED": "false",
-            "TELEMETRYFLOW_MCP_LOGGING_LEVEL": "WARNING",
-        }
-        loaded = config.load_settings(environ=environ)
-        config.set_settings(loaded)
-        setup_logging(loaded.settings.logging)
-        if manifest is None:
-            manifest = await seed(args, workdir, server)
+    async with dataset(args) as manifest:
         return await measure(args, manifest)
-    finally:
-        from tfo_mcp.stores import clickhouse, postgres
-
-        await clickhouse.reset()
-        await postgres.reset()
-        if server is not None:
-            server.stop(remove=False)
 
 
 if __name__ == "__main__":
