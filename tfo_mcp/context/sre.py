@@ -16,6 +16,7 @@ from typing import Any
 from tfo_mcp.context._shaping import as_int
 from tfo_mcp.context.change import Finding, baseline_request, compare, signal
 from tfo_mcp.context.collector import CollectRequest, collector
+from tfo_mcp.context.detect import anomalies
 from tfo_mcp.context.edges import edge_stats
 from tfo_mcp.context.infrastructure import NODE_METRICS, host_metrics, pivot, saturation_notes
 from tfo_mcp.context.signals import (
@@ -703,8 +704,6 @@ async def collect_anomalies(req: CollectRequest) -> TelemetryContext:
     """TFO's anomalies (anomaly_events: highest score first, counts per severity and signal) and the series the
     detector finds anomalous in the data (tfo_mcp.context.detect), ranked together as findings marked with their
     source."""
-    from tfo_mcp.context.detect import anomalies
-
     service = _service(req)
     events, counts, found = await gather_sources(
         ch(req, "sre_anomalies", service=service),
