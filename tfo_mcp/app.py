@@ -79,21 +79,24 @@ async def _run(hook: Hook, when: str) -> None:
         logger.warning("{} hook {} failed: {}", when, hook.__qualname__, exc)
 
 
-@asynccontextmanager
-async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
-    """Start every capability in order; on shutdown close the sessions, then stop them in reverse order."""
-    logger.info("tfo-mcp {} starting", __version__)
-    for capability in CAPABILITIES:
-        if capability.start is not None:
-            await _run(capability.start, "start-up")
-    try:
-        yield {}
-    finally:
-        sessions.close_all()
-        for capability in reversed(CAPABILITIES):
-            if capability.stop is not None:
-                await _run(capability.stop, "shutdown")
-        logger.info("tfo-mcp stopped")
+def _lifespan(capabilities: tuple[Capability, ...]) -> Callable[[FastMCP], Any]:
+    @asynccontextmanager
+    async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
+        """Start every capability in order; on shutdown close the sessions, then stop them in reverse order."""
+        logger.info("tfo-mcp {} starting", __version__)
+        for capability in capabilities:
+            if capability.start is not None:
+                await _run(capability.start, "start-up")
+        try:
+            yield {}
+        finally:
+            sessions.close_all()
+            for capability in reversed(capabilities):
+                if capability.stop is not None:
+                    await _run(capability.stop, "shutdown")
+            logger.info("tfo-mcp stopped")
+
+    return lifespan
 
 
 def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -160,20 +163,22 @@ class TFOServer(FastMCP):
         return result
 
 
-def build_server(settings: Settings | None = None) -> TFOServer:
-    """A new server with every capability's provider, built from ``settings`` (default: the installed ones)."""
+def build_server(settings: Settings | None = None, extra: tuple[Capability, ...] = ()) -> TFOServer:
+    """A new server with every capability's provider, built from ``settings`` (default: the installed ones);
+    ``extra`` capabilities start after the others (e.g. the demo estate's preparation)."""
     settings = settings or get_settings()
+    capabilities = CAPABILITIES + extra
     server = TFOServer(
         name="tfo-mcp",
         instructions=INSTRUCTIONS,
         version=__version__,
-        lifespan=lifespan,
+        lifespan=_lifespan(capabilities),
         middleware=[ProtocolErrorsMiddleware(), SessionMiddleware()],
         mask_error_details=True,
         on_duplicate="error",
         dereference_schemas=False,  # inlined once in build_server instead of on every tools/list
     )
-    _add_components(server, [capability.provider(settings) for capability in CAPABILITIES])
+    _add_components(server, [capability.provider(settings) for capability in capabilities])
     switched_off = {
         kind
         for kind, enabled in (

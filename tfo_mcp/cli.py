@@ -227,33 +227,11 @@ async def _migrate_all(loaded: LoadedSettings, platform: bool) -> list[tuple[str
 
 @demo_app.callback(invoke_without_command=True)
 def demo_main(ctx: typer.Context, config: ConfigOption = None) -> None:
-    """Seed the embedded store with demo telemetry if it is empty, then serve over stdio."""
+    """Serve over stdio at once; in the background, start the embedded PostgreSQL and seed the demo estate when it
+    is not complete (contexts say "[SYSTEM] the demo estate is being prepared (n %)" until then)."""
     if ctx.invoked_subcommand is not None:
         return
-    loaded = startup.load(config)
-    from tfo_mcp.stores import embedded_postgres
-
-    embedded_postgres.start_for_demo(loaded)  # unless postgres.url is set; stopped below and at exit
-    try:
-        counts = asyncio.run(_seed_if_empty())
-        if counts:
-            from loguru import logger
-
-            logger.info("demo data seeded: {} rows", sum(counts.values()))
-        startup.serve(loaded)
-    finally:
-        embedded_postgres.stop_demo()
-
-
-async def _seed_if_empty() -> dict[str, int] | None:
-    from tfo_mcp import demo
-    from tfo_mcp.stores import clickhouse, postgres
-
-    await demo.migrate_platform()
-    counts = None if await demo.is_seeded() else await demo.seed()
-    await clickhouse.reset()
-    await postgres.reset()  # its pools belong to this event loop; serving opens new ones
-    return counts
+    startup.serve_demo(startup.load(config))
 
 
 @demo_app.command("seed")

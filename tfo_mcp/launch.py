@@ -1,8 +1,9 @@
 """Start-up: the console-script entry point.
 
 `tfo-mcp` and `tfo-mcp serve` (what MCP clients run, on every start) take a direct path to
-:func:`tfo_mcp.startup.serve`; every other command goes through the typer CLI in :mod:`tfo_mcp.cli`, imported
-only then (typer and its help machinery cost start-up time a client would wait for).
+:func:`tfo_mcp.startup.serve`, and `tfo-mcp demo` to :func:`tfo_mcp.startup.serve_demo`; every other
+command goes through the typer CLI in :mod:`tfo_mcp.cli`, imported only then (typer and its help machinery
+cost start-up time a client would wait for).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def main() -> None:
     gc.disable()
     if sys.argv[1:] in _PLAIN_SERVE:
         startup.serve(startup.load(None))
+        return
+    if sys.argv[1:] == ["demo"]:
+        startup.serve_demo(startup.load(None))
         return
     from tfo_mcp.cli import main as cli_main
 

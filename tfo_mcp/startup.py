@@ -39,12 +39,13 @@ def load(config: Path | None, overrides: dict[str, Any] | None = None) -> Loaded
     return loaded
 
 
-def serve(loaded: LoadedSettings) -> None:
-    """Assemble the server, then serve on the configured transport until told to stop."""
+def serve(loaded: LoadedSettings, extra: tuple[Any, ...] = ()) -> None:
+    """Assemble the server (with the ``extra`` :class:`tfo_mcp.app.Capability` objects), then serve on the
+    configured transport until told to stop."""
     from tfo_mcp.app import build_server
     from tfo_mcp.transport import serve as serve_transport
 
-    server = build_server(loaded.settings)
+    server = build_server(loaded.settings, extra)
 
     # What exists now lives as long as the process: keep it out of every later collection.
     gc.freeze()
@@ -55,3 +56,20 @@ def serve(loaded: LoadedSettings) -> None:
         fail(str(exc), EXIT_CONFIG)
     except KeyboardInterrupt:
         pass
+
+
+def serve_demo(loaded: LoadedSettings) -> None:
+    """`tfo-mcp demo`: serve at once; the embedded PostgreSQL and the estate's seed are prepared in the background
+    (contexts say "[SYSTEM] the demo estate is being prepared (n %)" until then); PostgreSQL stops on exit."""
+    from fastmcp.server.providers import LocalProvider
+
+    from tfo_mcp.app import Capability
+    from tfo_mcp.demo.preparation import EstatePreparation
+    from tfo_mcp.stores import embedded_postgres
+
+    preparation = EstatePreparation(loaded)
+    capability = Capability("demo estate", lambda _: LocalProvider(), start=preparation.start, stop=preparation.stop)
+    try:
+        serve(loaded, (capability,))
+    finally:
+        embedded_postgres.stop_demo()

@@ -30,8 +30,10 @@ from tfo_mcp.context.types import (
     TelemetryContext,
     TimeRange,
     empty_context,
+    preparing_context,
     unavailable_context,
 )
+from tfo_mcp.health import pending_preparation
 
 __all__ = [
     "COLLECTORS",
@@ -205,6 +207,9 @@ async def collect_context(
         baseline=baseline,
         deadline=time.monotonic() + budget,
     )
+    preparing = pending_preparation()
+    if preparing is not None:
+        return preparing_context(kind, window, preparing.percent, preparing.step)
     _load_collectors()
     function = COLLECTORS.get(kind)
     if function is None:

@@ -18,7 +18,8 @@ from typing import Any
 
 from tfo_mcp.context.change import BASELINE_WORDS, baseline_window, order_key
 from tfo_mcp.context.collector import DEFAULT_BUDGET, collect_context, validate_organization
-from tfo_mcp.context.types import ContextType, TimeRange, jsonable
+from tfo_mcp.context.types import ContextType, TimeRange, jsonable, preparing_summary
+from tfo_mcp.health import pending_preparation
 from tfo_mcp.tokens import count_tokens
 
 __all__ = ["DEFAULT_MAX_TOKENS", "INVESTIGATED", "investigate"]
@@ -176,16 +177,22 @@ async def investigate(
         )
         return context.to_dict()
 
-    answers = await asyncio.gather(*(one(kind) for kind in kinds))
-    results = dict(zip(kinds, answers, strict=True))
+    preparing = pending_preparation()
+    answers = [] if preparing else await asyncio.gather(*(one(kind) for kind in kinds))
+    results = dict(zip(kinds, answers, strict=False))
     findings = _merge(results, service, window.to_dict(), against.to_dict())[:MAX_FINDINGS]
+    summary = (
+        preparing_summary("investigate", preparing.percent, preparing.step)
+        if preparing
+        else _summary(findings, window, baseline, service)
+    )
     answer = {
         "organization_id": organization_id,
         "service": service,
         "window": window.to_dict(),
         "baseline": {"kind": baseline, **against.to_dict()},
         "changed": any(f["status"] in MOVED for f in findings),
-        "summary": _summary(findings, window, baseline, service),
+        "summary": summary,
         "findings": [jsonable(f) for f in findings],
         "contexts": {kind.value: result["status"] for kind, result in results.items()},
         "unavailable": {

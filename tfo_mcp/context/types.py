@@ -407,3 +407,26 @@ def unavailable_context(context_type: ContextType | str, time_range: TimeRange, 
         data={"available": False, "reason": cleaned},
         status="unavailable",
     )
+
+
+def preparing_summary(subject: str, percent: float, step: str) -> str:
+    """The `[SYSTEM]` sentence while the server still prepares its store (the demo estate's first seed)."""
+    return (
+        f"[SYSTEM] The demo estate is being prepared ({percent:.0f} %, {step}). {subject} answers once it is "
+        "ready, within a minute of the first start; status://health shows the progress. Tell the user to try "
+        "again shortly; do not treat this as missing telemetry."
+    )
+
+
+def preparing_context(
+    context_type: ContextType | str, time_range: TimeRange, percent: float, step: str
+) -> TelemetryContext:
+    """An `unavailable` result while the server still prepares its store."""
+    kind = ContextType.parse(context_type)
+    return TelemetryContext(
+        type=kind,
+        time_range=time_range,
+        summary=preparing_summary(f"The {kind.value} context", percent, step),
+        data={"available": False, "preparing": {"percent": round(percent), "step": step}},
+        status="unavailable",
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,10 @@ MAX_HOURS = 24 * 30
 MAX_SCALE = 200
 MAX_ORGS = 50
 PG_MAX_PARAMS = 30_000
+#: The table a seed writes last, one row per organization: a store without its rows holds no complete estate.
+ESTATE_MARKER = "tfo_mcp_demo_estate"
+#: Share of a seed's progress the ClickHouse side takes (PostgreSQL the rest).
+CLICKHOUSE_SHARE = 85.0
 #: table -> columns whose default is now() (filled by _seed_postgres from the catalog).
 _NOW_COLUMNS: dict[str, set[str]] = {}
 
@@ -75,13 +80,12 @@ async def _modern_clickhouse() -> bool:
 
 
 async def is_seeded() -> bool:
-    """Whether the stores already hold demo data (metric samples of demo organization 0 in ClickHouse, and the
-    organization in PostgreSQL when it is configured)."""
+    """Whether the stores hold a complete demo estate: the completion marker a seed writes last (an interrupted
+    seed leaves none, so it is redone), and the organization in PostgreSQL when it is configured."""
     try:
+        await clickhouse.get_clickhouse().execute(_demo_sql("estate_marker"), {})
         result = await clickhouse.get_clickhouse().query(
-            "SELECT count() FROM (SELECT 1 FROM metrics WHERE organization_id = %(org)s LIMIT 1)",
-            {"org": org_id(0)},
-            max_rows=1,
+            f"SELECT count() FROM {ESTATE_MARKER} WHERE organization_id = %(org)s", {"org": org_id(0)}, max_rows=1
         )
     except Exception as exc:
         logger.debug("demo data check failed: {}", exc)
@@ -113,11 +117,14 @@ async def seed(
     scale: int = 1,
     seed: int = 42,
     now: datetime | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, int]:
     """Write the demo estate; return the rows written per table (``clickhouse.<table>``, ``postgres.<table>``).
 
     Replaces the demo organizations' earlier rows. ClickHouse must have the ``platform`` schema
     (``migrate_platform()``); PostgreSQL is seeded only when configured (a warning says so otherwise).
+    ``progress(percent, step)`` is called as the seed goes on. The completion marker (``is_seeded``) is
+    removed first and written last, so a seed that is interrupted is redone by the next ``tfo-mcp demo``.
     """
     if not 1 <= orgs <= MAX_ORGS:
         raise ValueError(f"orgs must be between 1 and {MAX_ORGS}")
@@ -136,8 +143,11 @@ async def seed(
     started = time.perf_counter()
     backend = clickhouse.get_clickhouse()
     counts: dict[str, int] = {}
+    await backend.execute(_demo_sql("estate_marker"), {})
+    await backend.execute(f"TRUNCATE TABLE {ESTATE_MARKER}", {})
     await _clear_clickhouse(backend, [p.id for p in plans])
-    writer = _Writer(backend, seed, window)
+    steps = sum(len(list(tables.clickhouse_statements(p, window, scale))) + 1 for p in plans)
+    writer = _Writer(backend, seed, window, _Steps(progress, steps, 0.0, CLICKHOUSE_SHARE))
     for first in range(0, len(plans), PARALLEL_ORGS):
         await asyncio.gather(
             *(_seed_clickhouse_org(writer, p, scale, seed) for p in plans[first : first + PARALLEL_ORGS])
@@ -147,9 +157,12 @@ async def seed(
     logger.debug("demo seed: slowest steps {}", ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest))
     ch_seconds = time.perf_counter() - started
     if postgres.is_configured():
-        counts.update(await _seed_postgres(plans, window, seed))
+        counts.update(await _seed_postgres(plans, window, seed, progress))
     else:
         logger.warning("PostgreSQL is not configured (postgres.url): demo data written to ClickHouse only")
+    await _write_marker(backend, plans, window, {"orgs": orgs, "services": services, "hours": hours, "scale": scale})
+    if progress is not None:
+        progress(100.0, "done")
     logger.info(
         "demo seed: {} organizations, {} rows in {:.1f} s (ClickHouse {:.1f} s, {} generated statements)",
         orgs,
@@ -172,13 +185,31 @@ def _demo_sql(name: str) -> str:
     return text
 
 
+Progress = Callable[[float, str], None]
+
+
+class _Steps:
+    """Counts finished steps of a seed and reports them as a percentage within [first, last]."""
+
+    def __init__(self, progress: Progress | None, total: int, first: float, last: float) -> None:
+        self.progress, self.total, self.first, self.last = progress, max(1, total), first, last
+        self.done = 0
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.progress is not None:
+            share = min(1.0, self.done / self.total)
+            self.progress(self.first + (self.last - self.first) * share, name)
+
+
 class _Writer:
     """Runs the ClickHouse side of a seed: generated INSERT ... SELECT statements and row inserts."""
 
-    def __init__(self, backend: Backend, seed: int, window: Window) -> None:
+    def __init__(self, backend: Backend, seed: int, window: Window, steps: _Steps) -> None:
         self.backend = backend
         self.seed = seed
         self.window = window
+        self.steps = steps
         self.statements = 0
         self.timings: dict[str, float] = {}
 
@@ -187,6 +218,7 @@ class _Writer:
         await self.backend.execute(_demo_sql(name), {"seed": self.seed, **params})
         self.statements += 1
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
+        self.steps.step(f"ClickHouse {name}")
 
     async def insert(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -204,6 +236,7 @@ async def _seed_clickhouse_org(writer: _Writer, plan: OrgPlan, scale: int, seed:
     trace_ids = await _incident_trace_ids(writer, plan) if plan.incident else []
     for table, cols, rows in tables.clickhouse_tables(plan, window, seed, trace_ids):
         await writer.insert(table, cols, rows)
+    writer.steps.step(f"ClickHouse tables of {plan.name}")
     logger.info("demo seed: ClickHouse rows of {} written in {:.1f} s", plan.name, time.perf_counter() - started)
 
 
@@ -268,7 +301,17 @@ async def _count_clickhouse(backend: Backend, ids: list[str]) -> dict[str, int]:
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dict[str, int]:
+async def _write_marker(backend: Backend, plans: list[OrgPlan], window: Window, args: dict[str, int]) -> None:
+    """The last write of a seed: one row per organization saying the estate is complete."""
+    import json
+
+    rows = [(p.id, naive_utc(window.now), json.dumps(args, sort_keys=True)) for p in plans]
+    await backend.insert(ESTATE_MARKER, ["organization_id", "estate_now", "arguments"], rows)
+
+
+async def _seed_postgres(
+    plans: list[OrgPlan], window: Window, seed: int, progress: Progress | None = None
+) -> dict[str, int]:
     started = time.perf_counter()
     ids = [p.id for p in plans]
     for table in tables.POSTGRES_DELETE_ORDER:
@@ -295,11 +338,15 @@ async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int) -> dic
     role_permissions = tenancy.role_permission_rows()
     await _pg_insert("role_permissions", _with_times("role_permissions", role_permissions, fixed_time), conflict="id")
     await _check_global_ids()
+    steps: _Steps | None = None
     for plan in plans:
         rng = random.Random(f"{seed}/postgres/{plan.index}")
-        for table, rows in tables.postgres_org_tables(plan, window, rng):
+        org_tables = tables.postgres_org_tables(plan, window, rng)
+        steps = steps or _Steps(progress, len(org_tables) * len(plans), CLICKHOUSE_SHARE, 99.0)
+        for table, rows in org_tables:
             await _pg_insert(table, _with_times(table, rows, fixed_time))
             counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
+            steps.step(f"PostgreSQL {table}")
     logger.info("demo seed: PostgreSQL rows written in {:.1f} s", time.perf_counter() - started)
     return counts
 

@@ -11,7 +11,7 @@ from fastmcp.server.providers import LocalProvider
 from tfo_mcp import __version__, sessions
 from tfo_mcp.analytics import recorder
 from tfo_mcp.config import Settings, get_loaded, redacted_dump
-from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, run_checks
+from tfo_mcp.health import STARTED_AT, ComponentHealth, HealthCheck, preparations, run_checks
 from tfo_mcp.llm.providers import llm_health
 from tfo_mcp.sandbox import confinement
 from tfo_mcp.stores import embedded_postgres
@@ -47,8 +47,9 @@ def postgres_mode() -> str:
 
 
 async def health_report() -> dict[str, Any]:
-    """The body of `status://health`: version, uptime, sessions, components, recording counters, and the
-    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``)."""
+    """The body of `status://health`: version, uptime, sessions, components, recording counters, the
+    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``), and the
+    preparations after start (``{"demo estate": {"state": "preparing", "percent": 42, ...}}``)."""
     components = await check_components()
     failing = [c.name for c in components if c.configured and c.reachable is False]
     return {
@@ -60,6 +61,7 @@ async def health_report() -> dict[str, Any]:
         "components": [c.model_dump() for c in components],
         "analytics": recorder.stats(),
         "confinement": {"commands": confinement.current().describe()},
+        "preparations": {name: item.describe() for name, item in preparations().items()},
     }
 
 
