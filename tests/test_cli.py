@@ -131,27 +131,43 @@ def test_garbage_collection_is_back_on_and_start_up_objects_frozen_once_serving(
     assert result.stdout == ""
 
 
-def test_demo_command_seeds_the_embedded_store_then_serves(tmp_path: Path) -> None:
-    """The README's main-job command on a fresh machine: no server but the embedded store."""
-    from tests.support.mcp_process import StdioServer
-    from tfo_mcp import demo
+def test_db_migrate_shows_progress_on_stderr_only(tmp_path: Path) -> None:
+    """Plain lines without a terminal (a log, a CI job); stdout keeps only the result."""
+    result = run_cli("db", "migrate", "--platform", cwd=tmp_path, env={"XDG_DATA_HOME": str(tmp_path / "data")})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("db migrate:")]
+    assert lines[0].startswith("db migrate:   0 %") and lines[-1].startswith("db migrate: 100 %"), lines
+    assert "\r" not in result.stderr and "db migrate" not in result.stdout
 
-    server = StdioServer(tmp_path, env={"XDG_DATA_HOME": str(tmp_path / "data")}, args=("demo",))
+
+def test_db_migrate_draws_a_bar_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    leader, follower = pty.openpty()
     try:
-        server.initialize()
-        org_a = demo.org_id(0)
-        arguments = {"context_type": "traces", "organization_id": org_a}
-        reply = server.request("tools/call", {"name": "collect_context", "arguments": arguments}, timeout=120)
-        body = reply["result"]["structuredContent"]
-        assert body["status"] == "available" and "checkout" in str(body["data"])
-        alerts = server.request(
-            "tools/call", {"name": "collect_context", "arguments": {**arguments, "context_type": "alert"}}
-        )["result"]["structuredContent"]
-        assert alerts["status"] == "available", alerts  # alert rules live in the demo's embedded PostgreSQL
-        health = server.request("resources/read", {"uri": "status://health"})["result"]["contents"][0]["text"]
-        assert json.loads(health)["postgres"].startswith("embedded, pid ")
-        assert server.close_stdin_and_wait() == 0
+        proc = subprocess.run(
+            [sys.executable, "-m", "tfo_mcp", "db", "migrate"], stdout=subprocess.PIPE, stderr=follower,
+            env=env, cwd=tmp_path, timeout=120, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        drawn = b""
+        while chunk := _read_pty(leader):
+            drawn += chunk
     finally:
-        server.stop()
-    assert "demo data seeded" in server.stderr_text
-    assert not (tmp_path / "data" / "tfo-mcp" / "postgres" / "data" / "postmaster.pid").exists()  # stopped on exit
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+    assert proc.returncode == 0
+    text = drawn.decode(errors="replace")
+    assert "\rdb migrate [" in text and "100 %" in text, text
+    assert b"db migrate" not in proc.stdout
+
+
+def _read_pty(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # EIO once the writer has closed
+        return b""

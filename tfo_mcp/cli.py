@@ -9,6 +9,7 @@ import asyncio
 import gc
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ import typer
 
 from tfo_mcp import __version__, startup
 from tfo_mcp.config import LoadedSettings, flatten_keys, redacted_dump
+from tfo_mcp.terminal import ProgressBar
 
 app = typer.Typer(
     name="tfo-mcp",
@@ -187,7 +189,11 @@ def db_migrate(
 ) -> None:
     """Apply the versioned SQL migrations to every configured store (idempotent)."""
     loaded = startup.load(config)
-    results = asyncio.run(_migrate_all(loaded, platform))
+    bar = ProgressBar("db migrate")
+    try:
+        results = asyncio.run(_migrate_all(loaded, platform, bar))
+    finally:
+        bar.close()
     failed = False
     for store, outcome in results:
         if isinstance(outcome, Exception):
@@ -198,27 +204,31 @@ def db_migrate(
     raise typer.Exit(1 if failed else 0)
 
 
-async def _migrate_all(loaded: LoadedSettings, platform: bool) -> list[tuple[str, Any]]:
+async def _migrate_all(loaded: LoadedSettings, platform: bool, progress: ProgressBar) -> list[tuple[str, Any]]:
     # The stores are imported here, not at the top: they load fastmcp, a second every other command would wait.
     from tfo_mcp import demo
     from tfo_mcp.stores import clickhouse, postgres
 
-    results: list[tuple[str, Any]] = []
-    try:
-        results.append(("clickhouse/server", await clickhouse.migrate("server")))
-    except Exception as exc:
-        results.append(("clickhouse/server", exc))
+    steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        ("clickhouse/server", lambda: clickhouse.migrate("server"))
+    ]
     if postgres.is_configured():
+        steps.append(("postgres/server", lambda: postgres.migrate("server")))
+    if platform:  # picks the legacy ClickHouse variant for servers older than 20.x
+        steps.append(("platform", demo.migrate_platform))
+    results: list[tuple[str, Any]] = []
+    for done, (name, step) in enumerate(steps):
+        progress(100.0 * done / len(steps), name)
         try:
-            results.append(("postgres/server", await postgres.migrate("server")))
+            outcome = await step()
         except Exception as exc:
-            results.append(("postgres/server", exc))
-    if platform:
-        try:  # picks the legacy ClickHouse variant for servers older than 20.x
-            for store, applied in (await demo.migrate_platform()).items():
-                results.append((f"{store}/platform", applied))
-        except Exception as exc:
-            results.append(("platform", exc))
+            results.append((name, exc))
+            continue
+        if name == "platform":
+            results += [(f"{store}/platform", applied) for store, applied in outcome.items()]
+        else:
+            results.append((name, outcome))
+    progress(100.0, "done")
     await clickhouse.reset()
     if postgres.is_configured():
         await postgres.reset()
@@ -249,12 +259,15 @@ def demo_seed(
 
     embedded_postgres.start_for_demo(loaded)  # unless postgres.url is set
 
+    bar = ProgressBar("demo seed")
+
     async def run() -> dict[str, int]:
         from tfo_mcp import demo
         from tfo_mcp.stores import clickhouse, postgres
 
+        bar(0.0, "migrating the platform tables")
         await demo.migrate_platform()
-        counts = await demo.seed(orgs=orgs, services=services, hours=hours, scale=scale, seed=seed)
+        counts = await demo.seed(orgs=orgs, services=services, hours=hours, scale=scale, seed=seed, progress=bar)
         await clickhouse.reset()
         await postgres.reset()
         return counts
@@ -262,6 +275,7 @@ def demo_seed(
     try:
         counts = asyncio.run(run())
     finally:
+        bar.close()
         embedded_postgres.stop_demo()
     for table, rows in sorted(counts.items()):
         typer.echo(f"{table:<40} {rows:>12,}")
