@@ -26,9 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
 fi
 
-if ! command -v uv >/dev/null 2>&1; then
-  python3 -m pip install --quiet "uv==0.13.8" >&2
-fi
+source scripts/uv.sh
 uv sync --frozen --all-extras --quiet
 
 export TFO_TEST_STRICT=1
