@@ -10,6 +10,7 @@ import pytest
 from fastmcp import Client
 from mcp.shared.exceptions import MCPError
 
+from tests.support.collect_helpers import EMPTY_ORG
 from tests.support.fixtures_demo import DemoDataset
 from tests.support.fixtures_llm import FakeProvider, provider_environ
 from tfo_mcp import config
@@ -51,7 +52,7 @@ async def test_collect_context_scoped_to_one_organization(
     text = json.dumps(body)
     for value in demo_store.org_values(1):
         assert value not in text, f"org B value {value!r} leaked into org A's context"
-    nobody = await call("collect_context", {"context_type": "traces", "organization_id": "org-without-data",
+    nobody = await call("collect_context", {"context_type": "traces", "organization_id": EMPTY_ORG,
                                             **window(demo_store)})  # fmt: skip
     assert nobody.structured_content["status"] == "empty"
     assert nobody.structured_content["summary"].startswith("[SYSTEM]")

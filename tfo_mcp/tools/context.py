@@ -1,10 +1,15 @@
 """The telemetry-context capability: collect_context, investigate, list_context_types, build_prompt,
-analyze_telemetry, the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt."""
+analyze_telemetry, the `telemetry://{organization_id}/{context_type}` resource and the `analyze_context` prompt.
+
+Each takes the organization by id, name or slug: :func:`tfo_mcp.tools.organizations.resolve_organization` turns it
+into the id (after the other arguments are checked, so a bad argument is named first) before any collector runs.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastmcp import Context
 from fastmcp.exceptions import PromptError, ResourceError, ToolError
@@ -12,11 +17,16 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
 from tfo_mcp.config import Settings
-from tfo_mcp.context.types import InsightType, TelemetryContext, available_context_types
+from tfo_mcp.context.types import ContextType, InsightType, TelemetryContext, TimeRange, available_context_types
 from tfo_mcp.llm.completion import complete
 from tfo_mcp.tools.annotations import READ_LIVE, READ_ONLY, READ_ONLY_OPEN_WORLD
+from tfo_mcp.tools.organizations import resolve_organization
 
-ORGANIZATION = Field(description="Organization (tenant) id; every query is scoped to it", min_length=1, max_length=200)
+ORGANIZATION_TEXT = (
+    "Organization (tenant): its id, name or slug as list_organizations shows them (e.g. 'Acme Retail' or "
+    "'acme-retail'); every query is scoped to it"
+)
+ORGANIZATION = Field(description=ORGANIZATION_TEXT, min_length=1, max_length=200)
 CONTEXT_TYPE = Field(description="One of the 78 context types (see list_context_types), e.g. metrics, logs, traces")
 TIME_FROM = Field(None, description="Window start, ISO-8601 with timezone (default: one hour before time_to)")
 TIME_TO = Field(None, description="Window end, ISO-8601 with timezone (default: now)")
@@ -93,9 +103,12 @@ async def _collect(
     from tfo_mcp.context.collector import collect_context as run_collector
 
     try:
+        ContextType.parse(context_type)  # argument mistakes are named before the organization is looked up
+        TimeRange.resolve(time_from, time_to)
+        organization = await resolve_organization(organization_id)
         return await run_collector(
             context_type,
-            organization_id,
+            organization,
             time_from=time_from,
             time_to=time_to,
             context_id=context_id,
@@ -177,11 +190,14 @@ async def investigate(
     """What changed, where, since when: reads the signal, change, anomaly, topology, pod, security and cost
     contexts at once (5 s budget), compares each with the baseline and returns one ranked list of findings
     (figure before and after, context, since when), or says plainly that nothing changed."""
+    from tfo_mcp.context.change import baseline_window
     from tfo_mcp.context.investigate import investigate as run_investigation
 
     try:
+        baseline_window(TimeRange.resolve(time_from, time_to), baseline)  # argument mistakes first
+        organization = await resolve_organization(organization_id)
         answer = await run_investigation(
-            organization_id, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
+            organization, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
         )
     except ValueError as exc:
         raise ToolError(str(exc)) from None
@@ -271,9 +287,9 @@ async def analyze_telemetry(
 
 
 async def telemetry_resource(organization_id: str, context_type: str) -> str:
-    """The last hour's telemetry context of one type for one organization, as JSON."""
+    """The last hour's telemetry context of one type for one organization (id, name or slug), as JSON."""
     try:
-        context = await _collect(context_type, organization_id)
+        context = await _collect(context_type, unquote(organization_id))
     except (ValueError, ToolError) as exc:
         raise ResourceError(str(exc)) from None
     return json.dumps(context.to_dict(), indent=2)
@@ -281,7 +297,7 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
 
 async def analyze_context(
     context_type: str = Field(description="One of the 78 context types, e.g. metrics, logs, traces"),
-    organization_id: str = Field(description="Organization (tenant) id; every query is scoped to it"),
+    organization_id: str = Field(description=ORGANIZATION_TEXT),
     insight_type: str = Field("", description="chronology, prediction, recommendation, root-cause or pattern"),
 ) -> str:
     """Analyst prompt over the live telemetry context of one type for one organization (last hour)."""

@@ -10,6 +10,12 @@ Where the answer comes from, read-only and bounded:
   ``max_execution_time``, the tables that exist only. A table whose count fails is named in ``notes``.
 * Names of the demo estate's organizations when PostgreSQL does not hold them (``name_source = "demo"``).
 
+:func:`resolve_organization` is the one place a tool's ``organization`` argument becomes an id: an id (UUID form)
+passes unchanged without a store lookup; otherwise the text must equal, trimmed and case-insensitively, exactly one
+organization's name or slug. The names come from the same sources as here: PostgreSQL's ``organizations`` table
+when ``postgres.url`` is set (read at most once a minute per store), else (no PostgreSQL, no platform schema, an
+empty table, or a PostgreSQL not reachable while the demo estate is still being prepared) the demo estate's names.
+
 In stdio mode every organization is visible (the caller runs the server); nothing here widens what a caller of
 another tool could read.
 """
@@ -17,16 +23,23 @@ another tool could read.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any, Literal
 
+from fastmcp.exceptions import ToolError
 from fastmcp.server.providers import LocalProvider
 from loguru import logger
 from pydantic import BaseModel, Field
 
-from tfo_mcp.config import Settings
+from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.errors import StoreUnavailable
+from tfo_mcp.health import pending_preparation
 from tfo_mcp.logs import scrub_secrets
 from tfo_mcp.stores import postgres
 from tfo_mcp.stores.clickhouse import get_clickhouse
@@ -66,6 +79,19 @@ POSTGRES_KINDS: dict[str, str] = {
 }
 QUERY_TIMEOUT = 10.0
 MAX_LIMIT = 1000
+#: Seconds the organization names read from PostgreSQL are reused by resolve_organization.
+NAME_CACHE_SECONDS = 60.0
+#: A name missing from cached names older than this re-reads them once (an organization created meanwhile).
+NAME_REFRESH_SECONDS = 5.0
+#: Seconds a name lookup may take (connecting included) before it is reported as unavailable.
+NAME_LOOKUP_TIMEOUT = 5.0
+#: Most organizations read for name resolution.
+MAX_NAMED = 10_000
+#: Names listed in the error for an unknown organization.
+HINT_NAMES = 5
+#: Demo organizations `tfo-mcp demo` seeds by default (the ones named in an unknown-name error).
+DEMO_DEFAULT_ORGS = 2
+_UUID_FORM = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class TableCount(BaseModel):
@@ -75,7 +101,9 @@ class TableCount(BaseModel):
 
 
 class Organization(BaseModel):
-    organization_id: str = Field(description="The id every other tool takes as organization_id")
+    organization_id: str = Field(
+        description="The id every other tool takes as organization_id (its name or slug work as well)"
+    )
     name: str | None = Field(None, description="Display name (from PostgreSQL, or the demo estate's names)")
     slug: str | None = Field(None, description="Short code of the organization (PostgreSQL organizations.code)")
     domain: str | None = Field(None, description="The organization's domain, when recorded")
@@ -94,7 +122,7 @@ class OrganizationsOutput(BaseModel):
     truncated: bool = Field(description="True when more organizations exist than `limit`")
     sources: dict[str, str] = Field(description="Per store: 'ok', 'not configured', or why it could not be read")
     notes: list[str] = Field(description="Tables that could not be counted, and what to run when a store is empty")
-    next_steps: str = Field(description="How to go on: which tools take the organization_id")
+    next_steps: str = Field(description="How to go on: which tools take the organization (id, name or slug)")
 
 
 @cache
@@ -193,9 +221,10 @@ async def list_organizations(
 ) -> OrganizationsOutput:
     """List the organizations (tenants) the stores hold: id, name, slug, and what data each has.
 
-    Start here: pass an organization_id from this list to investigate or collect_context. Names and slugs come
-    from PostgreSQL's organizations table; the data summary counts rows per organization in a fixed set of
-    ClickHouse signal tables (with the newest row's time) and PostgreSQL inventory tables. Read-only.
+    Start here: pass an organization's id, name or slug from this list as organization_id to investigate or
+    collect_context. Names and slugs come from PostgreSQL's organizations table; the data summary counts rows per
+    organization in a fixed set of ClickHouse signal tables (with the newest row's time) and PostgreSQL inventory
+    tables. Read-only.
     """
     notes: list[str] = []
     (ch_counts, ch_status), (pg_orgs, pg_counts, pg_status) = await asyncio.gather(
@@ -249,10 +278,158 @@ async def list_organizations(
         sources={"clickhouse": ch_status, "postgres": pg_status},
         notes=notes,
         next_steps=(
-            "Pass an organization_id to `investigate` (what is wrong and why) or to `collect_context` with a "
-            "context type from `list_context_types`."
+            "Pass an organization's id, name or slug as organization_id to `investigate` (what is wrong and why) "
+            "or to `collect_context` with a context type from `list_context_types`."
         ),
     )
+
+
+# --------------------------------------------------------------------------- organization names -> ids
+
+
+class OrganizationNotResolved(ToolError):
+    """The organization a caller gave is no id and no single organization's name or slug (or names are unreadable).
+
+    The caller's mistake (or a store outage, logged apart), not the server's: logged at INFO, without a traceback.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args, log_level=logging.INFO)
+
+
+@dataclass(frozen=True)
+class NamedOrganization:
+    """An organization as name resolution sees it."""
+
+    organization_id: str
+    name: str
+    slug: str
+    deleted: bool = False
+
+    def label(self) -> str:
+        return f"{self.name} ({self.slug})" if self.slug and self.slug != self.name else self.name
+
+
+@dataclass(frozen=True)
+class _Names:
+    key: str
+    source: Literal["postgres", "demo"]
+    organizations: tuple[NamedOrganization, ...]
+    loaded_at: float
+    #: seconds these names are reused (a stand-in for names PostgreSQL does not hold yet: briefly)
+    ttl: float = NAME_CACHE_SECONDS
+
+
+_names_cache: dict[str, _Names] = {}
+
+
+def clear_organization_names() -> None:
+    """Forget the cached organization names (tests; a changed PostgreSQL is a new cache key anyway)."""
+    _names_cache.clear()
+
+
+def is_organization_id(text: str) -> bool:
+    """Whether ``text`` has the form of an organization id (a UUID, hyphenated)."""
+    return bool(_UUID_FORM.match(text.strip()))
+
+
+def _demo_named() -> tuple[NamedOrganization, ...]:
+    return tuple(NamedOrganization(oid, name, slug) for oid, (name, slug) in _demo_names().items())
+
+
+def _store_key() -> str:
+    """Which name source the current settings point at (a digest: the URL itself is kept nowhere here)."""
+    if not postgres.is_configured():
+        return "demo"
+    url = get_settings().postgres.url
+    assert url is not None
+    return "postgres:" + hashlib.sha256(url.get_secret_value().encode()).hexdigest()
+
+
+async def _read_names(key: str) -> _Names:
+    """The organizations' names and slugs from PostgreSQL, or the demo estate's when PostgreSQL has none."""
+    if key == "demo":
+        return _Names(key, "demo", _demo_named(), time.monotonic())
+    try:
+        async with asyncio.timeout(NAME_LOOKUP_TIMEOUT):
+            await postgres.ensure_reachable(NAME_LOOKUP_TIMEOUT)
+            rows = await postgres.fetch_all(
+                _sql("postgres_organization_names"), {"limit": MAX_NAMED}, timeout=NAME_LOOKUP_TIMEOUT
+            )
+    except Exception as exc:
+        reason = _reason(exc)
+        if "does not exist" in reason:  # no platform schema: the names the demo estate's ClickHouse half goes by
+            return _Names(key, "demo", _demo_named(), time.monotonic())
+        if pending_preparation() is not None:  # the demo estate (and its PostgreSQL) is still being prepared
+            return _Names(key, "demo", _demo_named(), time.monotonic(), ttl=NAME_REFRESH_SECONDS)
+        logger.warning("organization names could not be read from PostgreSQL: {}", reason)
+        down = isinstance(exc, StoreUnavailable | TimeoutError | OSError)
+        raise OrganizationNotResolved(
+            "The organization names could not be read: PostgreSQL "
+            + ("is unreachable or too slow" if down else "refused the lookup")
+            + " right now. Pass the organization id (a UUID, see list_organizations) instead, or try again shortly."
+        ) from None
+    if not rows:  # a platform schema not seeded yet
+        return _Names(key, "demo", _demo_named(), time.monotonic(), ttl=NAME_REFRESH_SECONDS)
+    named = tuple(
+        NamedOrganization(str(row["organization_id"]), str(row["name"] or ""), str(row["slug"] or ""), row["deleted"])
+        for row in rows
+    )
+    return _Names(key, "postgres", named, time.monotonic())
+
+
+async def _names(*, refresh_older_than: float = NAME_CACHE_SECONDS) -> _Names:
+    key = _store_key()
+    cached = _names_cache.get(key)
+    if cached is None or time.monotonic() - cached.loaded_at >= min(refresh_older_than, cached.ttl):
+        cached = _names_cache[key] = await _read_names(key)
+    return cached
+
+
+def _matching(names: _Names, wanted: str) -> list[NamedOrganization]:
+    """The organizations whose name or slug equals ``wanted`` (trimmed, case-insensitive); live ones over deleted."""
+    folded = wanted.strip().casefold()
+    found = [org for org in names.organizations if folded in (org.name.strip().casefold(), org.slug.strip().casefold())]
+    return [org for org in found if not org.deleted] or found
+
+
+def _unknown(given: str, names: _Names) -> OrganizationNotResolved:
+    known = names.organizations[:DEMO_DEFAULT_ORGS] if names.source == "demo" else names.organizations
+    listed = [org.label() for org in known if not org.deleted][:HINT_NAMES]
+    where = "the organizations table of PostgreSQL" if names.source == "postgres" else "the demo estate"
+    hint = f" Known organizations include: {', '.join(listed)}." if listed else ""
+    return OrganizationNotResolved(
+        f"No organization is called {given!r}: it is not an organization id (a UUID) and no name or slug in "
+        f"{where} equals it.{hint} Call list_organizations for every organization's id, name and slug."
+    )
+
+
+async def resolve_organization(given: str) -> str:
+    """The organization id a caller means by ``given``: its id, name or slug.
+
+    An id (UUID form) comes back unchanged without a store lookup. Otherwise ``given`` must equal (trimmed,
+    case-insensitively) the name or the slug of exactly one organization. Raises ValueError for an empty or
+    malformed argument, OrganizationNotResolved (a ToolError) when nothing or several organizations match or
+    the names cannot be read; its message names what was given and never the store's URL.
+    """
+    from tfo_mcp.context.collector import validate_organization
+
+    text = validate_organization(given)
+    if is_organization_id(text):
+        return text
+    names = await _names()
+    found = _matching(names, text)
+    if not found and names.source == "postgres":
+        names = await _names(refresh_older_than=NAME_REFRESH_SECONDS)
+        found = _matching(names, text)
+    if not found:
+        raise _unknown(text, names)
+    if len(found) > 1:
+        ids = "; ".join(f"{org.organization_id} ({org.label()})" for org in found[: HINT_NAMES * 2])
+        raise OrganizationNotResolved(
+            f"{text!r} names {len(found)} organizations: {ids}. Pass the organization_id of the one you mean."
+        )
+    return found[0].organization_id
 
 
 def provider(settings: Settings) -> LocalProvider:
