@@ -402,6 +402,33 @@ async def collect_db_connections(req: CollectRequest) -> TelemetryContext:
 # --------------------------------------------------------------------------- replication
 
 
+def _replication_lead(
+    lags: list[dict[str, Any]], replicas: list[dict[str, Any]], aurora_rows: list[dict[str, Any]]
+) -> str:
+    """What replicates: the instances reporting lag (worst first), the replicas the inventory registers and the
+    Aurora cluster members; a part the estate lacks is said in words, after what it has."""
+    parts = []
+    if lags:
+        worst = lags[0]
+        label = worst["instance"] + (f"/{worst['member']}" if worst["member"] else "")
+        instances = len({item["instance"] for item in lags})
+        parts.append(
+            f"Replication lag reported by {plural(instances, 'instance')}, worst {fmt(worst['max_lag_seconds'], 2)} s "
+            f"on {label}"
+        )
+    if aurora_rows:
+        clusters = len({row["cluster_identifier"] for row in aurora_rows})
+        parts.append(f"{plural(len(aurora_rows), 'Aurora cluster member')} in {plural(clusters, 'cluster')}")
+    if replicas:
+        parts.append(plural(len(replicas), "registered replica"))
+    elif parts:
+        parts.append("no replica registered in the database inventory")
+    if not lags:
+        parts.append("no lag metrics in the window")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
 @collector(ContextType.DB_REPLICATION)
 async def collect_db_replication(req: CollectRequest) -> TelemetryContext:
     """Replication topology (primaries, replicas, Aurora readers) and replica lag in seconds."""
@@ -457,10 +484,7 @@ async def collect_db_replication(req: CollectRequest) -> TelemetryContext:
         or row["replication_source"]
         or row["name"] in {r["replication_source"] for r in replicas}
     ]
-    worst = lags[0] if lags else None
-    lead = f"{plural(len(replicas), 'registered replica')}, {len(aurora_rows)} Aurora cluster members; " + (
-        f"worst lag {fmt(worst['max_lag_seconds'], 2)} s on {worst['instance']}." if worst else "no lag metrics."
-    )
+    lead = _replication_lead(lags, replicas, aurora_rows)
     data = {
         "topology": topology[: req.max_items],
         "aurora_members": aurora_rows[: req.max_items],

@@ -336,18 +336,22 @@ class Anomalies:
     def services(self) -> set[str]:
         return {service_of(finding.entity) for finding in self.findings}
 
+    def detector_clause(self) -> str:
+        """What the detector did, for a lead: the series it found anomalous of those examined, or why it judged none
+        (did not run; no series had MIN_HISTORY buckets of history before the window, e.g. a window at the start of
+        the data)."""
+        if self.detection.skipped is not None:
+            return f"the detector did not run ({self.detection.skipped})"
+        if self.detection.series == 0:
+            return f"no series the detector could judge (none has {MIN_HISTORY} buckets of history before the window)"
+        return f"{len(self.detection.findings)} series anomalous in the data (of {self.detection.series} examined)"
+
     def lead(self, tfo_total: int, tfo_critical: int) -> str:
         """The sentence that counts both sources."""
         tfo = f"{tfo_total} {'anomaly' if tfo_total == 1 else 'anomalies'} labelled by TFO ({tfo_critical} critical)"
-        if self.detection.skipped is None:
-            detector = (
-                f"{len(self.detection.findings)} series anomalous in the data (of {self.detection.series} examined)"
-            )
-        else:
-            detector = f"the detector did not run ({self.detection.skipped})"
         services = len(self.services())
         where = f", in {services} {'service' if services == 1 else 'services'}" if services else ""
-        return f"{tfo} and {detector}{where}."
+        return f"{tfo} and {self.detector_clause()}{where}."
 
     def data(self, limit: int) -> dict[str, Any]:
         """``detector`` (series examined, tables, why it did not run) and ``detected`` (its findings, strongest

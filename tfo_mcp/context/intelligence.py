@@ -406,7 +406,7 @@ async def collect_ai_root_cause(req: CollectRequest) -> TelemetryContext:
     lead = (
         f"{_likely_cause_sentence(candidates)}Root-cause inputs{scope}: {len(events)} "
         f"{'anomaly' if len(events) == 1 else 'anomalies'} labelled by TFO ({len(critical)} critical), "
-        f"{len(found.detection.findings)} series anomalous in the data, {plural(len(change_rows), 'change')} since "
+        f"{found.detector_clause()}, {plural(len(change_rows), 'change')} since "
         f"{clock(lookback)}, {len(log_rows)} error-log shapes; {plural(len(candidates), 'candidate cause')}."
     )
     data = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tfo_mcp.context._shaping import as_int
+from tfo_mcp.context._shaping import as_int, plural
 from tfo_mcp.context.change import Finding, baseline_request, compare, signal
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.detect import anomalies
@@ -1217,6 +1217,26 @@ async def collect_change_events(req: CollectRequest) -> TelemetryContext:
     return available(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings=findings)
 
 
+def _deployment_lead(
+    changes: list[dict[str, Any]], deployments: list[dict[str, Any]], rolled: list[dict[str, Any]], limit: int
+) -> str:
+    """The deploys recorded in the window, then the Kubernetes deployments: how many, how many rolled out in the
+    window and how many lack replicas (the inventory stays named when nothing moved in the window)."""
+    if changes:
+        services = len({str(row["service_name"]) for row in changes if row.get("service_name")})
+        of = f" of {plural(services, 'service')}" if services else ""
+        recorded = f"{plural(len(changes), 'deploy')}{of} recorded in the window"
+    else:
+        recorded = "No deploy recorded in the window (change_events)"
+    if not deployments:
+        return f"{recorded}; no Kubernetes deployment in the inventory."
+    count = f"{'at least ' if len(deployments) >= limit else ''}{plural(len(deployments), 'Kubernetes deployment')}"
+    short = sum(1 for d in deployments if d["unavailable_replicas"] or d["ready_replicas"] < d["replicas"])
+    moved = f"{len(rolled)} rolled out in the window" if rolled else "none rolled out in the window"
+    health = f"{short} with unavailable replicas" if short else "all with their replicas available"
+    return f"{recorded}; {count}: {moved}, {health}."
+
+
 @collector(ContextType.DEPLOYMENT)
 async def collect_deployment(req: CollectRequest) -> TelemetryContext:
     """Deployments: rollouts recorded as change events (with the error rate, p95 and throughput of the deployed
@@ -1244,10 +1264,7 @@ async def collect_deployment(req: CollectRequest) -> TelemetryContext:
         f"{dep['name']} rolled out revision {dep['revision']} ({dep['image']}) at {clock(str(dep['last_rollout_at']))}"
         for dep in rolled
     ]
-    lead = (
-        f"{len(change_rows)} deployments recorded in the window; {len(rolled)} Kubernetes deployments rolled out, "
-        f"{sum(1 for d in deployments if d['unavailable_replicas'])} with unavailable replicas."
-    )
+    lead = _deployment_lead(change_rows, deployments, rolled, req.max_items)
     data: dict[str, Any] = {
         "sources": ["change_events", "kubernetes_deployments"],
         "service_filter": req.context_id,
