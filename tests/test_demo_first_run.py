@@ -57,11 +57,13 @@ def test_the_first_run_answers_at_once_then_serves_the_whole_estate(tmp_path: Pa
         assert _preparation(server)["state"] == "preparing"
         investigating = _call(server, "investigate", organization_id=org_a)
         assert investigating["summary"].startswith(PREPARING) and not investigating["findings"]
+        assert _call(server, "list_organizations")["notes"][0].startswith(PREPARING)
 
         ready = _wait_ready(server)
         assert ready["state"] == "ready" and ready["percent"] == 100, ready
-        traces = _context(server, "traces", org_a)
+        traces = _context(server, "traces", "Acme Retail")  # the name a user knows
         assert traces["status"] == "available" and "checkout" in str(traces["data"])
+        assert not any(note.startswith("[SYSTEM]") for note in _call(server, "list_organizations")["notes"])
         alerts = _context(server, "alert", org_a)
         assert alerts["status"] == "available", alerts  # alert rules live in the demo's embedded PostgreSQL
         health = server.request("resources/read", {"uri": "status://health"})["result"]["contents"][0]["text"]

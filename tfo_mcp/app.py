@@ -67,7 +67,7 @@ INSTRUCTIONS = (
     "and commands inside the configured sandbox roots. "
     "To start: call list_organizations to find the organization (ids, names, what data each has), then "
     "investigate (what is wrong and why) or collect_context with a type from list_context_types, passing "
-    "that organization_id."
+    "that organization's id, name or slug as organization_id."
 )
 
 

@@ -38,6 +38,7 @@ from loguru import logger
 from pydantic import BaseModel, Field
 
 from tfo_mcp.config import Settings, get_settings
+from tfo_mcp.context.types import preparing_summary
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.health import pending_preparation
 from tfo_mcp.logs import scrub_secrets
@@ -270,6 +271,9 @@ async def list_organizations(
             "No organization holds data yet: run `tfo-mcp demo` for the demo estate, or point "
             "TELEMETRYFLOW_MCP_CLICKHOUSE_URL / TELEMETRYFLOW_MCP_POSTGRES_URL at a TFO deployment"
         )
+    preparing = pending_preparation()
+    if preparing is not None:  # the counts are of a half-written estate: say so first
+        notes.insert(0, preparing_summary("The list of organizations", preparing.percent, preparing.step))
     logger.debug("list_organizations: {} found; ClickHouse {}; PostgreSQL {}", len(ranked), ch_status, pg_status)
     return OrganizationsOutput(
         organizations=ranked[:limit],
