@@ -81,9 +81,9 @@ async def _modern_clickhouse() -> bool:
 
 async def is_seeded() -> bool:
     """Whether the stores hold a complete demo estate: the completion marker a seed writes last (an interrupted
-    seed leaves none, so it is redone), and the organization in PostgreSQL when it is configured."""
+    seed leaves none, so it is redone; a store without the marker table has none), and the organization in
+    PostgreSQL when it is configured. Reads only."""
     try:
-        await clickhouse.get_clickhouse().execute(_demo_sql("estate_marker"), {})
         result = await clickhouse.get_clickhouse().query(
             f"SELECT count() FROM {ESTATE_MARKER} WHERE organization_id = %(org)s", {"org": org_id(0)}, max_rows=1
         )
