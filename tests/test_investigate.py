@@ -11,6 +11,7 @@ from fastmcp import Client
 from tests.support.collect_helpers import window
 from tests.support.fixtures_demo import DemoDataset
 from tfo_mcp.app import build_server
+from tfo_mcp.context import collector
 from tfo_mcp.context.investigate import investigate
 from tfo_mcp.tokens import count_tokens
 
@@ -80,7 +81,10 @@ async def test_bad_arguments_are_refused_with_a_clear_error() -> None:
         await investigate("org", time_from="2026-12-02T10:00:00Z", time_to="2026-12-02T09:00:00Z")
 
 
-async def test_the_tool_answers_over_mcp_with_the_same_findings(demo_store: DemoDataset) -> None:
+async def test_the_tool_answers_over_mcp_with_the_same_findings(
+    demo_store: DemoDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collector, "DEFAULT_BUDGET", BUDGET)  # figures, not speed
     start, end = window(demo_store)
     arguments = {"organization_id": demo_store.org_a, "time_from": start.isoformat(), "time_to": end.isoformat()}
     async with Client(build_server()) as client:

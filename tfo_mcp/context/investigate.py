@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
+from tfo_mcp.context import collector
 from tfo_mcp.context.change import BASELINE_WORDS, baseline_window, order_key
-from tfo_mcp.context.collector import DEFAULT_BUDGET, collect_context, validate_organization
+from tfo_mcp.context.collector import collect_context, validate_organization
 from tfo_mcp.context.types import ContextType, TimeRange, jsonable, preparing_summary
 from tfo_mcp.health import pending_preparation
 from tfo_mcp.tokens import count_tokens
@@ -161,7 +162,7 @@ async def investigate(
     service = (service or "").strip() or None
     if service is not None and (len(service) > 200 or any(ord(ch) < 32 for ch in service)):
         raise ValueError("service must be a name of at most 200 characters without control characters")
-    budget = DEFAULT_BUDGET if budget is None else budget
+    budget = collector.DEFAULT_BUDGET if budget is None else budget  # read per call, like the collector
     kinds = list(dict.fromkeys(contexts))
     started = time.monotonic()
 
