@@ -11,8 +11,6 @@ from __future__ import annotations
 import gc
 import sys
 
-from tfo_mcp import startup
-
 #: Arguments that mean "serve over stdio with the configured settings".
 _PLAIN_SERVE = ([], ["serve"])
 
@@ -23,6 +21,8 @@ def main() -> None:
     # among them is wasted time. serve() turns collection back on once the server is built; the CLI does
     # for every other command.
     gc.disable()
+    from tfo_mcp import startup  # after gc.disable(): the settings models are the first of those objects
+
     if sys.argv[1:] in _PLAIN_SERVE:
         startup.serve(startup.load(None))
         return

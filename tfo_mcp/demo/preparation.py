@@ -14,7 +14,6 @@ from loguru import logger
 
 from tfo_mcp import health
 from tfo_mcp.config import LoadedSettings
-from tfo_mcp.demo.seeding import is_seeded, migrate_platform, seed
 from tfo_mcp.stores import embedded_postgres, postgres
 
 NAME = "demo estate"
@@ -46,6 +45,8 @@ class EstatePreparation:
             state.advance(0.0, "starting the embedded PostgreSQL")
             if await asyncio.to_thread(embedded_postgres.start_for_demo, self.loaded) is not None:
                 await postgres.start()  # the pools of the server's own tables, now that there is a URL
+            from tfo_mcp.demo.seeding import is_seeded, migrate_platform, seed  # not before `initialize`
+
             state.advance(SETUP_SHARE / 2, "migrating the platform tables")
             await migrate_platform()
             state.advance(SETUP_SHARE, "checking the estate")
