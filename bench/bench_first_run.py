@@ -6,7 +6,8 @@ ready, and the second start, each from a fresh home directory.
 Spawns ``python -m tfo_mcp demo`` (raw JSON-RPC over stdio) with HOME set to a new temporary directory, so the
 embedded ClickHouse store and the embedded PostgreSQL start empty. Reports: initialize (spawn -> answer), ready
 (spawn -> a `collect_context` of `service-health` that is `available`), and the second start's initialize on the
-same home. ``--ref`` runs a git ref's checkout (a worktree) the same way first, for the baseline beside it.
+same home, and beside them the floor: a bare FastMCP server's initialize (bench/bare_fastmcp_server.py: the SDK's
+imports alone). ``--ref`` runs a git ref's checkout (a worktree) the same way first, for the baseline beside it.
 """
 
 from __future__ import annotations
@@ -51,6 +52,28 @@ def _context_status(server: StdioServer) -> tuple[str, str]:
     return str(body.get("status")), str(body.get("summary", ""))[:160]
 
 
+def bare_initialize() -> float:
+    """Seconds from spawning a bare FastMCP server to its answer to `initialize`."""
+    spawned = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "bare_fastmcp_server.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    request = {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "b", "version": "1"}}
+    child.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": request}) + "\n")
+    child.stdin.flush()
+    answer = child.stdout.readline()
+    elapsed = time.perf_counter() - spawned
+    child.kill()
+    child.wait()
+    assert '"result"' in answer, answer
+    return elapsed
+
+
 def run(cwd: Path, home: Path) -> dict[str, float | str]:
     env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local/share")}
     spawned = time.perf_counter()
@@ -91,7 +114,9 @@ def main() -> None:
         for name, tree in trees.items():
             for attempt in range(args.runs):
                 with tempfile.TemporaryDirectory(prefix="tfo-home-") as home:
-                    print(json.dumps({"tree": name, "run": attempt + 1, **run(tree, Path(home))}), flush=True)
+                    figures = run(tree, Path(home))
+                    figures["bare_fastmcp_initialize_s"] = round(bare_initialize(), 2)
+                    print(json.dumps({"tree": name, "run": attempt + 1, **figures}), flush=True)
     finally:
         for tree in trees.values():
             if tree != ROOT:
