@@ -485,6 +485,34 @@ async def test_series_split_over_statements_keep_their_values(
     assert await _fingerprint(demo.org_id(0)) == whole
 
 
+async def test_rows_written_a_day_at_a_time_keep_their_values(
+    small_store: dict[str, str], demo_dataset: DemoDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk rows of a window across midnight go in one UTC day at a time (chunks cut at midnight, spans and
+    log lines kept by day); every row is written once, with the values of an unsplit seed. At scale 10 the log
+    lines' second chunk holds midnight (a chunk that does not start on a whole second)."""
+    from tfo_mcp.demo import plan
+
+    now = demo_dataset.now.replace(hour=0, minute=2)  # the window starts the day before
+    args = {**SMALL, "scale": 10}
+    split = await demo.seed(seed=7, now=now, **args)
+    org = demo.org_id(0)
+    by_day = await _fingerprint(org)
+    days = await ch("SELECT uniqExact(toDate(timestamp)) FROM logs WHERE organization_id = %(o)s", {"o": org})
+    assert days == [(2,)]
+    monkeypatch.setattr(plan, "utc_days", lambda first, last: [(first - timedelta(days=1), last + timedelta(days=1))])
+    assert await demo.seed(seed=7, now=now, **args) == split
+    assert await _fingerprint(org) == by_day
+
+
+async def test_progress_rises_to_100(small_store: dict[str, str], demo_dataset: DemoDataset) -> None:
+    seen: list[tuple[float, str]] = []
+    await demo.seed(now=demo_dataset.now, progress=lambda percent, step: seen.append((percent, step)), **SMALL)
+    percents = [percent for percent, _ in seen]
+    assert percents == sorted(percents) and 0 < percents[0] < 50 and percents[-1] == 100.0
+    assert {"ClickHouse traces", "PostgreSQL platform rows", "done"} <= {step for _, step in seen}
+
+
 async def test_uptime_checks_grow_with_scale(small_store: dict[str, str], demo_dataset: DemoDataset) -> None:
     """scale=N runs N staggered probes per monitor and region (a check every 60/N s): N times the raw rows, all
     inside the window, while the rollups keep one row per monitor, region and bucket."""

@@ -263,6 +263,7 @@ def firewall_rows(plan: OrgPlan, window: Window, rng: random.Random) -> list[tup
         ("deny-all-in", "deny", 0),
         ("drop-known-bad", "drop", 0),
     )
+    rule_ids = {name: plan.uid("fwrule", name) for name, _, _ in rules}
     rows = []
 
     def add(moment: datetime, rule: tuple[str, str, int], src: str, dst: dict[str, Any], port: int) -> None:
@@ -272,7 +273,7 @@ def firewall_rows(plan: OrgPlan, window: Window, rng: random.Random) -> list[tup
                 moment,
                 firewall["id"],
                 firewall["name"],
-                plan.uid("fwrule", name),
+                rule_ids[name],
                 name,
                 action,
                 "inbound",

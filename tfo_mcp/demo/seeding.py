@@ -1,5 +1,5 @@
 """Writing the demo estate to the stores: the platform schema, the generated ClickHouse statements and row inserts
-(``tfo_mcp.stores.clickhouse``), the PostgreSQL rows (multi-row INSERTs through ``tfo_mcp.stores.postgres.execute``).
+(``tfo_mcp.stores.clickhouse``), the PostgreSQL rows (COPY through ``tfo_mcp.stores.postgres.copy_rows``).
 
 Every store access of the demo package is here; the other modules only build rows and statement parameters.
 """
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,26 @@ from tfo_mcp.stores.clickhouse_backend import Backend
 DEMO_SQL_DIR = Path(__file__).parent.parent / "sql" / "clickhouse" / "demo"
 #: The first ClickHouse major version with DateTime64/Map; older servers get the platform_legacy schema.
 MODERN_CLICKHOUSE_MAJOR = 20
-#: Organizations seeded concurrently (each runs its statements in order; the engine uses one thread per statement).
-PARALLEL_ORGS = 2
+#: Generated statements run concurrently (each on one engine thread, CHDB_GENERATE_SETTINGS).
+LANES = 2
+#: Longest generated statement (the engine refuses statements over 256 KiB, max_query_size).
+MAX_STATEMENT_BYTES = 200_000
 MAX_HOURS = 24 * 30
 MAX_SCALE = 200
 MAX_ORGS = 50
 PG_MAX_PARAMS = 30_000
 #: The table a seed writes last, one row per organization: a store without its rows holds no complete estate.
 ESTATE_MARKER = "tfo_mcp_demo_estate"
-#: Share of a seed's progress the ClickHouse side takes (PostgreSQL the rest).
-CLICKHOUSE_SHARE = 85.0
+#: Settings of the generated statements on the embedded engine: no insert-time merge of the rollups' rows (their
+#: feeds already group by the sort key), one thread each (LANES statements run side by side) and no JIT compiling
+#: (every statement and its views' queries are compiled anew, which costs more than the compiled code saves). The
+#: bloom-filter indexes are not built as the rows are written (a quarter of the seed's time): on an estate the size of
+#: the demo's a read is as fast without them, and merges build them for the merged parts.
+CHDB_GENERATE_SETTINGS = (
+    " SETTINGS optimize_on_insert = 0, max_threads = 1, max_insert_threads = 1, compile_expressions = 0,"
+    " compile_aggregate_expressions = 0, compile_sort_description = 0, materialize_skip_indexes_on_insert = 0"
+)
+_INSERT_HEAD = re.compile(r"(?s)(.*?)(\bINSERT INTO (\w+)\s*\([^)]*\))\s*(SELECT\b.*)")
 #: table -> columns whose default is now() (filled by _seed_postgres from the catalog).
 _NOW_COLUMNS: dict[str, set[str]] = {}
 
@@ -146,20 +157,23 @@ async def seed(
     await backend.execute(_demo_sql("estate_marker"), {})
     await backend.execute(f"TRUNCATE TABLE {ESTATE_MARKER}", {})
     await _clear_clickhouse(backend, [p.id for p in plans])
-    steps = sum(len(list(tables.clickhouse_statements(p, window, scale))) + 1 for p in plans)
-    writer = _Writer(backend, seed, window, _Steps(progress, steps, 0.0, CLICKHOUSE_SHARE))
-    for first in range(0, len(plans), PARALLEL_ORGS):
-        await asyncio.gather(
-            *(_seed_clickhouse_org(writer, p, scale, seed) for p in plans[first : first + PARALLEL_ORGS])
-        )
+    writer = _Writer(backend, seed, window, await _tables_with_maps(backend))
+    generated = writer.pack(piece for p in plans for piece in tables.clickhouse_statements(p, window, scale))
+    derived = writer.pack(piece for p in plans for piece in tables.derived_statements(p, window, scale))
+    with_postgres = postgres.is_configured()
+    if not with_postgres:
+        logger.warning("PostgreSQL is not configured (postgres.url): demo data written to ClickHouse only")
+    postgres_steps = 1 + len(plans) if with_postgres else 0
+    writer.steps = _Steps(progress, len(generated) + len(derived) + len(plans) + 1 + postgres_steps, 0.0, 99.0)
+    async with asyncio.TaskGroup() as group:  # the stores side by side
+        clickhouse_task = group.create_task(_seed_clickhouse(writer, plans, generated, derived))
+        postgres_task = group.create_task(_seed_postgres(plans, window, seed, writer.steps)) if with_postgres else None
+    ch_seconds = clickhouse_task.result()
+    if postgres_task is not None:
+        counts.update(postgres_task.result())
     counts.update(await _count_clickhouse(backend, [p.id for p in plans]))
     slowest = sorted(writer.timings.items(), key=lambda item: -item[1])[:8]
     logger.debug("demo seed: slowest steps {}", ", ".join(f"{name} {secs:.1f} s" for name, secs in slowest))
-    ch_seconds = time.perf_counter() - started
-    if postgres.is_configured():
-        counts.update(await _seed_postgres(plans, window, seed, progress))
-    else:
-        logger.warning("PostgreSQL is not configured (postgres.url): demo data written to ClickHouse only")
     await _write_marker(backend, plans, window, {"orgs": orgs, "services": services, "hours": hours, "scale": scale})
     if progress is not None:
         progress(100.0, "done")
@@ -185,6 +199,30 @@ def _demo_sql(name: str) -> str:
     return text
 
 
+@cache
+def _demo_insert(name: str) -> tuple[str, str, str, str]:
+    """A generated statement's head (comments unescaped, then ``INSERT INTO table (columns)``), its target table,
+    the INSERT clause with single spaces and its SELECT template."""
+    match = _INSERT_HEAD.match(_demo_sql(name))
+    if match is None:
+        raise ValueError(f"sql/clickhouse/demo/{name}.sql is not INSERT INTO <table> (<columns>) SELECT ...")
+    return sql_guard.render(match[1] + match[2], {}), match[3], " ".join(match[2].split()), match[4]
+
+
+def _render(template: str, params: dict[str, Any], literals: dict[int, tuple[list[Any], str]]) -> str:
+    """``sql_guard.render(template, params)`` with each list parameter escaped once however many pieces share it
+    (``literals``: id -> (list, SQL literal); the pieces of a chunk share their arrays)."""
+    values = {}
+    for key, value in params.items():
+        if not isinstance(value, list):
+            values[key] = sql_guard.render("%(v)s", {"v": value})
+            continue
+        if id(value) not in literals:
+            literals[id(value)] = (value, sql_guard.render("%(v)s", {"v": value}))
+        values[key] = literals[id(value)][1]
+    return template % values
+
+
 Progress = Callable[[float, str], None]
 
 
@@ -205,17 +243,45 @@ class _Steps:
 class _Writer:
     """Runs the ClickHouse side of a seed: generated INSERT ... SELECT statements and row inserts."""
 
-    def __init__(self, backend: Backend, seed: int, window: Window, steps: _Steps) -> None:
+    def __init__(self, backend: Backend, seed: int, window: Window, daily: frozenset[str]) -> None:
         self.backend = backend
         self.seed = seed
         self.window = window
-        self.steps = steps
+        self.daily = daily
+        self.steps = _Steps(None, 1, 0.0, 99.0)
         self.statements = 0
         self.timings: dict[str, float] = {}
+        self.settings = CHDB_GENERATE_SETTINGS if backend.kind == "chdb" else ""
 
-    async def generate(self, name: str, params: dict[str, Any]) -> None:
+    def pack(self, pieces: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, str]]:
+        """Statements (name, SQL) writing the pieces (name, parameters): the SELECTs into one table's columns joined
+        by UNION ALL up to MAX_STATEMENT_BYTES, so every organization and chunk shares one insert (the rollups'
+        views run once per insert, a cost that does not shrink with the rows). A table with Map columns (``daily``)
+        gets one insert per UTC ``day`` of the pieces: its blocks are not split by partition."""
+        groups: dict[tuple[str, Any], tuple[str, list[str]]] = {}
+        literals: dict[int, tuple[list[Any], str]] = {}
+        for name, params in pieces:
+            _, table, insert, template = _demo_insert(name)
+            day = params.get("day") if table in self.daily else None
+            body = _render(template, {"seed": self.seed, **params}, literals)
+            groups.setdefault((insert, day), (name, []))[1].append(body)
+        statements = []
+        for name, bodies in groups.values():
+            batch: list[str] = []
+            for body in bodies:
+                if batch and len("\nUNION ALL\n".join([*batch, body]).encode()) > MAX_STATEMENT_BYTES:
+                    statements.append((name, self._statement(name, batch)))
+                    batch = []
+                batch.append(body)
+            statements.append((name, self._statement(name, batch)))
+        return statements
+
+    def _statement(self, name: str, bodies: list[str]) -> str:
+        return f"{_demo_insert(name)[0]}{self.settings}\n" + "\nUNION ALL\n".join(bodies)
+
+    async def generate(self, name: str, sql: str) -> None:
         started = time.perf_counter()
-        await self.backend.execute(_demo_sql(name), {"seed": self.seed, **params})
+        await self.backend.execute(sql)
         self.statements += 1
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
         self.steps.step(f"ClickHouse {name}")
@@ -227,17 +293,70 @@ class _Writer:
             self.timings[table] = self.timings.get(table, 0.0) + time.perf_counter() - started
 
 
-async def _seed_clickhouse_org(writer: _Writer, plan: OrgPlan, scale: int, seed: int) -> None:
-    """The generated statements of one organization, then its Python-built tables."""
-    window = writer.window
+async def _seed_clickhouse(
+    writer: _Writer, plans: list[OrgPlan], generated: list[tuple[str, str]], derived: list[tuple[str, str]]
+) -> float:
+    """The generated statements in LANES lanes, largest first and the traces before all: the statements that
+    read them and the Python-built tables (beside the lanes) start once they are written. Returns the seconds."""
     started = time.perf_counter()
-    for name, params in tables.clickhouse_statements(plan, window, scale):
-        await writer.generate(name, params)
-    trace_ids = await _incident_trace_ids(writer, plan) if plan.incident else []
-    for table, cols, rows in tables.clickhouse_tables(plan, window, seed, trace_ids):
-        await writer.insert(table, cols, rows)
-    writer.steps.step(f"ClickHouse tables of {plan.name}")
-    logger.info("demo seed: ClickHouse rows of {} written in {:.1f} s", plan.name, time.perf_counter() - started)
+    spans = [(name, sql) for name, sql in generated if name == "traces"]
+    spans_left = len(spans)
+    spans_written = asyncio.Event()
+    if not spans:
+        spans_written.set()
+
+    async def write_spans(name: str, sql: str) -> None:
+        nonlocal spans_left
+        await writer.generate(name, sql)
+        spans_left -= 1
+        if not spans_left:
+            spans_written.set()
+
+    async def after_spans(name: str, sql: str) -> None:
+        await spans_written.wait()
+        await writer.generate(name, sql)
+
+    async def tables_after_spans() -> None:
+        await spans_written.wait()
+        await _seed_clickhouse_tables(writer, plans)
+
+    rest = [partial(writer.generate, name, sql) for name, sql in generated if name != "traces"]
+    # the statements that read the traces come after LANES others (no lane waits for the traces), and the small
+    # statements last (the lanes finish together)
+    jobs = iter(
+        [
+            *(partial(write_spans, name, sql) for name, sql in spans),
+            *rest[:LANES],
+            *(partial(after_spans, name, sql) for name, sql in derived),
+            *rest[LANES:],
+        ]
+    )
+
+    async def lane() -> None:
+        for job in jobs:  # one iterator for every lane: each job runs once
+            await job()
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(LANES):
+            group.create_task(lane())
+        group.create_task(tables_after_spans())
+    seconds = time.perf_counter() - started
+    logger.info("demo seed: ClickHouse rows written in {:.1f} s", seconds)
+    return seconds
+
+
+async def _seed_clickhouse_tables(writer: _Writer, plans: list[OrgPlan]) -> None:
+    """The Python-built tables of every organization, one insert per table (rows built in a worker thread)."""
+    rows_of: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    for plan in plans:
+        trace_ids = await _incident_trace_ids(writer, plan) if plan.incident else []
+        built = await asyncio.to_thread(tables.clickhouse_tables, plan, writer.window, writer.seed, trace_ids)
+        for table, columns, rows in built:
+            rows_of.setdefault(table, (columns, []))[1].extend(rows)
+        writer.steps.step(f"ClickHouse rows of {plan.name}")
+    for table, (columns, rows) in rows_of.items():
+        await writer.insert(table, columns, rows)
+    writer.steps.step("ClickHouse tables")
 
 
 async def _incident_trace_ids(writer: _Writer, plan: OrgPlan) -> list[str]:
@@ -258,11 +377,12 @@ async def _incident_trace_ids(writer: _Writer, plan: OrgPlan) -> list[str]:
 
 
 async def _org_tables(backend: Backend) -> list[str]:
-    """MergeTree tables of the current database that have an organization_id column."""
+    """MergeTree tables of the current database that have an organization_id column and rows (active parts)."""
     result = await backend.query(
-        "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%%MergeTree' "
-        "AND name IN (SELECT table FROM system.columns WHERE database = currentDatabase() "
-        "AND name = 'organization_id') ORDER BY name",
+        "SELECT DISTINCT table FROM system.parts WHERE database = currentDatabase() AND active AND rows > 0 "
+        "AND table IN (SELECT name FROM system.tables WHERE database = currentDatabase() "
+        "AND engine LIKE '%%MergeTree') AND table IN (SELECT table FROM system.columns "
+        "WHERE database = currentDatabase() AND name = 'organization_id') ORDER BY table",
         {},
         max_rows=10_000,
     )
@@ -270,7 +390,8 @@ async def _org_tables(backend: Backend) -> list[str]:
 
 
 async def _clear_clickhouse(backend: Backend, ids: list[str]) -> None:
-    """Remove earlier rows of the demo organizations (TRUNCATE when a table holds nothing else)."""
+    """Remove earlier rows of the demo organizations (TRUNCATE when a table holds nothing else); empty tables are
+    skipped without a query each."""
     for table in await _org_tables(backend):
         name = sql_guard.quote_identifier(table)
         result = await backend.query(
@@ -287,6 +408,16 @@ async def _clear_clickhouse(backend: Backend, ids: list[str]) -> None:
             )
         else:
             await backend.execute(f"TRUNCATE TABLE {name}")
+
+
+async def _tables_with_maps(backend: Backend) -> frozenset[str]:
+    """Tables of the current database with a Map column (splitting an insert block by partition is slow for them)."""
+    result = await backend.query(
+        "SELECT DISTINCT table FROM system.columns WHERE database = currentDatabase() AND type LIKE 'Map(%%'",
+        {},
+        max_rows=10_000,
+    )
+    return frozenset(str(row[0]) for row in result.rows)
 
 
 async def _count_clickhouse(backend: Backend, ids: list[str]) -> dict[str, int]:
@@ -309,21 +440,11 @@ async def _write_marker(backend: Backend, plans: list[OrgPlan], window: Window, 
     await backend.insert(ESTATE_MARKER, ["organization_id", "estate_now", "arguments"], rows)
 
 
-async def _seed_postgres(
-    plans: list[OrgPlan], window: Window, seed: int, progress: Progress | None = None
-) -> dict[str, int]:
+async def _seed_postgres(plans: list[OrgPlan], window: Window, seed: int, steps: _Steps) -> dict[str, int]:
+    """The PostgreSQL rows: the demo organizations' earlier rows deleted and the platform-wide rows added in one
+    transaction, then each organization's rows (tables in foreign-key order) by COPY in one transaction."""
     started = time.perf_counter()
     ids = [p.id for p in plans]
-    for table in tables.POSTGRES_DELETE_ORDER:
-        await postgres.execute(f"DELETE FROM {table} WHERE organization_id = ANY(%s::uuid[])", [ids])
-    await postgres.execute(
-        "DELETE FROM tenants WHERE workspace_id IN "
-        "(SELECT workspace_id FROM workspaces WHERE organization_id = ANY(%s::uuid[]))",
-        [ids],
-    )
-    await postgres.execute("DELETE FROM workspaces WHERE organization_id = ANY(%s::uuid[])", [ids])
-    await postgres.execute("DELETE FROM organizations WHERE organization_id = ANY(%s::uuid[])", [ids])
-    counts: dict[str, int] = {}
     # Columns defaulting to now() get a fixed time instead, so the same seed writes the same rows.
     timed = await postgres.fetch_all(
         "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
@@ -332,21 +453,30 @@ async def _seed_postgres(
     fixed_time = window.now - timedelta(days=1)
     for row in timed:
         _NOW_COLUMNS.setdefault(row["table_name"], set()).add(row["column_name"])
-    for table, key, rows in tenancy.global_tables(plans, window.now):
-        await _pg_insert(table, _with_times(table, rows, fixed_time), conflict=key)
-        counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
-    role_permissions = tenancy.role_permission_rows()
-    await _pg_insert("role_permissions", _with_times("role_permissions", role_permissions, fixed_time), conflict="id")
     await _check_global_ids()
-    steps: _Steps | None = None
+    any_org = "organization_id = ANY(%s::uuid[])"
+    statements: list[tuple[str, Any]] = [
+        *((f"DELETE FROM {table} WHERE {any_org}", [ids]) for table in tables.POSTGRES_DELETE_ORDER),
+        (f"DELETE FROM tenants WHERE workspace_id IN (SELECT workspace_id FROM workspaces WHERE {any_org})", [ids]),
+        (f"DELETE FROM workspaces WHERE {any_org}", [ids]),
+        (f"DELETE FROM organizations WHERE {any_org}", [ids]),
+    ]
+    counts: dict[str, int] = {}
+    for table, key, rows in tenancy.global_tables(plans, window.now):
+        statements += _insert_statements(table, _with_times(table, rows, fixed_time), conflict=key)
+        counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
+    role_permissions = _with_times("role_permissions", tenancy.role_permission_rows(), fixed_time)
+    statements += _insert_statements("role_permissions", role_permissions, conflict="id")
+    await postgres.copy_rows([], statements)
+    steps.step("PostgreSQL platform rows")
     for plan in plans:
         rng = random.Random(f"{seed}/postgres/{plan.index}")
-        org_tables = tables.postgres_org_tables(plan, window, rng)
-        steps = steps or _Steps(progress, len(org_tables) * len(plans), CLICKHOUSE_SHARE, 99.0)
-        for table, rows in org_tables:
-            await _pg_insert(table, _with_times(table, rows, fixed_time))
+        batches: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+        for table, rows in tables.postgres_org_tables(plan, window, rng):
+            batches += _copy_batches(table, _with_times(table, rows, fixed_time))
             counts[f"postgres.{table}"] = counts.get(f"postgres.{table}", 0) + len(rows)
-            steps.step(f"PostgreSQL {table}")
+        await postgres.copy_rows(batches)
+        steps.step(f"PostgreSQL rows of {plan.name}")
     logger.info("demo seed: PostgreSQL rows written in {:.1f} s", time.perf_counter() - started)
     return counts
 
@@ -368,10 +498,24 @@ def _with_times(table: str, rows: list[dict[str, Any]], moment: datetime) -> lis
     return [{**{name: moment for name in columns if name not in row}, **row} for row in rows]
 
 
-async def _pg_insert(table: str, rows: list[dict[str, Any]], conflict: str | None = None) -> None:
-    """Multi-row INSERTs (columns = union of the rows' keys; a missing key is DEFAULT)."""
-    if not rows:
-        return
+def _copy_batches(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, list[str], list[tuple[Any, ...]]]]:
+    """COPY batches (table, columns, rows) of consecutive rows with the same keys (a missing key is the default)."""
+    from psycopg.types.json import Jsonb
+
+    batches: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+    keys: frozenset[str] | None = None
+    for row in rows:
+        if keys != row.keys():
+            keys = frozenset(row)
+            batches.append((table, list(row), []))
+        values = (row[name] for name in batches[-1][1])
+        batches[-1][2].append(tuple(Jsonb(value.value) if isinstance(value, Json) else value for value in values))
+    return batches
+
+
+def _insert_statements(table: str, rows: list[dict[str, Any]], conflict: str) -> list[tuple[str, list[Any]]]:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING statements (sql, params); columns = union of the rows' keys, a
+    missing key is DEFAULT."""
     from psycopg.types.json import Jsonb
 
     columns: list[str] = []
@@ -380,8 +524,8 @@ async def _pg_insert(table: str, rows: list[dict[str, Any]], conflict: str | Non
             if key not in columns:
                 columns.append(key)
     quoted = ", ".join(f'"{name}"' for name in columns)
-    per_statement = max(1, PG_MAX_PARAMS // len(columns))
-    suffix = f" ON CONFLICT ({conflict}) DO NOTHING" if conflict else ""
+    per_statement = max(1, PG_MAX_PARAMS // max(1, len(columns)))
+    statements = []
     for offset in range(0, len(rows), per_statement):
         chunk = rows[offset : offset + per_statement]
         values, params = [], []
@@ -395,4 +539,7 @@ async def _pg_insert(table: str, rows: list[dict[str, Any]], conflict: str | Non
                 params.append(Jsonb(value.value) if isinstance(value, Json) else value)
                 cells.append("%s")
             values.append("(" + ", ".join(cells) + ")")
-        await postgres.execute(f"INSERT INTO {table} ({quoted}) VALUES {', '.join(values)}{suffix}", params)
+        statements.append(
+            (f"INSERT INTO {table} ({quoted}) VALUES {', '.join(values)} ON CONFLICT ({conflict}) DO NOTHING", params)
+        )
+    return statements

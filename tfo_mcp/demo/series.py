@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tfo_mcp.demo.plan import CHUNK_ROWS, SERIES_STEP_MS, OrgPlan, Window, chunks, naive_utc
+from tfo_mcp.demo.plan import CHUNK_ROWS, SERIES_STEP_MS, OrgPlan, Window, chunks, grid_days, naive_utc
 
 #: Series per generated statement (their parameters are inline arrays of up to ~250 bytes a series against the
 #: engine's 256 KiB statement limit).
@@ -66,4 +66,8 @@ def _group_statements(
     count = len(rows)
     points = max(1, window.total_ms // SERIES_STEP_MS)
     for p0, n in chunks(points, max(1, CHUNK_ROWS // count)):
-        yield f"series_{table}", {**params, "s_count": count, "p0": p0, "rows": n * count, "step_ms": SERIES_STEP_MS}
+        for first, points_of_day, day in grid_days(window.start, p0, n, SERIES_STEP_MS):
+            yield f"series_{table}", {
+                **params, "s_count": count, "p0": first, "rows": points_of_day * count, "step_ms": SERIES_STEP_MS,
+                "day": day,
+            }  # fmt: skip

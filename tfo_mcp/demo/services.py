@@ -23,9 +23,11 @@ from tfo_mcp.demo.plan import (
     catalog,
     chunks,
     estate,
+    grid_days,
     incident_services,
     leaking_service,
     naive_utc,
+    slot_days,
 )
 
 SPANS_PER_ORG_DAY = 250_000
@@ -38,6 +40,8 @@ INCIDENT_LOG_SHARE = 0.2
 #: (name, type, unit, base kind, diurnal amplitude, noise, lo, hi, incident factor, tail probability)
 SERVICE_METRICS = catalog()["service_metrics"]
 MAX_ROUTE_SPANS = 12
+#: Microseconds between the starts of a trace's consecutive spans (traces.sql).
+SPAN_GAP_US = 350
 
 
 # --------------------------------------------------------------------------- ClickHouse: parameters of every service
@@ -174,7 +178,11 @@ def metric_statements(plan: OrgPlan, window: Window) -> Iterator[tuple[str, dict
         "sm_trend": sm_trend,
     }
     for minute0, count in chunks(minutes, max(1, CHUNK_ROWS // series)):
-        yield "metrics_services", {**params, "minute0": minute0, "rows": count * series}
+        # a chunk's draws hash its own row numbers: a day's part of it keeps them (row0)
+        for first, n, day in grid_days(window.start, minute0, count, 60_000):
+            yield "metrics_services", {
+                **params, "minute0": minute0, "row0": (first - minute0) * series, "rows": n * series, "day": day,
+            }  # fmt: skip
 
 
 # --------------------------------------------------------------------------- ClickHouse: traces and derived rows
@@ -277,26 +285,43 @@ def _spans_per_trace(routes: list[_Route]) -> float:
     return sum(r.weight * len(r.services) for r in routes) / total
 
 
-def trace_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The generated statements (name, parameters) of traces, chunk by chunk; each chunk of spans is followed by
-    the statements that derive logs, exemplars and service_map_metrics from it."""
+def _trace_chunks(plan: OrgPlan, window: Window, scale: int) -> tuple[list[_Route], int, float, list[tuple[int, int]]]:
+    """The routes, the trace slots of the window, microseconds per slot and the chunks (first slot, slots)."""
     routes = _routes(plan)
     spans_per_slot = _spans_per_trace(routes)
     slots = _slots(SPANS_PER_ORG_DAY, window, scale, spans_per_slot)
     us_per_slot = window.total_ms * 1000 / slots
+    return routes, slots, us_per_slot, list(chunks(slots, max(1, int(CHUNK_ROWS / spans_per_slot))))
+
+
+def trace_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The generated statements (name, parameters) of traces, chunk by chunk, a chunk's slots split by the UTC day
+    of their spans."""
+    routes, _, us_per_slot, trace_chunks = _trace_chunks(plan, window, scale)
     params = _trace_params(plan, window, routes, us_per_slot)
+    for slot0, count in trace_chunks:
+        # the statement's slots start at chunk_start to the second (parameters are rendered without microseconds)
+        chunk_start = (window.start + timedelta(microseconds=slot0 * us_per_slot)).replace(microsecond=0)
+        for first, n, day, end in slot_days(chunk_start, count, us_per_slot, MAX_ROUTE_SPANS * SPAN_GAP_US):
+            yield "traces", {
+                **params, "trace0": slot0, "row0": first, "rows": n, "chunk_start": naive_utc(chunk_start),
+                "day": day, "since": naive_utc(day), "until": naive_utc(end),
+            }  # fmt: skip
+
+
+def derived_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The statements (name, parameters) that derive logs, exemplars and service_map_metrics from the traces
+    written, chunk by chunk (a service-map minute split by two chunks has a row from each)."""
+    routes, slots, us_per_slot, trace_chunks = _trace_chunks(plan, window, scale)
     derived = _derived_params(plan, window, routes, slots)
-    for slot0, count in chunks(slots, max(1, int(CHUNK_ROWS / spans_per_slot))):
-        chunk_start = window.start + timedelta(microseconds=slot0 * us_per_slot)
-        chunk_end = window.start + timedelta(microseconds=(slot0 + count) * us_per_slot)
-        if slot0 + count >= slots:
-            chunk_end = window.now
-        yield "traces", {**params, "trace0": slot0, "rows": count, "chunk_start": naive_utc(chunk_start)}
-        bounds = {"chunk_start": naive_utc(chunk_start), "chunk_end": naive_utc(chunk_end)}
-        # the first chunk starts exactly at window.start; spans are never before it
-        yield "logs_from_traces", {**derived, **bounds}
-        yield "exemplars_from_traces", {**derived, **bounds}
-        yield "service_map_metrics_from_traces", {**derived, **bounds}
+    for name in ("logs_from_traces", "exemplars_from_traces", "service_map_metrics_from_traces"):
+        for slot0, count in trace_chunks:
+            chunk_start = window.start + timedelta(microseconds=slot0 * us_per_slot)
+            chunk_end = window.start + timedelta(microseconds=(slot0 + count) * us_per_slot)
+            if slot0 + count >= slots:
+                chunk_end = window.now
+            # the first chunk starts exactly at window.start; spans are never before it
+            yield name, {**derived, "chunk_start": naive_utc(chunk_start), "chunk_end": naive_utc(chunk_end)}
 
 
 def _trace_params(plan: OrgPlan, window: Window, routes: list[_Route], us_per_slot: float) -> dict[str, Any]:
@@ -323,6 +348,7 @@ def _trace_params(plan: OrgPlan, window: Window, routes: list[_Route], us_per_sl
         "us_per_slot": us_per_slot,
         "inc_route": next((n for n, r in enumerate(routes, start=1) if r.incident), 0),
         "inc_route_share": INCIDENT_ROUTE_SHARE,
+        "span_gap_us": SPAN_GAP_US,
     }
 
 
@@ -374,8 +400,13 @@ def log_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[
         "us_per_slot": us_per_slot,
     }
     for slot0, count in chunks(slots, CHUNK_ROWS):
-        chunk_start = window.start + timedelta(microseconds=slot0 * us_per_slot)
-        yield "logs_noise", {**params, "slot0": slot0, "rows": count, "chunk_start": naive_utc(chunk_start)}
+        # the statement's slots start at chunk_start to the second (parameters are rendered without microseconds)
+        chunk_start = (window.start + timedelta(microseconds=slot0 * us_per_slot)).replace(microsecond=0)
+        for first, n, day, end in slot_days(chunk_start, count, us_per_slot, 0):
+            yield "logs_noise", {
+                **params, "slot0": slot0, "row0": first, "rows": n, "chunk_start": naive_utc(chunk_start),
+                "day": day, "since": naive_utc(day), "until": naive_utc(end),
+            }  # fmt: skip
 
 
 # --------------------------------------------------------------------------- PostgreSQL: the service map

@@ -122,14 +122,20 @@ POSTGRES_DELETE_ORDER = (
 
 
 def clickhouse_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every generated statement (sql/clickhouse/demo/<name>.sql, parameters) of one organization, in order."""
-    yield from services.metric_statements(plan, window)
+    """Every generated statement (sql/clickhouse/demo/<name>.sql, parameters) of one organization that reads no
+    table; a statement whose rows lie in one UTC day carries it (``day``)."""
     yield from services.trace_statements(plan, window, scale)
+    yield from services.metric_statements(plan, window)
     yield from services.log_statements(plan, window, scale)
     for table, builder, salt in SERIES:
         yield from series_statements(table, plan, window, builder(plan, window), salt)
     yield from uptime.check_statements(plan, window, scale)
     yield from network.traffic_statements(plan, window)
+
+
+def derived_statements(plan: OrgPlan, window: Window, scale: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The generated statements of one organization that read its traces (written by ``clickhouse_statements``)."""
+    yield from services.derived_statements(plan, window, scale)
 
 
 def clickhouse_tables(

@@ -38,7 +38,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal
@@ -518,6 +518,24 @@ async def execute(sql: str, params: Any = None) -> int:
     async with _own_sql(_main_store(), sql, write=True) as conn:
         cur = await conn.execute(sql, params)
     return cur.rowcount
+
+
+async def copy_rows(
+    batches: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]], before: Sequence[tuple[str, Any]] = ()
+) -> None:
+    """Trusted bulk write on ``postgres.url`` in one committed transaction: the ``before`` statements (sql, params),
+    then ``COPY table (columns) FROM STDIN`` of each (table, columns, rows) batch."""
+    from psycopg import sql
+
+    async with _own_sql(_main_store(), "COPY", write=True) as conn:
+        for statement, params in before:
+            await conn.execute(statement, params)
+        for table, columns, rows in batches:
+            names = sql.SQL(", ").join(map(sql.Identifier, columns))
+            query = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
+            async with conn.cursor().copy(query) as copy:
+                for row in rows:
+                    await copy.write_row(row)
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,7 @@
 -- Slots are spread evenly and thinned by the diurnal curve; each kept slot picks a service (weighted by traffic),
 -- a severity (baseline mix per service; during the incident the affected services log mostly errors, and the
 -- incident service logs a share of all lines) and a template for that severity, filled with deterministic values.
+-- A statement writes the slots row0 .. row0 + rows - 1 of a chunk and keeps the lines of one UTC day [since, until).
 INSERT INTO logs (timestamp, observed_timestamp, trace_id, span_id, trace_flags, severity_text, severity_number,
                   service_name, organization_id, workspace_id, tenant_id, body, resource_attributes, scope_name,
                   scope_version, log_attributes)
@@ -61,7 +62,8 @@ FROM
             if(incident_hit, 0.2, 0.08) AS warn_p,
             %(pod_names)s[(s - 1) * %(instances)s + modulo(cityHash64(%(seed)s, %(org_idx)s, t, 56), %(instances)s) + 1]
                 AS pod
-        FROM numbers(%(rows)s)
+        FROM numbers(%(row0)s, %(rows)s)
         WHERE u_keep < (1 + %(diurnal_amp)s * diurnal) / (1 + %(diurnal_amp)s)
+          AND ts >= toDateTime64(%(since)s, 9, 'UTC') AND ts < toDateTime64(%(until)s, 9, 'UTC')
     )
 )

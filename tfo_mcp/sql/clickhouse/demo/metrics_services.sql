@@ -1,5 +1,6 @@
 -- Demo data: service metrics for one organization and one time chunk, generated inside ClickHouse.
--- One sample per minute per series (service x metric x instance); rows = minutes x series.
+-- One sample per minute per series (service x metric x instance); rows = minutes x series. A statement writes the
+-- chunk's rows row0 .. row0 + rows - 1 (whole minutes of one UTC day).
 -- Deterministic: every random draw is cityHash64(seed, org_idx, row, salt) / 2^64.
 -- value = base x (1 + amp x diurnal) x (1 + noise x N(0,1)) x incident factor x occasional tail + trend x hours,
 -- clamped to [lo, hi]. diurnal peaks at 16:00 UTC. Per (service, metric) arrays are flattened row-major.
@@ -21,7 +22,10 @@ SELECT
 FROM
 (
     SELECT
-        number AS n,
+        -- the rows come series by series (n walks the minutes of one series, then the next): close to the table's
+        -- sort order, so the insert and its rollups sort less; the set of n, hence every value, is the same
+        %(row0)s + modulo(number - %(row0)s, intDiv(%(rows)s, %(series)s)) * %(series)s
+            + intDiv(number - %(row0)s, intDiv(%(rows)s, %(series)s)) AS n,
         %(minute0)s + intDiv(n, %(series)s) AS minute_idx,
         modulo(n, %(series)s) AS series_idx,
         intDiv(series_idx, %(n_metrics)s * %(instances)s) + 1 AS si,
@@ -42,5 +46,5 @@ FROM
             * if(in_incident, %(sm_inc)s[k], 1)
             * if(u3 < %(m_tail)s[mi], 2.5 + 40 * u3, 1)
             + %(sm_trend)s[k] * (minute_idx / 60) AS raw
-    FROM numbers(%(rows)s)
+    FROM numbers(%(row0)s, %(rows)s)
 )

@@ -7,12 +7,13 @@
 -- (`peer.service`, `server.address`) as OpenTelemetry's database instrumentations do; a call to another service is
 -- the callee's SERVER span under the caller's span (no CLIENT span), so that edge shows as parent/child. During the
 -- incident a share of the slots goes to the incident route (clients retrying, and tail sampling keeping every failed
--- trace), so the burst is visible even at scale 1. Ids are hashes of (seed, org, slot).
+-- trace), so the burst is visible even at scale 1. Ids are hashes of (seed, org, slot). A statement writes the
+-- slots row0 .. row0 + rows - 1 of a chunk and keeps the spans of one UTC day [since, until).
 INSERT INTO traces (timestamp, trace_id, span_id, parent_span_id, span_name, span_kind, service_name, status_code,
                     status_message, duration_ns, organization_id, workspace_id, tenant_id, resource_attributes,
                     span_attributes)
 SELECT
-    addMicroseconds(trace_start, toInt64((sp - 1) * 350 + 200 * u_span)),
+    addMicroseconds(trace_start, toInt64((sp - 1) * %(span_gap_us)s + 200 * u_span)) AS ts,
     trace_id,
     lower(leftPad(hex(cityHash64(%(seed)s, %(org_idx)s, t, sp)), 16, '0')),
     if(parent = 0, '', lower(leftPad(hex(cityHash64(%(seed)s, %(org_idx)s, t, parent)), 16, '0'))),
@@ -73,8 +74,9 @@ FROM
                 * if(faulted, 1.6, 1) AS total_ms,
             concat(lower(leftPad(hex(cityHash64(%(seed)s, %(org_idx)s, t, 21)), 16, '0')),
                    lower(leftPad(hex(cityHash64(%(seed)s, %(org_idx)s, t, 22)), 16, '0'))) AS trace_id
-        FROM numbers(%(rows)s)
+        FROM numbers(%(row0)s, %(rows)s)
         WHERE u_keep < (1 + %(diurnal_amp)s * diurnal) / (1 + %(diurnal_amp)s)
     )
     ARRAY JOIN arrayEnumerate(%(r_svc)s[r]) AS sp
 )
+WHERE ts >= toDateTime64(%(since)s, 9, 'UTC') AND ts < toDateTime64(%(until)s, 9, 'UTC')
