@@ -12,7 +12,6 @@ baseline adds at most 1.5x).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import subprocess
@@ -21,21 +20,14 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from trees import ROOT, checked_out, python_in
+
 TARGET = 1.5
 DEFAULT_TYPES = (
     "metrics,logs,traces,uptime,errors,latency,throughput,service-health,anomalies,deployment,change-events,"
     "service-map,kubernetes-pods,security-access,platform-cost"
 )
 LINE = re.compile(r"^\s*([\d.]+) h\s+(\S+)\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+) ms")
-#: Runs the measured tree's package instead of the editable install of this checkout.
-RUNNER = (
-    "import os, runpy, sys\n"
-    "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]\n"
-    "sys.path.insert(0, os.environ['TFO_BENCH_TREE'])\n"
-    "sys.argv = sys.argv[1:]\n"
-    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
-)
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,10 +46,10 @@ def parse_args() -> argparse.Namespace:
 
 def run_tree(tree: Path, args: argparse.Namespace) -> dict[tuple[str, str], float]:
     """p50 per (window, type) from one `bench_context.py --quick` run on ``tree``."""
-    argv = [sys.executable, "-c", RUNNER, str(ROOT / "bench" / "bench_context.py"), "--quick",
-            "--runs", str(args.runs), "--windows", args.windows, "--types", args.types, "--scale", str(args.scale),
-            "--orgs", str(args.orgs), "--hours", str(args.hours), "--dir", args.dir]  # fmt: skip
-    env = {**os.environ, "TFO_BENCH_TREE": str(tree)}
+    argv, env = python_in(tree, ROOT / "bench" / "bench_context.py", "--quick",
+                          "--runs", str(args.runs), "--windows", args.windows, "--types", args.types,
+                          "--scale", str(args.scale), "--orgs", str(args.orgs), "--hours", str(args.hours),
+                          "--dir", args.dir)  # fmt: skip
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=3600)
     if done.returncode != 0:
         raise SystemExit(f"bench_context.py failed on {tree}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
@@ -71,17 +63,12 @@ def run_tree(tree: Path, args: argparse.Namespace) -> dict[tuple[str, str], floa
 
 def main() -> int:
     args = parse_args()
-    older = Path(tempfile.mkdtemp(prefix="tfo-bench-ref-")) / "tree"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(older), args.ref], check=True,
-                   capture_output=True)  # fmt: skip
     samples: dict[str, dict[tuple[str, str], list[float]]] = {"before": defaultdict(list), "now": defaultdict(list)}
-    try:
+    with checked_out(args.ref) as older:
         for _ in range(args.rounds):
             for label, tree in (("now", ROOT), ("before", older)):  # "now" first: it seeds with today's schema
                 for key, p50 in run_tree(tree, args).items():
                     samples[label][key].append(p50)
-    finally:
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(older)], capture_output=True)
     print(f"baseline cost: {args.rounds} alternating rounds of {args.runs} runs; before = {args.ref}")
     print(f"{'window':>7} {'type':<18}{'before p50':>11}{'now p50':>9}{'ratio':>7}")
     over = 0

@@ -13,6 +13,7 @@ imports alone). ``--ref`` runs a git ref's checkout (a worktree) the same way fi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -23,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from trees import checked_out  # noqa: E402
+
 from tests.support.mcp_process import PROTOCOL, StdioServer  # noqa: E402
 
 READY_TIMEOUT = 600.0
@@ -101,26 +104,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--ref", help="also run this git ref (baseline), first")
     args = parser.parse_args()
-    trees = {"HEAD (working tree)": ROOT}
-    if args.ref:
-        tree = Path(tempfile.mkdtemp(prefix="tfo-first-run-")) / "tree"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.ref],
-            check=True,
-            capture_output=True,
-        )
-        trees = {args.ref: tree, **trees}
-    try:
+    with contextlib.ExitStack() as stack:
+        trees = {args.ref: stack.enter_context(checked_out(args.ref))} if args.ref else {}
+        trees["HEAD (working tree)"] = ROOT
         for name, tree in trees.items():
             for attempt in range(args.runs):
                 with tempfile.TemporaryDirectory(prefix="tfo-home-") as home:
                     figures = run(tree, Path(home))
                     figures["bare_fastmcp_initialize_s"] = round(bare_initialize(), 2)
                     print(json.dumps({"tree": name, "run": attempt + 1, **figures}), flush=True)
-    finally:
-        for tree in trees.values():
-            if tree != ROOT:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
 
 
 if __name__ == "__main__":
