@@ -56,6 +56,7 @@ CHDB_GENERATE_SETTINGS = (
     " SETTINGS optimize_on_insert = 0, max_threads = 1, max_insert_threads = 1, compile_expressions = 0,"
     " compile_aggregate_expressions = 0, compile_sort_description = 0, materialize_skip_indexes_on_insert = 0"
 )
+UNION_ALL = "\nUNION ALL\n"
 _INSERT_HEAD = re.compile(r"(?s)(.*?)(\bINSERT INTO (\w+)\s*\([^)]*\))\s*(SELECT\b.*)")
 #: table -> columns whose default is now() (filled by _seed_postgres from the catalog).
 _NOW_COLUMNS: dict[str, set[str]] = {}
@@ -268,16 +269,19 @@ class _Writer:
         statements = []
         for name, bodies in groups.values():
             batch: list[str] = []
+            size = 0  # bytes of the batch's bodies joined by UNION_ALL
             for body in bodies:
-                if batch and len("\nUNION ALL\n".join([*batch, body]).encode()) > MAX_STATEMENT_BYTES:
+                grown = size + len(UNION_ALL) + len(body.encode()) if batch else len(body.encode())
+                if batch and grown > MAX_STATEMENT_BYTES:
                     statements.append((name, self._statement(name, batch)))
-                    batch = []
+                    batch, grown = [], len(body.encode())
                 batch.append(body)
+                size = grown
             statements.append((name, self._statement(name, batch)))
         return statements
 
     def _statement(self, name: str, bodies: list[str]) -> str:
-        return f"{_demo_insert(name)[0]}{self.settings}\n" + "\nUNION ALL\n".join(bodies)
+        return f"{_demo_insert(name)[0]}{self.settings}\n" + UNION_ALL.join(bodies)
 
     async def generate(self, name: str, sql: str) -> None:
         started = time.perf_counter()
