@@ -371,8 +371,11 @@ async def dataset(args: argparse.Namespace) -> AsyncIterator[dict[str, Any]]:
         setup_logging(loaded.settings.logging)
         if manifest is None:
             manifest = await seed(args, workdir, server)
-        else:
+        else:  # with the schema of the tree measured (a migration added since the seed backfills its tables)
+            from tfo_mcp.demo.seeding import migrate_platform
+
             print(f"reusing the dataset seeded at {manifest['now']} in {workdir}")
+            await migrate_platform()
         yield manifest
     finally:
         from tfo_mcp.stores import clickhouse, postgres
