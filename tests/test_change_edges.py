@@ -11,6 +11,7 @@ calls get 8x slower then, a third has no fault. No PostgreSQL is configured: the
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -242,14 +243,21 @@ def _edge(rows: list[dict[str, Any]], caller: str, callee: str) -> dict[str, Any
 # --------------------------------------------------------------------------- the edges themselves
 
 
-@pytest.mark.parametrize("hours", [1, 2], ids=["raw-1h", "summary-2h"])
-async def test_edges_count_every_call_as_plain_sql_over_the_spans_does(edge_store: str, hours: int) -> None:
-    """A 1 h window reads raw spans, a 2 h window the service_edges_5m summary: both give every edge with the
-    calls and errors counted straight from the spans (an address naming a service is that service)."""
+@pytest.mark.parametrize(("hours", "raw"), [(1, True), (1, False), (2, False)], ids=["raw", "summary-1m", "summary-5m"])
+async def test_edges_count_every_call_as_plain_sql_over_the_spans_does(
+    edge_store: str, hours: int, raw: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1 h window reads the service_edges_1m summary, a 2 h window service_edges_5m, and the raw spans when
+    forced: each gives every edge with the calls and errors counted straight from the spans (an address naming a
+    service is that service), with every parent/child link joined."""
+    from tfo_mcp.context import edges
     from tfo_mcp.context.edges import edge_stats
+    from tfo_mcp.context.sources import raw_tables
 
+    monkeypatch.setattr(edges, "MAX_JOINED_LINKS", 10**9)
     start = NOW - timedelta(hours=hours)
-    got = await edge_stats(_request(ERRORS_ORG, start))
+    with raw_tables() if raw else contextlib.nullcontext():
+        got = await edge_stats(_request(ERRORS_ORG, start))
     raw = await _rows(RAW_EDGES, org=ERRORS_ORG, start=start, end=NOW)
     expected = {(row["caller"], row["callee"].split(".")[0]): row for row in raw}
     assert (
@@ -270,6 +278,26 @@ async def test_edges_count_every_call_as_plain_sql_over_the_spans_does(edge_stor
         assert row["error_percent"] == pytest.approx(100 * int(want["errors"]) / int(want["requests"]), abs=0.01)
     payments = _edge(got, "checkout", "payments")
     assert 40 < payments["avg_ms"] < 90 and payments["p95_ms"] > payments["avg_ms"]
+
+
+async def test_past_the_join_limit_a_sample_of_the_links_gives_the_parent_child_counts(
+    edge_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more child links than the join reads, a sample of the span_links shards is joined and scaled up: the
+    parent/child edges keep their calls and error rate within sampling error, the named edges stay exact."""
+    from tfo_mcp.context import edges
+
+    monkeypatch.setattr(edges, "MAX_JOINED_LINKS", 10**9)
+    exact = {(row["caller"], row["callee"]): row for row in await edges.edge_stats(_request(ERRORS_ORG))}
+    monkeypatch.setattr(edges, "MAX_JOINED_LINKS", 9_000)  # about 1 in 8 of the two hours' 72,000 links
+    sampled = {(row["caller"], row["callee"]): row for row in await edges.edge_stats(_request(ERRORS_ORG))}
+    assert set(sampled) == set(exact)
+    parent_child = (("checkout", "inventory"), ("checkout", "notifications"))
+    for key in parent_child:
+        assert sampled[key]["requests"] == pytest.approx(exact[key]["requests"], rel=0.12), key
+    assert any(sampled[key]["requests"] != exact[key]["requests"] for key in parent_child)  # a sample was read
+    for key in (("frontend", "checkout"), ("checkout", "payments"), ("frontend", "recommendations")):  # named
+        assert sampled[key]["requests"] == exact[key]["requests"], key
 
 
 async def test_edges_of_one_service_are_those_it_calls_or_is_called_by(edge_store: str) -> None:
@@ -418,15 +446,18 @@ async def test_a_filtered_dependencies_context_keeps_the_service_edges(edge_stor
 # --------------------------------------------------------------------------- the summary table
 
 
-async def test_the_summary_is_backfilled_once_on_a_store_migrated_before_it(chdb_dir: Path, tmp_path: Path) -> None:
-    """A store with spans from before migration 010 gets service_edges filled from them, exactly once."""
+async def test_the_summaries_and_the_links_are_backfilled_once_on_a_store_migrated_before_them(
+    chdb_dir: Path, tmp_path: Path
+) -> None:
+    """A store with spans from before migrations 010 to 012 gets service_edges and span_links filled from them,
+    exactly once."""
     from tfo_mcp.stores import clickhouse, migrations
 
     folder = Path(migrations.CLICKHOUSE_SQL_DIR) / "platform"
     older = tmp_path / "platform"
     older.mkdir()
     for path in folder.glob("[0-9]*.sql"):
-        if path.stem != "010_service_edges":
+        if int(path.name[:3]) < 10:
             (older / path.name).write_text(path.read_text())
     database = f"tfo_edges_fill_{secrets.token_hex(3)}"
     previous = await _install({"TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{chdb_dir}?database={database}"})
@@ -434,10 +465,12 @@ async def test_the_summary_is_backfilled_once_on_a_store_migrated_before_it(chdb
         await clickhouse.migrate("platform", directory=older)
         backend = clickhouse.get_clickhouse()
         await backend.execute(INSERT_SPANS, _insert_params(Scenario(CALM_ORG, traces_per_minute=20)))
-        assert await clickhouse.migrate("platform") == ["010_service_edges"]
-        for statement in migrations.split_statements((folder / "010_service_edges.sql").read_text()):
-            await backend.execute(statement)  # a second run adds nothing
-        for table in ("service_edges_5m", "service_edges_15m", "service_edges_1h", "service_edges_1d"):
+        added = ["010_service_edges", "011_service_edges_one_minute", "012_span_links"]
+        assert await clickhouse.migrate("platform") == added
+        for name in added:
+            for statement in migrations.split_statements((folder / f"{name}.sql").read_text()):
+                await backend.execute(statement)  # a second run adds nothing
+        for table in [f"service_edges_{tier}" for tier in ("1m", "5m", "15m", "1h", "1d")]:
             summary = await _rows(
                 f"SELECT caller, callee, sum(request_count) AS n, sum(error_count) AS e FROM {table} "
                 "GROUP BY caller, callee ORDER BY caller, callee"
@@ -449,6 +482,20 @@ async def test_the_summary_is_backfilled_once_on_a_store_migrated_before_it(chdb
                 "AND callee != '' GROUP BY caller, callee ORDER BY caller, callee"
             )
             assert summary == raw and len(raw) == 4, table
+        links = await _rows(
+            "SELECT role, service_name, count() AS n, sum(failed) AS e, sum(duration_ns) AS d FROM span_links "
+            "GROUP BY role, service_name ORDER BY role, service_name"
+        )
+        spans = await _rows(
+            "SELECT * FROM (SELECT 'parent' AS role, service_name, count() AS n, 0 AS e, 0 AS d FROM traces "
+            "WHERE NOT (span_kind IN ('CLIENT', 'PRODUCER') AND (span_attributes['peer.service'] != '' "
+            "OR span_attributes['server.address'] != '')) GROUP BY service_name "
+            "UNION ALL SELECT 'child', service_name, count(), countIf(status_code = 'ERROR'), sum(duration_ns) "
+            "FROM traces WHERE span_kind IN ('SERVER', 'CONSUMER') AND parent_span_id != '' GROUP BY service_name) "
+            "ORDER BY role DESC, service_name"
+        )
+        assert [tuple(map(str, row.values())) for row in links] == [tuple(map(str, row.values())) for row in spans]
+        assert {row["role"] for row in links} == {"parent", "child"}
     finally:
         await _drop(chdb_dir, database, previous)
 

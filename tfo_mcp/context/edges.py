@@ -6,8 +6,9 @@ Two sources, added together per edge:
   PRODUCER spans that name their peer (``peer.service``, else ``server.address``, else ``net.peer.name``), read
   from the rollup the window allows or the raw spans (``edges_calls`` / ``edges_calls_raw``);
 * calls seen only as parent/child across services (a SERVER / CONSUMER span whose parent span belongs to another
-  service and names no peer), joined at query time over the window's raw spans (``edges_parent_child``): the
-  spans of one trace reach ClickHouse in different insert blocks, so a materialized view cannot join them.
+  service and names no peer), joined at query time over the narrow ``span_links`` table (platform migration 012,
+  ``edges_parent_child``): the spans of one trace reach ClickHouse in different insert blocks, so a materialized
+  view cannot join them. Past MAX_JOINED_LINKS child links the join reads a uniform sample of them.
 
 A context compared with its baseline reads both windows in one query per source (:func:`edge_series_with_baseline`).
 
@@ -44,12 +45,12 @@ __all__ = [
 BUCKETS = 12
 #: Seconds before the window in which a child span's parent is still looked up (a call that began just before).
 PARENT_LOOKBACK_SECONDS = 300
-#: Windows up to this many hours join every parent/child pair of spans; longer ones join 1 in N parent spans with
-#: their children (picked by a hash of the parent's span id; N = the window's hours, so about an hour of traffic),
-#: which keeps the join's hash table small. The join matches span ids alone (not trace id and span id): reading the
-#: trace id on both sides was most of its time. 24 h of 2.6 M spans a day: 270 ms on (trace id, span id), 150 ms on
-#: the span id, nearly all of it reading the two id columns (chDB, quiet machine).
-JOIN_EXACT_HOURS = 6
+#: Child links (entry spans with a parent, window and baseline) the parent/child join reads at most, about: past
+#: it, a sample of the 64 shards of ``span_links`` (counts scaled up), so the join costs the same at any volume.
+#: An hour of the demo at scale 10 (about 45 k links an hour per organization, with its baseline) is joined whole.
+MAX_JOINED_LINKS = 50_000
+#: Shards of ``span_links`` (its key modulo this): the join reads shards 0 .. n - 1 of them.
+SHARDS = 64
 #: Calls an edge needs in a window (and a bucket) before its error rate and p95 are compared (fewer are noise).
 MIN_EDGE_CALLS = 20
 MIN_BUCKET_CALLS = 10
@@ -181,19 +182,11 @@ def _finish(edge: dict[str, Any], step: int, req: CollectRequest) -> dict[str, A
     return edge
 
 
-def parent_child_sample(req: CollectRequest) -> int:
-    """1 in how many parent spans the parent/child join reads: every one up to JOIN_EXACT_HOURS, then 1 in the
-    window's hours (counts are scaled up by it)."""
-    hours = req.time_range.duration.total_seconds() / 3600
-    return 1 if hours <= JOIN_EXACT_HOURS else math.ceil(hours)
-
-
-def _canonical(edges: dict[tuple[str, str], dict[str, Any]]) -> None:
+def _canonical(edges: dict[tuple[str, str], dict[str, Any]], receivers: set[str]) -> None:
     """Name a callee written as an address (``payments.shop.svc.cluster.local``) after the service whose name is
-    its first label, when that service sends spans; drop a parent/child edge the caller's spans already name."""
-    services = {caller for caller, _ in edges} | {
-        callee for (_, callee), edge in edges.items() if edge["sources"] == ["parent_child"]
-    }
+    its first label, when that service sends spans (it calls, or ``receivers``: its entry spans have a parent);
+    drop a parent/child edge the caller's spans already name."""
+    services = {caller for caller, _ in edges} | receivers
     for key in list(edges):
         caller, callee = key
         label = callee.split(".", 1)[0].split(":", 1)[0]
@@ -220,7 +213,8 @@ def _merge_edges(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 async def edge_series(req: CollectRequest, service: str = "") -> list[dict[str, Any]]:
     """Edges of the request's window (``service`` = '' for all, else those it calls or is called by), each
     ``{"caller", "callee", "requests", "errors", "error_percent", "p95_ms", "avg_ms", "max_ms",
-    "requests_per_min", "sources", "buckets": [{"start", "requests", "errors", "error_percent", "p95_ms",
+    "requests_per_min", "sources", "sampled" (when the figures come from a sample of the calls: the share
+    read), "buckets": [{"start", "requests", "errors", "error_percent", "p95_ms",
     "avg_ms", "max_ms", "requests_per_min"}]}``, most calls first; [] where the store keeps no edges."""
     current, _ = await _series(req, None, service)
     return current
@@ -261,7 +255,7 @@ async def _series(
             service=service,
             step=step,
             lookback_seconds=PARENT_LOOKBACK_SECONDS,
-            sample=parent_child_sample(req),
+            max_links=MAX_JOINED_LINKS,
             base_start=base_start,
             base_end=base_end,
         ),
@@ -280,8 +274,14 @@ def _edges(
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     _add(edges, calls, "calls")
     named = set(edges)
-    _add(edges, [row for row in parent_child if (str(row["caller"]), str(row["callee"])) not in named], "parent_child")
-    _canonical(edges)
+    receivers = {str(row["callee"]) for row in parent_child}
+    joined = [row for row in parent_child if row["caller"] and (str(row["caller"]), str(row["callee"])) not in named]
+    _add(edges, joined, "parent_child")
+    shards = max((int(row.get("shards") or SHARDS) for row in parent_child), default=SHARDS)
+    for edge in edges.values():
+        if edge["sources"] == ["parent_child"] and shards < SHARDS:
+            edge["sampled"] = round(shards / SHARDS, 4)
+    _canonical(edges, receivers)
     rows = [_finish(edge, step, req) for edge in edges.values() if "requests" in edge]
     return sorted(rows, key=lambda e: (-e["requests"], e["caller"], e["callee"]))
 
@@ -302,8 +302,14 @@ def label(edge: dict[str, Any]) -> str:
     return f"{edge['caller']} -> {edge['callee']}"
 
 
-def _usable(bucket: dict[str, Any], signal_name: str) -> bool:
-    return signal_name == "requests_per_min" or bucket["requests"] >= MIN_BUCKET_CALLS
+def _sampled(edge: dict[str, Any]) -> float:
+    """The share of an edge's calls its figures were read from (below 1 for a sampled parent/child join; counts
+    are scaled up by its inverse, and the tests of what counting noise explains use the calls actually read)."""
+    return float(edge.get("sampled", 1.0))
+
+
+def _usable(bucket: dict[str, Any], signal_name: str, sampled: float = 1.0) -> bool:
+    return signal_name == "requests_per_min" or bucket["requests"] * sampled >= MIN_BUCKET_CALLS
 
 
 def _value(bucket: dict[str, Any], signal_name: str) -> float | None:
@@ -338,13 +344,14 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
 @dataclass(frozen=True)
 class _Figure:
     """The figure an edge is compared with: its value, since when (a late stretch of the window, else None), the
-    calls and failed calls behind it and the minutes they span."""
+    calls and failed calls behind it (scaled up where sampled), the minutes they span and the share read."""
 
     value: float
     since: str | None
     calls: int
     errors: int
     minutes: float
+    sampled: float = 1.0
 
 
 def _recent(edge: dict[str, Any], signal_name: str, before: float | None) -> _Figure:
@@ -353,9 +360,10 @@ def _recent(edge: dict[str, Any], signal_name: str, before: float | None) -> _Fi
     that stretch's figure from its first bucket's start (window averages hide a problem that began, or ended,
     inside the window)."""
     spec = signal(signal_name)
+    sampled = _sampled(edge)
     whole = _Figure(float(edge.get(signal_name) or 0.0), None, edge["requests"], edge["errors"],
-                    sum(b["minutes"] for b in edge["buckets"]))  # fmt: skip
-    buckets = [b for b in edge["buckets"] if _usable(b, signal_name) and _value(b, signal_name) is not None]
+                    sum(b["minutes"] for b in edge["buckets"]), sampled)  # fmt: skip
+    buckets = [b for b in edge["buckets"] if _usable(b, signal_name, sampled) and _value(b, signal_name) is not None]
     flags = [_worse(spec, before, _value(b, signal_name) or 0.0) for b in buckets]
     last = len(buckets) - 1
     runs = [(a, b) for a, b in _runs(flags) if b - a + 1 >= MIN_RUN_BUCKETS or b == last]
@@ -369,27 +377,30 @@ def _recent(edge: dict[str, Any], signal_name: str, before: float | None) -> _Fi
         value = 100.0 * errors / calls if calls else 0.0
     else:
         value = statistics.median(_value(b, signal_name) or 0.0 for b in stretch)
-    if signal_name != "requests_per_min" and calls < MIN_FIGURE_CALLS:
+    if signal_name != "requests_per_min" and calls * sampled < MIN_FIGURE_CALLS:
         return whole
-    return _Figure(value, stretch[0]["start"], calls, errors, sum(b["minutes"] for b in stretch))
+    return _Figure(value, stretch[0]["start"], calls, errors, sum(b["minutes"] for b in stretch), sampled)
 
 
 def _credible(finding: Finding, figure: _Figure, before: float | None) -> bool:
     """Whether a new or worsened figure rests on enough calls: a fall in throughput ERRORS_Z standard deviations
     below the calls the baseline's rate predicts over the same minutes (Poisson); an error rate or p95 on at least
     MIN_FIGURE_CALLS calls, and an error rate on at least MIN_EDGE_ERRORS failed calls, ERRORS_Z standard
-    deviations above what the baseline's rate predicts, so a handful of failures on a quiet edge is not a change."""
+    deviations above what the baseline's rate predicts, so a handful of failures on a quiet edge is not a change.
+    Counts are those read (a sampled edge's scaled counts times the share read)."""
     if finding.status not in ("new", "worsened"):
         return True
+    share = figure.sampled
+    calls, errors = figure.calls * share, figure.errors * share
     if finding.signal == "requests_per_min":
-        expected = (before or 0.0) * figure.minutes
-        return expected <= 0 or (expected - figure.calls) / math.sqrt(expected) >= ERRORS_Z
-    if figure.calls < MIN_FIGURE_CALLS:
+        expected = (before or 0.0) * figure.minutes * share
+        return expected <= 0 or (expected - calls) / math.sqrt(expected) >= ERRORS_Z
+    if calls < MIN_FIGURE_CALLS:
         return False
     if finding.signal != "error_percent":
         return True
-    expected = figure.calls * max(before or 0.0, BASELINE_ERROR_FLOOR_PERCENT) / 100
-    return figure.errors >= MIN_EDGE_ERRORS and (figure.errors - expected) / math.sqrt(expected) >= ERRORS_Z
+    expected = calls * max(before or 0.0, BASELINE_ERROR_FLOOR_PERCENT) / 100
+    return errors >= MIN_EDGE_ERRORS and (errors - expected) / math.sqrt(expected) >= ERRORS_Z
 
 
 def _downstream_first(findings: list[Finding], edges: dict[str, tuple[str, str]]) -> list[Finding]:
@@ -424,7 +435,7 @@ def _downstream_first(findings: list[Finding], edges: dict[str, tuple[str, str]]
 def _points(edge: dict[str, Any] | None, signal_name: str) -> list[float] | None:
     if edge is None:
         return None
-    return [_value(b, signal_name) or 0.0 for b in edge["buckets"] if _usable(b, signal_name)]
+    return [_value(b, signal_name) or 0.0 for b in edge["buckets"] if _usable(b, signal_name, _sampled(edge))]
 
 
 def _traffic_ratio(current: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> float:
@@ -479,10 +490,10 @@ def _edge_finding(
 ) -> Finding | None:
     """One figure of one edge against the baseline, or None (steady, too few calls, or not credible)."""
     throughput = signal_name == "requests_per_min"
-    if not throughput and edge["requests"] < MIN_EDGE_CALLS:
+    if not throughput and edge["requests"] * _sampled(edge) < MIN_EDGE_CALLS:
         return None
     before_value = None
-    if before is not None and (throughput or before["requests"] >= MIN_EDGE_CALLS):
+    if before is not None and (throughput or before["requests"] * _sampled(before) >= MIN_EDGE_CALLS):
         before_value = before.get(signal_name)
     if throughput and before_value is None:
         return None  # a new edge is not a fall in throughput

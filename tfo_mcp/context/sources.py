@@ -175,8 +175,8 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
     "service_request_stats": _family("traces", "timestamp", "service_request_stats", _FULL),
     "uptime_monitor_stats": _family("uptime_checks", "checked_at", "uptime_monitor_stats", _FULL),
     "log_error_patterns": _family("logs", "timestamp", "log_error_patterns", _FULL),
-    # caller -> callee edges from CLIENT / PRODUCER spans (platform migration 010; context/edges.py)
-    "service_edges": _family("traces", "timestamp", "service_edges", _FULL),
+    # caller -> callee edges from CLIENT / PRODUCER spans (platform migrations 010 and 011; context/edges.py)
+    "service_edges": _family("traces", "timestamp", "service_edges", ("1m", *_FULL)),
 }
 
 

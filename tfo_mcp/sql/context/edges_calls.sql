@@ -4,7 +4,8 @@
 -- bucket both take (the baseline's last one and the window's first, when the windows are not aligned to it) counts
 -- in both. Per window and edge, one row for the whole window (bucket_start 1970-01-01) and one per bucket of
 -- %(step)s seconds, at most 2500 rows per window; durations in ms, p95 from the merged DDSketch (2 %% relative
--- accuracy).
+-- accuracy). With %(service)s, the edges it calls or is called by (a callee written as an address,
+-- `payments.shop.svc:8080`, is the service its first label names).
 SELECT current, caller, callee,
        toStartOfInterval(toDateTime({bucket}, 'UTC'), toIntervalSecond(%(step)s)) AS bucket_start,
        sum(request_count) AS requests, sum(error_count) AS errors,
@@ -16,7 +17,8 @@ ARRAY JOIN arrayFilter(w -> w >= 0, [if({time} >= %(bucket_from)s AND {time} < %
                                      if({time} >= %(base_from)s AND {time} < %(base_to)s, 0, -1)]) AS current
 WHERE organization_id = %(org)s
   AND (({time} >= %(bucket_from)s AND {time} < %(bucket_to)s) OR ({time} >= %(base_from)s AND {time} < %(base_to)s))
-  AND (%(service)s = '' OR caller = %(service)s OR callee = %(service)s)
+  AND (%(service)s = '' OR caller = %(service)s OR callee = %(service)s
+       OR startsWith(callee, concat(%(service)s, '.')) OR startsWith(callee, concat(%(service)s, ':')))
 GROUP BY GROUPING SETS ((current, caller, callee), (current, caller, callee, bucket_start))
 ORDER BY current, caller, callee, bucket_start
 LIMIT 2500 BY current
