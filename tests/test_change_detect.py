@@ -304,7 +304,7 @@ async def test_steady_noise_and_a_chronic_condition_are_no_anomaly(store: Estate
 
 async def test_a_window_shorter_than_a_bucket_reads_only_the_finer_tier(store: Estate) -> None:
     found = await _detect(FAULTY, store.end - timedelta(minutes=4), store.end)
-    assert found.sources == ["metrics_1m"]  # no whole 5-minute bucket for requests and logs
+    assert found.sources == ["service_request_stats_1m", "metrics_1m"]  # no whole 5-minute bucket for the logs
     assert found.findings == [] and found.series > 0
 
 

@@ -324,10 +324,11 @@ async def test_latency_and_service_health_name_the_regression_and_keep_the_chron
     finding = _findings(latency, "checkout", "p95_ms")[0]
     assert finding["status"] == "new" and finding["source"] == "baseline"
     start, end = WINDOW["time_from"], WINDOW["time_to"]
-    # the window's own p95 from its raw spans; the baseline's from whole buckets of the request summary (DDSketch)
+    # the window's p95 from the request summary's one-minute buckets, the baseline's from its whole coarser buckets
+    # (DDSketch, 2 % relative accuracy; estimators differ in the rank they take)
     baseline = _p95(estate, org, "checkout", start - timedelta(hours=1), start)
     assert finding["before"] == pytest.approx(baseline, rel=0.03)
-    assert finding["after"] == pytest.approx(_p95(estate, org, "checkout", start, end), rel=0.01)
+    assert finding["after"] == pytest.approx(_p95(estate, org, "checkout", start, end), rel=0.03)
     assert finding["baseline"] == {"start": _iso(start - timedelta(hours=1)), "end": _iso(start)}
     assert {f["entity"] for f in _moved(latency)} == {"checkout", "frontend"}
     changed = latency.summary.split("Changed against the preceding window: ", 1)[1]
