@@ -33,7 +33,6 @@ from tfo_mcp.context._shaping import as_float, as_int, optional
 from tfo_mcp.context.change import (
     CHRONIC_DISCOUNT,
     Finding,
-    baseline_request,
     baseline_window,
     compare,
     point_in_time,
@@ -266,11 +265,10 @@ async def detect(req: CollectRequest, service: str = "") -> Detection:
 async def tfo_anomaly_groups(
     req: CollectRequest, service: str = ""
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """TFO's anomalies per service and metric in the window and in its baseline window."""
-    return await gather_sources(
-        ch(req, "detect_tfo_anomalies", service=service),
-        ch(baseline_request(req), "detect_tfo_anomalies", service=service),
-    )
+    """TFO's anomalies per service and metric in the window and in its baseline window (one query reads both)."""
+    base = baseline_window(req.time_range, req.baseline)
+    rows = await ch(req, "detect_tfo_anomalies", service=service, base_start=base.start, base_end=base.end)
+    return [row for row in rows if row["current"]], [row for row in rows if not row["current"]]
 
 
 def tfo_findings(

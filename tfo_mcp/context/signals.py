@@ -25,7 +25,18 @@ from tfo_mcp.context._shaping import (
 )
 from tfo_mcp.context.change import Finding, baseline_request, compare, point_in_time, rank
 from tfo_mcp.context.collector import CollectRequest, collector
-from tfo_mcp.context.sources import available, ch, compared, empty, gather_sources, has_table, number, percent, rollup
+from tfo_mcp.context.sources import (
+    available,
+    bucket_bounds,
+    ch,
+    compared,
+    empty,
+    gather_sources,
+    has_table,
+    number,
+    percent,
+    rollup,
+)
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
 #: Our own: a burst is a bucket with this many times the window's average errors per bucket (and at least
@@ -231,14 +242,16 @@ async def collect_logs(req: CollectRequest) -> TelemetryContext:
     base = baseline_request(req)
     step = req.time_range.step_seconds()
     params = {"service": req.context_id or ""}
-    severity, recent, bursts, patterns, severity_before, patterns_before = await gather_sources(
-        ch(req, "signals_logs_severity", rollup=choice, **params),
+    base_from, base_to = bucket_bounds(choice, base.time_range)
+    both, recent, bursts, patterns, patterns_before = await gather_sources(
+        ch(req, "signals_logs_severity", rollup=choice, base_from=base_from, base_to=base_to, **params),
         ch(req, "signals_logs_recent_errors", **params),
         log_error_bursts(req, params["service"]),
         log_pattern_stats(req, params["service"]),
-        ch(base, "signals_logs_severity", rollup=choice, **params),
         log_pattern_stats(base, params["service"], examples=False),
     )
+    severity = [row for row in both if row["current"]]
+    severity_before = [row for row in both if not row["current"]]
     if not severity and not recent:
         return empty(req, choice.table)
     distribution: dict[str, int] = {}
