@@ -49,6 +49,7 @@ from tfo_mcp.context.sources import (
     gather_sources,
     has_table,
     partial,
+    split_windows,
 )
 from tfo_mcp.context.types import TimeRange
 from tfo_mcp.stores.clickhouse import get_clickhouse
@@ -268,7 +269,7 @@ async def tfo_anomaly_groups(
     """TFO's anomalies per service and metric in the window and in its baseline window (one query reads both)."""
     base = baseline_window(req.time_range, req.baseline)
     rows = await ch(req, "detect_tfo_anomalies", service=service, base_start=base.start, base_end=base.end)
-    return [row for row in rows if row["current"]], [row for row in rows if not row["current"]]
+    return split_windows(rows)
 
 
 def tfo_findings(

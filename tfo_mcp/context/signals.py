@@ -36,6 +36,7 @@ from tfo_mcp.context.sources import (
     number,
     percent,
     rollup,
+    split_windows,
 )
 from tfo_mcp.context.types import ContextType, TelemetryContext
 
@@ -250,8 +251,7 @@ async def collect_logs(req: CollectRequest) -> TelemetryContext:
         log_pattern_stats(req, params["service"]),
         log_pattern_stats(base, params["service"], examples=False),
     )
-    severity = [row for row in both if row["current"]]
-    severity_before = [row for row in both if not row["current"]]
+    severity, severity_before = split_windows(both)
     if not severity and not recent:
         return empty(req, choice.table)
     distribution: dict[str, int] = {}

@@ -331,6 +331,12 @@ async def _legacy_tables(backend: Any) -> frozenset[str] | None:
     return await backend.table_names() if _legacy_servers[key] else None
 
 
+def split_windows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of a query that reads a window and its baseline in one scan (``current`` = 1 for the window's,
+    0 for the baseline's): (window rows, baseline rows)."""
+    return [row for row in rows if row["current"]], [row for row in rows if not row["current"]]
+
+
 async def has_table(table: str) -> bool:
     """Whether the ClickHouse database has ``table``: the summary tables this server adds beside TFO's rollups
     (``service_request_stats_*``, ...) exist only where its migrations ran, so collectors check before use and
