@@ -318,7 +318,7 @@ def _sampled(edge: dict[str, Any]) -> float:
     return float(edge.get("sampled", 1.0))
 
 
-def _usable(bucket: dict[str, Any], signal_name: str, sampled: float = 1.0) -> bool:
+def _usable(bucket: dict[str, Any], signal_name: str, sampled: float) -> bool:
     return signal_name == "requests_per_min" or bucket["requests"] * sampled >= MIN_BUCKET_CALLS
 
 
@@ -361,7 +361,7 @@ class _Figure:
     calls: int
     errors: int
     minutes: float
-    sampled: float = 1.0
+    sampled: float
 
 
 def _recent(edge: dict[str, Any], signal_name: str, before: float | None) -> _Figure:
