@@ -326,6 +326,34 @@ async def test_raw_tables_give_the_same_answer_as_the_rollups(demo_store: Any, p
         assert _figures(kind, raw.data) == _figures(kind, rolled.data), kind
 
 
+@pytest.mark.parametrize("path", PATHS)
+async def test_latency_slo_attainment_from_the_histogram_is_the_raw_count(demo_store: Any, path: str) -> None:
+    """A latency SLO's good and total events, counted from the latency histogram (migration 014: 1m, 15m), are
+    the entry spans at or under its threshold and all of them, exactly as counted from the raw spans."""
+    from tfo_mcp.context.sources import raw_tables
+
+    start, end = _windows(demo_store.now)[path]
+    if path == "raw":
+        start = start.replace(second=0, microsecond=0)  # whole minutes: the 1-minute tier's buckets
+
+    def latency_slos(data: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        return {
+            item["name"]: (item["good_events"], item["total_events"], item["attained_percent"])
+            for item in data["slos"]
+            if item["sli_type"] == "latency"
+        }
+
+    rolled = await collect_context("slo", demo_store.org_a, time_from=start, time_to=end)
+    with raw_tables():
+        raw = await collect_context("slo", demo_store.org_a, time_from=start, time_to=end)
+    assert "service_latency_histogram" in str(rolled.data["sources"])
+    assert "service_latency_histogram" not in str(raw.data["sources"])
+    counted = latency_slos(rolled.data)
+    assert counted == latency_slos(raw.data) and len(counted) == 5
+    assert all(total > 0 for _, total, _ in counted.values())
+    assert any(good < total for good, total, _ in counted.values())  # the incident's slow requests
+
+
 #: The summary tables of platform migration 008 (a TFO deployment has none of them).
 SUMMARY_TABLES = [
     f"{family}_{tier}"

@@ -319,12 +319,12 @@ async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
 
 
 #: Platform migrations that fill new tables from the raw rows of a store migrated before them.
-BACKFILLED = ["008_summary_tables", "009_metrics_one_minute"]
+BACKFILLED = ["008_summary_tables", "009_metrics_one_minute", "014_latency_histograms"]
 
 
 async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
-    """A store migrated before the summary tables and metrics_1m existed gets them filled from its raw rows,
-    exactly once."""
+    """A store migrated before the summary tables, metrics_1m and the latency histograms existed gets them filled
+    from its raw rows, exactly once."""
     from tfo_mcp.stores import clickhouse, migrations
 
     base = f"chdb://{chdb_dir}"
@@ -363,6 +363,18 @@ async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Pat
                 "SELECT organization_id, count(), countIf(status = 'success'), countIf(status != 'success'), "
                 f"argMaxIf(status_code, checked_at, status != 'success') FROM uptime_checks {by_org}",
             ),
+            **{
+                f"latency histogram {tier}": (
+                    "SELECT organization_id, sum(request_count), sumMap(duration_ms_counts) AS h, "
+                    "arrayMap(t -> arraySum((k, c) -> if(k <= t, c, 0), h.1, h.2), [1, 20, 100, 60000]) "
+                    f"FROM service_latency_histogram_{tier} {by_org}",
+                    "SELECT organization_id, count(), sumMap([toUInt16(least(intDiv(duration_ns + 999999, 1000000), "
+                    "60001))], [toUInt64(1)]), [countIf(duration_ns <= 1e6), countIf(duration_ns <= 20e6), "
+                    "countIf(duration_ns <= 100e6), countIf(duration_ns <= 60000e6)] FROM traces "
+                    f"WHERE span_kind IN ('SERVER', 'CONSUMER') {by_org}",
+                )
+                for tier in ("1m", "15m", "1h", "1d")
+            },
             "patterns": (
                 "SELECT organization_id, pattern, sum(occurrences) FROM log_error_patterns_1d "
                 "GROUP BY organization_id, pattern ORDER BY organization_id, pattern",

@@ -114,6 +114,9 @@ BASELINE_BUCKETS = 12
 REQUEST_SIGNALS = ("error_percent", "p95_ms", "requests_per_min")
 #: SLO attainment is computed for at most this many objectives per context.
 MAX_SLOS = 50
+#: The largest latency threshold the latency histogram counts exactly (platform migration 014); a longer one is
+#: counted from the raw entry spans.
+HISTOGRAM_MAX_MS = 60_000
 
 
 def _service(req: CollectRequest) -> str:
@@ -744,17 +747,29 @@ async def collect_anomalies(req: CollectRequest) -> TelemetryContext:
 # --------------------------------------------------------------------------- SLOs, error budgets, SLIs
 
 
+async def _histogram_choice(req: CollectRequest, thresholds_ms: list[int]) -> RollupChoice:
+    """Where latency attainment is counted: the latency histogram the window's rule picks, else (no such table,
+    or a threshold above the histogram's exact range) the raw entry spans."""
+    choice = rollup("service_latency_histogram", req.time_range)
+    if choice.kind == "rollup" and max(thresholds_ms) <= HISTOGRAM_MAX_MS and await has_table(choice.table):
+        return choice
+    return rollup("service_latency_histogram", req.time_range, raw=True)
+
+
 async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], list[str]]:
     """Each enabled SLO with its SLI measured over the window: attainment, burn rate, budget consumed."""
     definitions = await pg(req, "sre_slo_definitions", limit=MAX_SLOS)
     if not definitions:
         return [], []
     latency_slos = [slo for slo in definitions if slo["sli_type"] == "latency" and slo["latency_threshold_ms"]]
-    thresholds = sorted({int(slo["latency_threshold_ms"]) * 1_000_000 for slo in latency_slos})
+    thresholds = sorted({int(slo["latency_threshold_ms"]) for slo in latency_slos})
     queries = [service_requests(req), uptime_monitors(req, outages=False)]
+    latency_tables = []
     if latency_slos:
         services = tuple(sorted({slo["service_name"] for slo in latency_slos}))
-        queries.append(ch(req, "sre_latency_attainment", services=services, thresholds_ns=thresholds))
+        choice = await _histogram_choice(req, thresholds)
+        latency_tables.append(choice.table)
+        queries.append(ch(req, "sre_latency_attainment", rollup=choice, services=services, thresholds_ms=thresholds))
     (rates, request_tables), (uptime, _, uptime_table), *latency = await gather_sources(*queries)
     by_service = {row["service_name"]: row for row in rates}
     by_monitor: dict[str, list[int]] = {}
@@ -766,7 +781,7 @@ async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], li
     latency_counts = {}
     for slo in latency_slos:
         row = attainment.get(slo["service_name"])
-        index = thresholds.index(int(slo["latency_threshold_ms"]) * 1_000_000)
+        index = thresholds.index(int(slo["latency_threshold_ms"]))
         latency_counts[slo["id"]] = {"good": row["good"][index], "total": row["total"]} if row else {}
     window_days = req.time_range.duration.total_seconds() / 86400
     results = []
@@ -796,7 +811,7 @@ async def _slo_attainment(req: CollectRequest) -> tuple[list[dict[str, Any]], li
             item["status"] = "no data"
         results.append(item)
     results.sort(key=lambda item: (item["status"] != "breached", -(item.get("burn_rate") or 0), item["name"]))
-    return results, [*request_tables, uptime_table]
+    return results, list(dict.fromkeys([*request_tables, uptime_table, *latency_tables]))
 
 
 def _sli_counts(

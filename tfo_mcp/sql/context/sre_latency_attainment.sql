@@ -1,9 +1,14 @@
 -- Entry spans of the latency-SLO services in the window and, per service, how many finished within each of
--- %(thresholds_ns)s nanoseconds (one scan for every latency SLO; good[i] belongs to thresholds_ns[i]).
-SELECT service_name, count() AS total,
-       sumForEach(arrayMap(t -> toUInt64(duration_ns <= t), %(thresholds_ns)s)) AS good
-FROM traces
-WHERE organization_id = %(org)s AND service_name IN %(services)s AND timestamp >= %(start)s AND timestamp < %(end)s
-  AND span_kind IN ('SERVER', 'CONSUMER')
-GROUP BY service_name
+-- %(thresholds_ms)s milliseconds, from the latency histogram (service_latency_histogram_*): the counts of the
+-- duration keys at or under each threshold (good[i] belongs to thresholds_ms[i]; exact up to 60,000 ms).
+SELECT service_name, total,
+       arrayMap(t -> arraySum((k, c) -> if(k <= t, c, 0), histogram.1, histogram.2), %(thresholds_ms)s) AS good
+FROM
+(
+    SELECT service_name, sum(request_count) AS total, sumMap(duration_ms_counts) AS histogram
+    FROM {table}
+    WHERE organization_id = %(org)s AND service_name IN %(services)s
+      AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s
+    GROUP BY service_name
+)
 LIMIT 1000
