@@ -39,6 +39,7 @@ from tfo_mcp.context.infrastructure import (
 )
 from tfo_mcp.context.signals import MAX_HIGHLIGHTS, clock
 from tfo_mcp.context.sources import (
+    RollupChoice,
     available,
     ch,
     empty,
@@ -52,7 +53,8 @@ from tfo_mcp.context.sources import (
     rows_of,
     with_failures,
 )
-from tfo_mcp.context.types import ContextType, TelemetryContext
+from tfo_mcp.context.sre import coarse_baseline
+from tfo_mcp.context.types import ContextType, TelemetryContext, TimeRange
 
 SECRET_EXPIRY_DAYS = 30
 SECRET_ROTATION_DAYS = 365
@@ -349,9 +351,10 @@ def _event_params(req: CollectRequest, namespace: str, **params: Any) -> dict[st
     return values
 
 
-def _trouble_sources(req: CollectRequest, namespace: str) -> tuple[Any, Any]:
-    """Restart-counter increases and failure events per pod in ``req``'s window (each partial)."""
-    choice = rollup("kubernetes_metrics", req.time_range)
+def _trouble_sources(req: CollectRequest, namespace: str, choice: RollupChoice | None = None) -> tuple[Any, Any]:
+    """Restart-counter increases and failure events per pod in ``req``'s window (each partial); the counters from
+    ``choice``, by default the table the window's rule picks."""
+    choice = choice or rollup("kubernetes_metrics", req.time_range)
     return (
         partial("clickhouse", ch(req, "k8s_pod_restarts", rollup=choice, namespace=namespace,
                                  metric_names=RESTART_METRICS)),
@@ -385,20 +388,20 @@ def pod_troubles(restart_rows: Iterable[dict[str, Any]], event_rows: Iterable[di
 
 
 def pod_findings(
-    req: CollectRequest, now: dict[str, PodTrouble], before: dict[str, PodTrouble]
+    req: CollectRequest, now: dict[str, PodTrouble], before: dict[str, PodTrouble], baseline: TimeRange
 ) -> list[Finding | None]:
     """Per pod: restarts and failure events in the window against the baseline window (a pod absent from the
     baseline's rows had none there). A pod restarting in both windows about as often is chronic. The restarts
     finding carries the failure reasons and the pod's severity (critical for OOM kills and evictions) and ranks
-    above the failure-events finding, which carries them when the pod did not restart."""
-    base = baseline_request(req)
+    above the failure-events finding, which carries them when the pod did not restart. ``baseline`` is the
+    period ``before`` was read from."""
     context = req.context_type.value
     findings: list[Finding | None] = []
     for entity in sorted(set(now) | set(before)):
         after, earlier = now.get(entity), before.get(entity)
         current = after or PodTrouble("", "", entity)
         previous = earlier or PodTrouble("", "", entity)
-        common = {"window": req.time_range, "baseline": base.time_range}
+        common = {"window": req.time_range, "baseline": baseline}
         restarts = compare(context, entity, "restarts", previous.restarts, current.restarts, since=current.first_rise,
                            severity=current.severity, note=current.reasons_text(), **common)  # fmt: skip
         # The restarts (measured) lead and carry the reasons: beside them the events only corroborate ("info");
@@ -457,10 +460,13 @@ async def collect_pods(req: CollectRequest) -> TelemetryContext:
     filters one namespace."""
     namespace = req.context_id or ""
     choice = rollup("kubernetes_metrics", req.time_range)
+    # The baseline's restart counters from whole coarse buckets (an hour's for a day's baseline): only their
+    # increase is compared, not when it began.
+    base, base_choice = await coarse_baseline(req, "kubernetes_metrics")
     (pods, counts, usage), restarts, events, base_restarts, base_events, labels = await gather_sources(
         pod_sources(req, namespace, choice),
         *_trouble_sources(req, namespace),
-        *_trouble_sources(baseline_request(req), namespace),
+        *_trouble_sources(base, namespace, base_choice),
         partial("clickhouse", ch(req, "k8s_cluster_names", names_from=_names_from(req))),
     )
     raise_if_all_failed(pods, usage, restarts, events)
@@ -478,7 +484,7 @@ async def collect_pods(req: CollectRequest) -> TelemetryContext:
         f"{total} pods; {len(failing)} failing (Failed/Unknown, CrashLoopBackOff-like status or > 5 restarts); "
         f"{len(troubles)} restarted or had failure events in the window."
     )
-    findings = pod_findings(req, troubles, pod_troubles(rows_of(base_restarts), rows_of(base_events)))
+    findings = pod_findings(req, troubles, pod_troubles(rows_of(base_restarts), rows_of(base_events)), base.time_range)
     data = with_failures(
         {"sources": ["kubernetes_pods", choice.table, "kubernetes_events"], "namespace_filter": req.context_id,
          "total_pods": total, "status_counts": rows_of(counts), "pods": rows[: req.max_items],
