@@ -354,6 +354,40 @@ async def test_latency_slo_attainment_from_the_histogram_is_the_raw_count(demo_s
     assert any(good < total for good, total, _ in counted.values())  # the incident's slow requests
 
 
+@pytest.mark.parametrize("path", ["raw", "day"])
+async def test_slowest_operations_from_the_operation_summary(demo_store: Any, path: str) -> None:
+    """The latency context's slowest operations come from the operation summary (migration 015: the 1-minute tier
+    for the last hour, the 15-minute one for a day): exact span counts, averages and maxima, the p95 within the
+    sketch's 2 % of the raw spans' p95; without the summary, from TFO's traces rollup (or the raw spans)."""
+    start, end = _windows(demo_store.now)[path]
+    if path == "raw":
+        start = start.replace(second=0, microsecond=0)
+    org = demo_store.org_a
+    latency = await collect_context("latency", org, time_from=start, time_to=end, max_items=500)
+    assert f"service_operation_stats{SUFFIX[path] or '_1m'}" in latency.data["sources"]
+    operations = latency.data["slowest_operations"]
+    exact = {
+        (row["service_name"], row["span_name"]): row
+        for row in await _raw(
+            f"SELECT service_name, span_name, count() AS n, avg(duration_ns) / 1e6 AS avg_ms, "
+            f"max(duration_ns) / 1e6 AS max_ms, {P95_RANKS} FROM traces WHERE organization_id = %(org)s "
+            "AND timestamp >= %(start)s AND timestamp < %(end)s GROUP BY service_name, span_name",
+            org=org, start=start, end=end,
+        )
+    }  # fmt: skip
+    assert len(operations) == len(exact) > 5
+    for row in operations:
+        want = exact[(row["service_name"], row["span_name"])]
+        assert row["spans"] == want["n"] and _close(row["max_ms"], want["max_ms"], abs_tol=0.01), row
+        assert _close(row["avg_ms"], want["avg_ms"], abs_tol=0.01), row
+        assert _near_p95(row["p95_ms"], (want["low"], want["high"]), 0.03), (row, want)
+    assert [row["p95_ms"] for row in operations] == sorted((row["p95_ms"] for row in operations), reverse=True)
+    async with _hidden([f"service_operation_stats_{tier}" for tier in ("1m", "15m", "1h", "1d")]):
+        tfo = await collect_context("latency", org, time_from=start, time_to=end, max_items=500)
+    assert (f"traces{SUFFIX[path]}" if SUFFIX[path] else "traces") in tfo.data["sources"]
+    assert {(r["service_name"], r["span_name"]) for r in tfo.data["slowest_operations"]} == set(exact)
+
+
 #: The summary tables of platform migration 008 (a TFO deployment has none of them).
 SUMMARY_TABLES = [
     f"{family}_{tier}"

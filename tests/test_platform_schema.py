@@ -319,12 +319,12 @@ async def test_postgres_org_tables_are_indexed_by_organization(pg: Any) -> None:
 
 
 #: Platform migrations that fill new tables from the raw rows of a store migrated before them.
-BACKFILLED = ["008_summary_tables", "009_metrics_one_minute", "014_latency_histograms"]
+BACKFILLED = ["008_summary_tables", "009_metrics_one_minute", "014_latency_histograms", "015_operation_stats"]
 
 
 async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Path, tmp_path: Path) -> None:
-    """A store migrated before the summary tables, metrics_1m and the latency histograms existed gets them filled
-    from its raw rows, exactly once."""
+    """A store migrated before the summary tables, metrics_1m, the latency histograms and the operation summary
+    existed gets them filled from its raw rows, exactly once."""
     from tfo_mcp.stores import clickhouse, migrations
 
     base = f"chdb://{chdb_dir}"
@@ -374,6 +374,16 @@ async def test_new_tables_are_backfilled_once_on_an_existing_store(chdb_dir: Pat
                     f"WHERE span_kind IN ('SERVER', 'CONSUMER') {by_org}",
                 )
                 for tier in ("1m", "15m", "1h", "1d")
+            },
+            **{
+                f"operations {tier}": (
+                    "SELECT organization_id, span_name, sum(span_count), sum(duration_sum_ns), max(duration_max_ns) "
+                    f"FROM service_operation_stats_{tier} GROUP BY organization_id, span_name "
+                    "ORDER BY organization_id, span_name",
+                    "SELECT organization_id, span_name, count(), sum(duration_ns), max(duration_ns) FROM traces "
+                    "GROUP BY organization_id, span_name ORDER BY organization_id, span_name",
+                )
+                for tier in ("1m", "1d")
             },
             "patterns": (
                 "SELECT organization_id, pattern, sum(occurrences) FROM log_error_patterns_1d "

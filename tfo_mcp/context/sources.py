@@ -171,12 +171,14 @@ ROLLUP_FAMILIES: dict[str, _Family] = {
     "db_aurora_metrics": _family(
         "db_aurora_metrics", "timestamp", "db_aurora_metrics", ("1m",), columns={"1m": "timestamp_1m"}
     ),
-    # summary tables this server adds (platform migrations 008, 013 and 014); check has_table() before reading one
+    # summary tables this server adds (platform migrations 008 and 013 to 015); check has_table() before reading one
     "service_request_stats": _family("traces", "timestamp", "service_request_stats", ("1m", *_FULL)),
     "uptime_monitor_stats": _family("uptime_checks", "checked_at", "uptime_monitor_stats", _FULL),
     "log_error_patterns": _family("logs", "timestamp", "log_error_patterns", ("1m", *_FULL)),
     # entry-span durations per service in whole milliseconds (platform migration 014): latency SLO attainment
     "service_latency_histogram": _family("traces", "timestamp", "service_latency_histogram", ("1m", "15m", "1h", "1d")),
+    # per service and operation: span count, duration sum / max and a sketch (platform migration 015)
+    "service_operation_stats": _family("traces", "timestamp", "service_operation_stats", ("1m", "15m", "1h", "1d")),
     # caller -> callee edges from CLIENT / PRODUCER spans (platform migrations 010 and 011; context/edges.py)
     "service_edges": _family("traces", "timestamp", "service_edges", ("1m", *_FULL)),
 }

@@ -379,12 +379,12 @@ async def collect_errors(req: CollectRequest) -> TelemetryContext:
 async def collect_latency(req: CollectRequest) -> TelemetryContext:
     """Latency percentiles per service (p95 against the baseline), the slowest operations and each service's worst
     bucket."""
-    ops_choice = rollup("traces", req.time_range)
+    ops_choice, ops_sql = await _operations_choice(req)
     service = _service(req)
     (services, tables), (base_services, base_range), operations, (peaks, peaks_table) = await gather_sources(
         service_requests(req, service),
         baseline_requests(req, service),
-        ch(req, "sre_slow_operations", rollup=ops_choice, service=service),
+        ch(req, ops_sql, rollup=ops_choice, service=service),
         _latency_peaks(req, service),
     )
     rows = latency_rows(services)
@@ -422,6 +422,16 @@ async def collect_latency(req: CollectRequest) -> TelemetryContext:
         "latency_peaks": [{**row, "peak_p95_ms": number(row["peak_p95_ms"])} for row in peaks][: req.max_items],
     }
     return compared(req, lead, data, highlights[:MAX_HIGHLIGHTS], findings, "requests")
+
+
+async def _operations_choice(req: CollectRequest) -> tuple[RollupChoice, str]:
+    """Where the slowest operations are read, and the query: the operation summary's sketches (or the raw spans)
+    where the server has the summary, else TFO's traces rollups (reservoir states)."""
+    choice = rollup("service_operation_stats", req.time_range)
+    if choice.kind == "raw" or await has_table(choice.table):
+        return choice, "sre_slow_operations"
+    tfo = rollup("traces", req.time_range)
+    return tfo, "sre_slow_operations_tfo" if tfo.kind == "rollup" else "sre_slow_operations"
 
 
 async def _latency_peaks(req: CollectRequest, service: str) -> tuple[list[dict[str, Any]], str]:

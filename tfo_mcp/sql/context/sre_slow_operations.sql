@@ -1,8 +1,8 @@
--- Slowest operations (service, span name) by p95 from the traces rollup (traces_5m / _15m / _1h / _1d), in ms.
-SELECT service_name, span_name, countMerge(count) AS spans,
-       avgMerge(avg_duration_ns) / 1e6 AS avg_ms,
-       quantileMerge(0.95)(p95_duration_ns) / 1e6 AS p95_ms,
-       maxMerge(max_duration_ns) / 1e6 AS max_ms
+-- Slowest operations (service, span name) by p95 from the operation summary (service_operation_stats_*), in ms.
+SELECT service_name, span_name, sum(span_count) AS spans,
+       sum(duration_sum_ns) / spans / 1e6 AS avg_ms,
+       quantileDDMerge(0.02, 0.95)(duration_sketch) / 1e6 AS p95_ms,
+       max(duration_max_ns) / 1e6 AS max_ms
 FROM {table}
 WHERE organization_id = %(org)s AND {time} >= %(bucket_from)s AND {time} < %(bucket_to)s
   AND (%(service)s = '' OR service_name = %(service)s)
