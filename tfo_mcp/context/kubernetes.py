@@ -460,9 +460,12 @@ async def collect_pods(req: CollectRequest) -> TelemetryContext:
     filters one namespace."""
     namespace = req.context_id or ""
     choice = rollup("kubernetes_metrics", req.time_range)
-    # The baseline's restart counters from whole coarse buckets (an hour's for a day's baseline): only their
-    # increase is compared, not when it began.
-    base, base_choice = await coarse_baseline(req, "kubernetes_metrics")
+    # A rollup window's baseline reads the restart counters from whole coarse buckets (an hour's for a day's
+    # baseline): only their increase is compared, not when it began. A raw window's baseline reads raw rows too:
+    # the 5-minute rollup's rows of an hour cost more to read than its counter samples (bench_context.py).
+    base, base_choice = (
+        await coarse_baseline(req, "kubernetes_metrics") if choice.kind == "rollup" else (baseline_request(req), None)
+    )
     (pods, counts, usage), restarts, events, base_restarts, base_events, labels = await gather_sources(
         pod_sources(req, namespace, choice),
         *_trouble_sources(req, namespace),
