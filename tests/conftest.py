@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# The suite calls every tool; the default profile's own tests (test_toolsets.py) choose their toolsets.
+os.environ.setdefault("TELEMETRYFLOW_MCP_MCP_TOOLSETS", "all")
 
 pytest_plugins = sorted(
     f"tests.support.{path.stem}" for path in (Path(__file__).parent / "support").glob("fixtures_*.py")

@@ -28,7 +28,7 @@ def test_version() -> None:
 
 
 def test_tools_lists_every_tool_with_all_annotation_hints(tmp_path: Path) -> None:
-    result = run_cli("tools", "--json", cwd=tmp_path)
+    result = run_cli("tools", "--json", "--toolsets", "all", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert {"echo", "read_file", "write_file", "execute_command", "pg_query", "ch_query", "claude_conversation"} <= set(
@@ -43,7 +43,8 @@ def test_tools_table_is_human_readable(tmp_path: Path) -> None:
     result = run_cli("tools", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].startswith("tool")
-    assert any(line.startswith("echo ") for line in result.stdout.splitlines())
+    assert any(line.startswith("investigate ") and " context " in line for line in result.stdout.splitlines())
+    assert not any(line.startswith("echo ") for line in result.stdout.splitlines())  # not in the default profile
 
 
 def test_models_filters_by_provider_and_credentials(tmp_path: Path) -> None:

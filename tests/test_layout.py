@@ -19,6 +19,9 @@ from tfo_mcp.middleware import TOOL_NOT_FOUND
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: settings that list every tool (the default profile lists the context and sql toolsets)
+EVERY_TOOLSET = {"TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all"}
+
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     """Every strongly connected group of two or more modules (an import circle), Tarjan's algorithm."""
@@ -80,8 +83,8 @@ def test_nothing_below_the_tools_imports_the_server() -> None:
 
 
 async def test_two_servers_are_independent() -> None:
-    quiet = load_settings(environ={"TELEMETRYFLOW_MCP_MCP__ENABLE_PROMPTS": "false"}).settings
-    first, second = build_server(quiet), build_server(load_settings(environ={}).settings)
+    quiet = load_settings(environ={**EVERY_TOOLSET, "TELEMETRYFLOW_MCP_MCP__ENABLE_PROMPTS": "false"}).settings
+    first, second = build_server(quiet), build_server(load_settings(environ=EVERY_TOOLSET).settings)
     assert first is not second
     async with Client(first) as one, Client(second) as two:
         assert (await one.call_tool("echo", {"message": "a"})).structured_content == {"message": "a"}
@@ -104,7 +107,7 @@ async def test_switching_off_a_component_kind_hides_it() -> None:
 
 
 async def test_the_server_serves_exactly_what_each_capability_builds_alone() -> None:
-    settings = load_settings(environ={}).settings
+    settings = load_settings(environ=EVERY_TOOLSET).settings
     built = {capability.name: capability.provider(settings) for capability in CAPABILITIES}
     tools = {name: {t.name for t in await provider.list_tools()} for name, provider in built.items()}
     resources = {str(r.uri) for provider in built.values() for r in await provider.list_resources()}
@@ -126,7 +129,7 @@ def test_capabilities_stop_in_reverse_so_analytics_flushes_before_clickhouse_clo
 def test_documented_inspector_spec_loads_every_tool(tmp_path: Path) -> None:
     """`fastmcp dev inspector tfo_mcp/server.py:mcp` loads the file as its own module: it must see every tool."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
-    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"), **EVERY_TOOLSET)
     fastmcp = Path(sys.executable).with_name("fastmcp")
     result = subprocess.run(
         [str(fastmcp), "inspect", "tfo_mcp/server.py:mcp", "--format", "mcp", "--skip-env"],

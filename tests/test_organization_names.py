@@ -24,6 +24,7 @@ from tests.support.collect_helpers import leaked
 from tests.support.fixtures_demo import DemoDataset, _install, _restore
 from tests.support.fixtures_postgres import PgDatabase
 from tfo_mcp.app import build_server
+from tfo_mcp.config import load_settings
 from tfo_mcp.context.collector import collect_context
 from tfo_mcp.tools import organizations
 from tfo_mcp.tools.organizations import OrganizationNotResolved, resolve_organization
@@ -293,7 +294,8 @@ async def test_unknown_names_are_mcp_errors_naming_list_organizations(demo_store
 
 
 async def test_the_descriptions_say_id_name_or_slug() -> None:
-    async with Client(build_server()) as client:
+    every_tool = load_settings(environ={"TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all"}).settings
+    async with Client(build_server(every_tool)) as client:
         tools = {tool.name: tool for tool in await client.list_tools()}
         for name in ORGANIZATION_TOOLS:
             description = tools[name].inputSchema["properties"]["organization_id"]["description"]

@@ -8,6 +8,7 @@ import pytest
 from fastmcp import Client
 
 from tests.support.fixtures_postgres import PgDatabase
+from tests.support.mcp_process import result_text
 from tfo_mcp import server
 
 pytestmark = pytest.mark.postgres
@@ -59,7 +60,7 @@ async def client(pg: PgDatabase) -> Any:
 
 async def _tool(client: Client, name: str, **args: Any) -> tuple[bool, str, dict[str, Any] | None]:
     result = await client.call_tool(name, args, raise_on_error=False)
-    return result.is_error, result.content[0].text, result.structured_content
+    return result.is_error, result_text(result), result.structured_content
 
 
 async def test_list_tables_of_a_schema(client: Client) -> None:

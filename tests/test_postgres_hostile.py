@@ -16,6 +16,7 @@ from fastmcp import Client
 from mcp.shared.exceptions import MCPError
 
 from tests.support.fixtures_postgres import PgDatabase
+from tests.support.mcp_process import result_text
 from tfo_mcp import server
 
 pytestmark = pytest.mark.postgres
@@ -25,7 +26,7 @@ ROWS = [(1, "one"), (2, "two"), (3, "three")]
 
 async def _call(client: Client, query: str, params: list[Any] | None = None) -> tuple[bool, str, dict[str, Any] | None]:
     result = await client.call_tool("pg_query", {"query": query, "params": params or []}, raise_on_error=False)
-    return result.is_error, result.content[0].text, result.structured_content
+    return result.is_error, result_text(result), result.structured_content
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from fastmcp import Client
 
 from tests.support.fixtures_postgres import PgDatabase
-from tfo_mcp import server
+from tfo_mcp import server, toolsets
 from tfo_mcp.app import build_server
 
 pytestmark = pytest.mark.postgres
@@ -190,7 +190,7 @@ async def test_pg_tools_have_deliberate_annotations_and_output_schemas(client: C
         assert tool.annotations is not None, name
         assert tool.annotations.readOnlyHint is True and tool.annotations.destructiveHint is False
         assert tool.annotations.idempotentHint is True and tool.annotations.openWorldHint is False
-        assert tool.outputSchema is not None and tool.description
+        assert (tool.outputSchema is not None) is toolsets.entry(name).output_schema and tool.description
         for prop in tool.inputSchema.get("properties", {}).values():
             assert prop.get("description"), (name, prop)
     assert tools["pg_query"].inputSchema["properties"]["max_rows"]["maximum"] == 10000

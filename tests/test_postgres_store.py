@@ -14,6 +14,7 @@ from fastmcp import Client
 from loguru import logger
 
 from tests.support.fixtures_postgres import PgDatabase
+from tests.support.mcp_process import result_text
 from tests.support.pg_server import TcpProxy, free_port
 from tfo_mcp import server
 from tfo_mcp.errors import StoreUnavailable
@@ -39,7 +40,7 @@ def captured_logs(caplog: pytest.LogCaptureFixture) -> Iterator[list[str]]:
 
 async def _pg_query(client: Client, query: str = "SELECT 1") -> tuple[bool, str]:
     result = await client.call_tool("pg_query", {"query": query}, raise_on_error=False)
-    return result.is_error, result.content[0].text
+    return result.is_error, result_text(result)
 
 
 async def _health(client: Client) -> dict[str, dict[str, Any]]:

@@ -20,11 +20,11 @@ from fastmcp.server.providers import LocalProvider
 from fastmcp.tools import Tool
 from loguru import logger
 
-from tfo_mcp import __version__, logs, sessions
+from tfo_mcp import __version__, logs, sessions, toolsets
 from tfo_mcp.analytics import recorder
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.llm.litellm_loader import close_litellm_clients
-from tfo_mcp.middleware import ProtocolErrorsMiddleware, SessionMiddleware
+from tfo_mcp.middleware import ProtocolErrorsMiddleware, ResultsMiddleware, SessionMiddleware, ToolsetsMiddleware
 from tfo_mcp.stores import clickhouse, postgres
 from tfo_mcp.tools import analytics as analytics_tools
 from tfo_mcp.tools import clickhouse as clickhouse_tools
@@ -131,7 +131,8 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_components(server: FastMCP, providers: list[LocalProvider]) -> None:
-    """Put every capability's components into the server's own provider, tool schemas inlined once.
+    """Put every capability's components into the server's own provider, tool schemas inlined once, output
+    schemas only where the tool catalog (``data/tools.tsv``) keeps them.
 
     One provider, not one per capability: FastMCP asks every provider concurrently on each lookup, which
     cost ~0.4 ms per call across ten. A name used twice fails here (``on_duplicate="error"``).
@@ -140,7 +141,9 @@ def _add_components(server: FastMCP, providers: list[LocalProvider]) -> None:
         for component in provider._components.values():
             if isinstance(component, Tool):
                 component.parameters = inline_refs(component.parameters)
-                if component.output_schema is not None:
+                if not toolsets.entry(component.name).output_schema:
+                    component.output_schema = None  # the result is still sent as structuredContent
+                elif component.output_schema is not None:
                     component.output_schema = inline_refs(component.output_schema)
                 server.add_tool(component)
             elif isinstance(component, ResourceTemplate):
@@ -173,7 +176,14 @@ def build_server(settings: Settings | None = None, extra: tuple[Capability, ...]
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=_lifespan(capabilities),
-        middleware=[ProtocolErrorsMiddleware(), SessionMiddleware()],
+        middleware=[
+            ProtocolErrorsMiddleware(),
+            SessionMiddleware(),
+            ToolsetsMiddleware(
+                toolsets.parse_selection(settings.mcp.toolsets), toolsets.parse_selection(settings.mcp.allowed_toolsets)
+            ),
+            ResultsMiddleware(content_only=settings.mcp.content_only),
+        ],
         mask_error_details=True,
         on_duplicate="error",
         dereference_schemas=False,  # inlined once in build_server instead of on every tools/list

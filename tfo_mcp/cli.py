@@ -53,9 +53,11 @@ def serve(
     transport: Annotated[str | None, typer.Option(help="stdio, http or sse")] = None,
     host: Annotated[str | None, typer.Option(help="HTTP bind address (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8080)")] = None,
+    toolsets: Annotated[str | None, typer.Option(help="Toolsets listed: comma-separated, default or all")] = None,
 ) -> None:
     """Serve MCP over stdio (default) or streamable HTTP."""
-    startup.serve(startup.load(config, {"server": {"transport": transport, "host": host, "port": port}}))
+    overrides = {"server": {"transport": transport, "host": host, "port": port}, "mcp": {"toolsets": toolsets}}
+    startup.serve(startup.load(config, overrides))
 
 
 @app.command()
@@ -67,19 +69,25 @@ def version() -> None:
 @app.command()
 def tools(
     config: ConfigOption = None,
+    toolsets: Annotated[str | None, typer.Option(help="Comma-separated toolsets, default or all")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
-    """List the tools with their annotations."""
-    loaded = startup.load(config)
+    """List the tools a connection sees (mcp.toolsets, or --toolsets) with their toolset and annotations."""
+    loaded = startup.load(config, {"mcp": {"toolsets": toolsets}})
+    from tfo_mcp import toolsets as catalog
     from tfo_mcp.app import build_server
 
+    selected = catalog.parse_selection(loaded.settings.mcp.toolsets)
     listed = asyncio.run(build_server(loaded.settings).list_tools())
     rows = []
-    for tool in sorted(listed, key=lambda t: t.name):
+    for tool in sorted(listed, key=lambda t: catalog.entry(t.name).position):
+        if catalog.entry(tool.name).toolset not in selected:
+            continue
         hints = tool.annotations
         rows.append(
             {
                 "name": tool.name,
+                "toolset": catalog.entry(tool.name).toolset,
                 "readOnly": hints.readOnlyHint if hints else None,
                 "destructive": hints.destructiveHint if hints else None,
                 "idempotent": hints.idempotentHint if hints else None,
@@ -91,10 +99,10 @@ def tools(
         typer.echo(json.dumps(rows, indent=2))
         return
     flag = {True: "yes", False: "no", None: "?"}
-    typer.echo(f"{'tool':<24} {'read-only':<9} {'destr.':<6} {'idemp.':<6} {'open':<5} description")
+    typer.echo(f"{'tool':<24} {'toolset':<10} {'read-only':<9} {'destr.':<6} {'idemp.':<6} {'open':<5} description")
     for row in rows:
         typer.echo(
-            f"{row['name']:<24} {flag[row['readOnly']]:<9} {flag[row['destructive']]:<6} "
+            f"{row['name']:<24} {row['toolset']:<10} {flag[row['readOnly']]:<9} {flag[row['destructive']]:<6} "
             f"{flag[row['idempotent']]:<6} {flag[row['openWorld']]:<5} {row['description']}"
         )
 

@@ -125,11 +125,31 @@ class LLMSettings(_Section):
 
 
 class MCPSettings(_Section):
-    """Which kinds of component the server offers (a kind switched off is neither listed nor callable)."""
+    """Which kinds of component the server offers (a kind switched off is neither listed nor callable), which
+    toolsets a connection sees (:mod:`tfo_mcp.toolsets`) and how results are sent (:mod:`tfo_mcp.results`)."""
 
     enable_tools: bool = True
     enable_resources: bool = True
     enable_prompts: bool = True
+    #: the toolsets a connection sees when it asks for none: toolset names, "default" or "all"
+    toolsets: list[str] = Field(default_factory=lambda: ["default"])
+    #: the toolsets an HTTP connection may select (?toolsets=... or X-MCP-Toolsets)
+    allowed_toolsets: list[str] = Field(default_factory=lambda: ["all"])
+    #: send every result as JSON text in content alone (for clients that ignore structuredContent)
+    content_only: bool = False
+
+    @field_validator("toolsets", "allowed_toolsets", mode="before")
+    @classmethod
+    def _toolset_words(cls, value: Any) -> Any:
+        return [word.strip() for word in value.split(",")] if isinstance(value, str) else value
+
+    @field_validator("toolsets", "allowed_toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: list[str]) -> list[str]:
+        from tfo_mcp.toolsets import parse_selection
+
+        parse_selection(value)  # ValueError names an unknown toolset
+        return value
 
 
 class LoggingSettings(_Section):

@@ -1,4 +1,5 @@
-"""Server-wide middleware: JSON-RPC error codes for unknown names and bad arguments, and session tracking."""
+"""Server-wide middleware: JSON-RPC error codes for unknown names and bad arguments, session tracking, the
+connection's toolsets, and one payload per tool result within its budget."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import mcp.types as mt
 from fastmcp.exceptions import NotFoundError
 from fastmcp.exceptions import ValidationError as ArgumentsError
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
+from fastmcp.tools import ToolResult
 from mcp.shared.exceptions import MCPError
+from mcp.types import TextContent
+from mcp_types.version import is_version_at_least
 
-from tfo_mcp import sessions
+from tfo_mcp import results, sessions, toolsets
 from tfo_mcp.analytics import recorder
 
 #: JSON-RPC error codes (TFO's MCP servers use -32001..-32003 for unknown tools, resources and prompts).
@@ -156,3 +160,99 @@ def _register_close(context: MiddlewareContext[Any], session_id: str) -> None:
     exit_stack = getattr(connection, "exit_stack", None)
     if exit_stack is not None:
         exit_stack.callback(sessions.close_session, session_id)
+
+
+#: the HTTP query parameter and header a connection selects its toolsets with
+TOOLSETS_PARAMETER = "toolsets"
+TOOLSETS_HEADER = "x-mcp-toolsets"
+#: the first protocol revision with ``structuredContent``
+STRUCTURED_SINCE = "2025-06-18"
+
+
+class ToolsetsMiddleware(Middleware):
+    """List and allow only the tools of the toolsets this connection selected, in catalog order."""
+
+    def __init__(self, chosen: frozenset[str], allowed: frozenset[str]) -> None:
+        self.chosen, self.allowed = chosen, allowed
+
+    def _selection(self) -> frozenset[str]:
+        from fastmcp.server.dependencies import get_http_request
+
+        try:
+            request = get_http_request()
+        except RuntimeError:  # stdio, or in-process
+            return self.chosen
+        asked = request.query_params.get(TOOLSETS_PARAMETER) or request.headers.get(TOOLSETS_HEADER)
+        if asked is None:
+            return self.chosen
+        try:
+            selected = toolsets.parse_selection(asked.split(","))
+        except ValueError as exc:
+            raise MCPError(code=INVALID_PARAMS, message=f"toolsets: {exc}") from None
+        refused = sorted(selected - self.allowed)
+        if refused:
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"toolsets: {', '.join(refused)} not offered here (mcp.allowed_toolsets: "
+                f"{', '.join(sorted(self.allowed))})",
+            )
+        return selected
+
+    async def on_list_tools(self, context: MiddlewareContext[mt.ListToolsRequest], call_next: CallNext) -> Any:
+        selected = self._selection()
+        listed = [tool for tool in await call_next(context) if toolsets.entry(tool.name).toolset in selected]
+        return sorted(listed, key=lambda tool: toolsets.entry(tool.name).position)
+
+    async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        name = context.message.name
+        known = toolsets.catalog().get(name)
+        if known is not None and known.toolset not in (selected := self._selection()):
+            raise MCPError(
+                code=TOOL_NOT_FOUND,
+                message=f"Unknown tool: {name!r} is in the toolset {known.toolset!r}, which this connection did "
+                f"not select (selected: {', '.join(sorted(selected)) or 'none'}); select it with "
+                f"?{TOOLSETS_PARAMETER}= or mcp.toolsets",
+            )
+        return await call_next(context)
+
+
+def _reads_structured(context: MiddlewareContext[Any]) -> bool:
+    """Whether the client's protocol has ``structuredContent`` (an unknown version is taken as current)."""
+    ctx = context.fastmcp_context
+    try:
+        version = ctx.request_context.protocol_version if ctx is not None and ctx.request_context else None
+    except (RuntimeError, AttributeError):
+        version = None
+    return version is None or is_version_at_least(str(version), STRUCTURED_SINCE)
+
+
+class ResultsMiddleware(Middleware):
+    """Send each tool result's payload once, within its token budget (:mod:`tfo_mcp.results`)."""
+
+    def __init__(self, content_only: bool) -> None:
+        self.content_only = content_only
+
+    async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        result = await call_next(context)
+        payload = getattr(result, "structured_content", None)
+        known = toolsets.catalog().get(context.message.name)
+        if result.is_error or not isinstance(payload, dict) or known is None:
+            return result
+        budget = known.budget
+        asked = (context.message.arguments or {}).get("max_tokens") if known.budget_argument else None
+        if isinstance(asked, int) and not isinstance(asked, bool):
+            budget = min(asked, toolsets.HARD_CAP_TOKENS)
+        rest = "; or ".join(
+            part
+            for part in (
+                f"raise max_tokens (up to {toolsets.HARD_CAP_TOKENS})" if known.budget_argument else "",
+                known.narrow,
+            )
+            if part
+        )
+        payload = results.fit(payload, budget, rest=rest)
+        if self.content_only or not _reads_structured(context):
+            return ToolResult(content=[TextContent(type="text", text=results.dumps(payload))], meta=result.meta)
+        return ToolResult(
+            content=results.brief(payload, len(results.dumps(payload))), structured_content=payload, meta=result.meta
+        )

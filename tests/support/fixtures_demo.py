@@ -69,6 +69,7 @@ class DemoDataset:
         return {
             "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": self.clickhouse_url,
             "TELEMETRYFLOW_MCP_POSTGRES_URL": self.postgres_url,
+            "TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all",  # the suite calls every tool
             **extra,
         }
 

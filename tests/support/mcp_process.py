@@ -18,8 +18,10 @@ PROTOCOL = "2025-06-18"
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The parent environment without our config variables, plus `extra`."""
+    """The parent environment without our config variables, plus `extra`; every toolset is listed unless
+    `extra` chooses (the suite calls every tool)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    env["TELEMETRYFLOW_MCP_MCP_TOOLSETS"] = "all"
     env.update(extra or {})
     return env
 
@@ -106,10 +108,10 @@ class StdioServer:
             for message in skipped:
                 self._messages.put(message)
 
-    def initialize(self, client_name: str = "e2e-test") -> dict[str, Any]:
+    def initialize(self, client_name: str = "e2e-test", protocol: str = PROTOCOL) -> dict[str, Any]:
         response = self.request(
             "initialize",
-            {"protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": client_name, "version": "1.0"}},
+            {"protocolVersion": protocol, "capabilities": {}, "clientInfo": {"name": client_name, "version": "1.0"}},
         )
         self.notify("notifications/initialized")
         return response
@@ -148,3 +150,9 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> Non
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"port {port} not open after {timeout}s")
+
+
+def result_text(result: Any) -> str:
+    """The text of a tool result's content blocks: a failed call's message, else the short rendering beside its
+    structured payload ('' for a payload too small to render beside)."""
+    return "".join(getattr(block, "text", "") for block in result.content)

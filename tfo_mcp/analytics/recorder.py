@@ -182,7 +182,8 @@ def session_for(connection_key: str) -> str:
 
 
 def _payload_size(value: Any, depth: int = 0) -> int:
-    """Characters of text/bytes in a tool, resource or prompt result (content blocks, contents, messages)."""
+    """Characters of text/bytes in a tool, resource or prompt result (content blocks and structured content,
+    contents, messages)."""
     if value is None or depth > 5:
         return 0
     if isinstance(value, (str, bytes)):
@@ -191,6 +192,9 @@ def _payload_size(value: Any, depth: int = 0) -> int:
         return sum(_payload_size(item, depth + 1) for item in value)
     if isinstance(value, dict):
         return len(json.dumps(value, default=str))
+    structured = getattr(value, "structured_content", None)
+    if structured is not None:  # a tool result: its content blocks and its structured payload
+        return _payload_size(getattr(value, "content", None), depth + 1) + _payload_size(structured, depth + 1)
     for attribute in ("text", "blob", "content", "contents", "messages"):
         inner = getattr(value, attribute, None)
         if inner is not None:

@@ -55,6 +55,7 @@ from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.results import CUT_DESCRIPTION
 from tfo_mcp.stores import migrations
 from tfo_mcp.stores.background import BackgroundWriter
 
@@ -737,7 +738,7 @@ class QueryResult(BaseModel):
     )
     row_count: int = Field(description="Number of rows returned here")
     truncated: bool = Field(description="True when more rows existed than were returned")
-    truncated_reason: Literal["max_rows", "max_result_bytes"] | None = Field(
+    truncated_reason: Literal["max_rows", "max_result_bytes", "max_tokens"] | None = Field(
         None, description="Which cap cut the result, when truncated"
     )
     status: str | None = Field(
@@ -746,6 +747,7 @@ class QueryResult(BaseModel):
     read_only: bool = Field(description="True when the statement ran in a READ ONLY transaction (the default)")
     committed: bool = Field(description="True only when writes are enabled by the operator and the statement committed")
     elapsed_ms: float = Field(description="Time spent running the statement and fetching rows")
+    cut: list[dict[str, Any]] | None = Field(None, description=CUT_DESCRIPTION)
 
 
 class _Rows:

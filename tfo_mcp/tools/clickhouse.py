@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
 from tfo_mcp.config import Settings
+from tfo_mcp.results import CUT_DESCRIPTION
 from tfo_mcp.stores.clickhouse import get_clickhouse
 from tfo_mcp.tools.annotations import READ_ONLY
+from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
 
 #: ch_query's row cap bounds; the byte cap comes from config (clickhouse.max_result_bytes).
 MAX_ROWS_LIMIT = 10_000
@@ -21,8 +23,18 @@ class QueryOutput(BaseModel):
     rows: list[list[Any]] = Field(description="Rows as JSON values (DateTime as text, Decimal as number)")
     row_count: int = Field(description="Number of rows returned")
     truncated: bool = Field(description="True when rows were cut at max_rows or at the result byte cap")
+    truncated_reason: Literal["max_rows", "max_result_bytes", "max_tokens"] | None = Field(
+        None, description="Which cap cut the result, when truncated"
+    )
     elapsed_ms: float = Field(description="Time the query took, in milliseconds")
     backend: str = Field(description="'chdb' (embedded) or 'native' (a ClickHouse server)")
+    cut: list[dict[str, Any]] | None = Field(None, description=CUT_DESCRIPTION)
+
+
+def _truncated_reason(truncated: bool, rows: int, max_rows: int) -> Literal["max_rows", "max_result_bytes"] | None:
+    if not truncated:
+        return None
+    return "max_rows" if rows >= max_rows else "max_result_bytes"
 
 
 async def ch_query(
@@ -32,6 +44,9 @@ async def ch_query(
         max_length=100_000,
     ),
     max_rows: int = Field(100, ge=1, le=MAX_ROWS_LIMIT, description="Most rows to return; more sets truncated"),
+    max_tokens: int = Field(
+        entry("ch_query").budget, ge=200, le=HARD_CAP_TOKENS, description="Result size cap in tokens; cut says"
+    ),
 ) -> QueryOutput:
     """Run one read-only SQL query on the server's ClickHouse store and return the rows.
 
@@ -46,6 +61,7 @@ async def ch_query(
         rows=[list(row) for row in result.rows],
         row_count=len(result.rows),
         truncated=result.truncated,
+        truncated_reason=_truncated_reason(result.truncated, len(result.rows), max_rows),
         elapsed_ms=result.elapsed_ms,
         backend=backend.kind,
     )

@@ -19,8 +19,10 @@ from pydantic import BaseModel, Field
 from tfo_mcp.config import Settings
 from tfo_mcp.context.types import ContextType, InsightType, TelemetryContext, TimeRange, available_context_types
 from tfo_mcp.llm.completion import complete
+from tfo_mcp.results import CUT_DESCRIPTION
 from tfo_mcp.tools.annotations import READ_LIVE, READ_ONLY, READ_ONLY_OPEN_WORLD
 from tfo_mcp.tools.organizations import resolve_organization
+from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
 
 ORGANIZATION_TEXT = (
     "Organization (tenant): its id, name or slug as list_organizations shows them (e.g. 'Acme Retail' or "
@@ -44,6 +46,7 @@ class ContextResult(BaseModel):
     time_range: dict[str, str] = Field(description="The window as ISO-8601 from/to")
     summary: str = Field(description="Short digest with highlights; [SYSTEM] marks empty/unavailable")
     data: Any = Field(description="Structured detail")
+    cut: list[dict[str, Any]] | None = Field(None, description=CUT_DESCRIPTION)
 
 
 class ContextTypeEntry(BaseModel):
@@ -148,6 +151,9 @@ async def collect_context(
     user_id: Annotated[str | None, Field(None, description="User id for account-level contexts")] = None,
     max_items: Annotated[int | None, Field(None, ge=1, le=500, description="Row cap per source (default 30)")] = None,
     baseline: Annotated[str, BASELINE] = "previous",
+    max_tokens: Annotated[
+        int, Field(ge=200, le=HARD_CAP_TOKENS, description="Result size cap in tokens; cut says what left")
+    ] = entry("collect_context").budget,
 ) -> ContextResult:
     """Collect live telemetry context of one type for one organization from ClickHouse and PostgreSQL.
 
@@ -177,6 +183,7 @@ class Investigation(BaseModel):
     unavailable: dict[str, str] = Field(description="Contexts that could not answer, with the reason")
     elapsed_ms: float
     truncated: dict[str, int] | None = Field(None, description="Set when findings were cut to fit max_tokens")
+    cut: list[dict[str, Any]] | None = Field(None, description=CUT_DESCRIPTION)
 
 
 async def investigate(
@@ -185,7 +192,9 @@ async def investigate(
     time_from: Annotated[str | None, TIME_FROM] = None,
     time_to: Annotated[str | None, TIME_TO] = None,
     baseline: Annotated[str, BASELINE] = "previous",
-    max_tokens: Annotated[int, Field(2000, ge=200, le=100_000, description="Answer size cap in tokens")] = 2000,
+    max_tokens: Annotated[int, Field(ge=200, le=HARD_CAP_TOKENS, description="Answer size cap in tokens")] = entry(
+        "investigate"
+    ).budget,
 ) -> Investigation:
     """What changed, where, since when: reads the signal, change, anomaly, topology, pod, security and cost
     contexts at once (5 s budget), compares each with the baseline and returns one ranked list of findings

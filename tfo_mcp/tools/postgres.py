@@ -21,6 +21,7 @@ from tfo_mcp.stores.postgres import (
     run_query,
 )
 from tfo_mcp.tools.annotations import MAY_DESTROY, READ_ONLY
+from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
 
 MAX_LISTED_TABLES = 1000
 
@@ -31,6 +32,9 @@ async def pg_query(
         default_factory=list, description="Values bound to $1, $2, ... (objects are sent as jsonb)"
     ),
     max_rows: int = Field(100, ge=1, le=10_000, description="Return at most this many rows (truncated says so)"),
+    max_tokens: int = Field(
+        entry("pg_query").budget, ge=200, le=HARD_CAP_TOKENS, description="Result size cap in tokens; cut says"
+    ),
 ) -> QueryResult:
     """Run one SQL statement on PostgreSQL, read-only: a READ ONLY transaction that is always rolled back.
 
