@@ -1,5 +1,6 @@
-"""One payload per tool result within its token budget: the cutting and rendering rules, every tool over real
-stdio on the demo estate, a client that reads only ``content``, and the 78 context types' default sizes."""
+"""One payload per tool result within its token budget: the cutting, rounding and rendering rules, every tool over
+real stdio on the demo estate, a client that reads only ``content``, and the 78 context types' default sizes
+(content and structuredContent together)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,13 @@ def test_a_table_cut_to_its_budget_says_how_many_rows_it_holds() -> None:
     assert 0 < fitted["row_count"] == len(fitted["rows"]) < 5000 and fitted["rows"][0] == [0, "label 0"]
     assert fitted["truncated"] is True and fitted["truncated_reason"] == "max_tokens"
     assert fitted["cut"][0]["removed"] == {"rows": 5000 - fitted["row_count"]}
+
+
+def test_figures_keep_four_significant_digits_and_every_integer_digit() -> None:
+    rounded = results.round_figures({"rate": 7.463768115942029, "p95_ms": [1234.56, 0.000123456], "n": 3,
+                                     "epoch": 1733212345.123, "zero": 0.0, "label": "7.4637"})  # fmt: skip
+    assert rounded == {"rate": 7.464, "p95_ms": [1235.0, 0.0001235], "n": 3, "epoch": 1733212345.0, "zero": 0.0,
+                       "label": "7.4637"}  # fmt: skip
 
 
 def test_the_rendering_beside_structured_content_stays_within_its_share() -> None:
@@ -185,7 +193,8 @@ async def test_every_context_type_fits_its_default_budget_on_the_demo(demo_datas
                 arguments["context_id"] = "ch: SELECT count() AS logs FROM logs WHERE organization_id = {org}"
             result = await client.call_tool("collect_context", arguments, raise_on_error=False)
             assert not result.is_error, (context_type, result.content)
-            sizes[context_type.value] = count_tokens(results.dumps(result.structured_content))
+            blocks = "".join(results.dumps(block.model_dump(exclude_none=True)) for block in result.content)
+            sizes[context_type.value] = count_tokens(blocks + results.dumps(result.structured_content))
             if result.structured_content.get("cut"):
                 cut.append(context_type.value)
     largest = max(sizes, key=sizes.__getitem__)

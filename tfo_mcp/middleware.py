@@ -3,6 +3,7 @@ connection's toolsets, and one payload per tool result within its budget."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -250,9 +251,10 @@ class ResultsMiddleware(Middleware):
             )
             if part
         )
-        payload = results.fit(payload, budget, rest=rest)
         if self.content_only or not _reads_structured(context):
+            payload = results.fit(payload, budget, rest=rest)
             return ToolResult(content=[TextContent(type="text", text=results.dumps(payload))], meta=result.meta)
+        payload = results.fit(payload, math.floor(budget / (1 + results.BRIEF_SHARE)), rest=rest)  # room for the brief
         return ToolResult(
             content=results.brief(payload, len(results.dumps(payload))), structured_content=payload, meta=result.meta
         )

@@ -22,10 +22,12 @@ from mcp.types import TextContent
 
 from tfo_mcp.tokens import count_tokens
 
-__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "brief", "dumps", "fit"]
+__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "brief", "dumps", "fit", "round_figures"]
 
 #: what ``cut`` means, for the output schemas that carry it
-CUT_DESCRIPTION = "Set when the result was cut to its token budget: what was removed and how to get the rest"
+CUT_DESCRIPTION = "Set when cut to the token budget: what left and how to get it"
+#: significant digits a context's figures keep (:func:`round_figures`)
+FIGURE_DIGITS = 4
 #: the most ``content`` may add to a structured result, as a share of the payload's bytes
 BRIEF_SHARE = 0.05
 #: a TextContent block's JSON around its text: {"type":"text","text":""}
@@ -38,6 +40,20 @@ _MAX_ROUNDS = 40
 _COUNTED_SHARE = 6
 #: tokens kept free for the ``cut`` record itself
 _CUT_RESERVE = 120
+
+
+def round_figures(value: Any, digits: int = FIGURE_DIGITS) -> Any:
+    """``value`` with every float rounded to ``digits`` significant digits, never below its integer part (a
+    reader needs 7.46 %, not 7.463768115942029 %; an epoch or a byte count keeps every digit)."""
+    if isinstance(value, float):
+        if value == 0 or not math.isfinite(value):
+            return value
+        return round(value, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
+    if isinstance(value, dict):
+        return {key: round_figures(item, digits) for key, item in value.items()}
+    if isinstance(value, list):
+        return [round_figures(item, digits) for item in value]
+    return value
 
 
 def dumps(payload: Any) -> str:

@@ -7,7 +7,6 @@ into the id (after the other arguments are checked, so a bad argument is named f
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -19,7 +18,8 @@ from pydantic import BaseModel, Field
 from tfo_mcp.config import Settings
 from tfo_mcp.context.types import ContextType, InsightType, TelemetryContext, TimeRange, available_context_types
 from tfo_mcp.llm.completion import complete
-from tfo_mcp.results import CUT_DESCRIPTION
+from tfo_mcp.results import CUT_DESCRIPTION, round_figures
+from tfo_mcp.results import dumps as results_json
 from tfo_mcp.tools.annotations import READ_LIVE, READ_ONLY, READ_ONLY_OPEN_WORLD
 from tfo_mcp.tools.organizations import resolve_organization
 from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
@@ -89,7 +89,7 @@ def _to_result(context: TelemetryContext) -> ContextResult:
         status=body["status"],
         time_range=body["time_range"],
         summary=body["summary"],
-        data=body["data"],
+        data=round_figures(body["data"]),
     )
 
 
@@ -210,7 +210,7 @@ async def investigate(
         )
     except ValueError as exc:
         raise ToolError(str(exc)) from None
-    return Investigation(**answer)
+    return Investigation(**{**answer, "findings": round_figures(answer["findings"])})
 
 
 def list_context_types() -> ContextTypeList:
@@ -301,7 +301,7 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
         context = await _collect(context_type, unquote(organization_id))
     except (ValueError, ToolError) as exc:
         raise ResourceError(str(exc)) from None
-    return json.dumps(context.to_dict(), indent=2)
+    return results_json(_to_result(context).model_dump(exclude_none=True))
 
 
 async def analyze_context(

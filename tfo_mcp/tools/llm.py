@@ -70,16 +70,11 @@ async def claude_conversation(
     ),
     ctx: Context | None = None,
 ) -> ConversationReply:
-    """Chat with any configured LLM through LiteLLM: Anthropic, Google Gemini, OpenAI, DeepSeek, Qwen, Ollama,
-    Mistral, Grok, Kimi, Zhipu GLM, MiMo or a custom OpenAI-compatible endpoint (catalog: resource llm://models).
+    """Chat with any configured LLM (12 providers through LiteLLM; catalog: resource llm://models).
 
-    Omit conversation_id to start a conversation; pass the returned conversation_id to continue it (earlier turns
-    are sent along, bounded by llm.history_max_turns and llm.history_max_chars). The reply is streamed and progress
-    notifications are sent while it arrives when the client asks for progress. Returns the reply, model and provider,
-    token usage, cost in USD when LiteLLM knows the price (null otherwise), latency and the conversation id.
-
-    This tool is listed even when no provider has credentials; the call then fails with a message naming what to
-    set, e.g. ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY, OLLAMA_HOST, or llm.providers.<name>.api_key.
+    Omit conversation_id to start; pass the returned one to continue (earlier turns are sent along). Returns the
+    reply, model, provider, token usage, cost in USD (null when unknown), latency and the conversation id.
+    Listed even when no provider has credentials; the call then names what to set (e.g. ANTHROPIC_API_KEY).
     """
     cid = _conversation_id(conversation_id)
     session_id = _session_id(ctx)
