@@ -203,6 +203,7 @@ def environ(path: str, analytics: bool) -> dict[str, str]:
         "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{path}",
         "TELEMETRYFLOW_MCP_CLICKHOUSE_ANALYTICS_ENABLED": "true" if analytics else "false",
         "TELEMETRYFLOW_MCP_LOGGING__LEVEL": "WARNING",
+        "TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all",  # echo is in the system toolset
     }
 
 

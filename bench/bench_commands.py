@@ -106,7 +106,12 @@ async def main(runs: int) -> None:
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     (root / "a.txt").write_text("a\n")
     config.set_settings(
-        config.load_settings(environ={"TELEMETRYFLOW_MCP_SECURITY__ALLOWED_ROOTS": json.dumps([str(root)])})
+        config.load_settings(
+            environ={
+                "TELEMETRYFLOW_MCP_SECURITY__ALLOWED_ROOTS": json.dumps([str(root)]),
+                "TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all",
+            }
+        )
     )
     async with Client(mcp) as client:
         for command, args in (("echo", ["hi"]), ("git", ["status", "--short"])):

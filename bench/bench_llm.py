@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["TELEMETRYFLOW_MCP_LOG__LEVEL"] = "WARNING"
+os.environ["TELEMETRYFLOW_MCP_MCP__TOOLSETS"] = "all"  # claude_conversation is in the llm toolset
 
 from tests.support.fixtures_llm import FakeProvider, fake_key, provider_environ  # noqa: E402
 

@@ -57,6 +57,7 @@ WRITE_BYTECODE = True
 def env() -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
     clean["TELEMETRYFLOW_MCP_LOG__LEVEL"] = "WARNING"
+    clean["TELEMETRYFLOW_MCP_MCP__TOOLSETS"] = "all"  # echo is in the system toolset
     if WRITE_BYTECODE:  # as an installed server runs: modules compiled once, then loaded from .pyc
         clean.pop("PYTHONDONTWRITEBYTECODE", None)
     return clean

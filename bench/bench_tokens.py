@@ -6,8 +6,8 @@ older one, on the same dataset in one run.
 
 Each tree runs in a child process (bench/trees.py) against the dataset of bench/bench_context.py (seeded by the
 first child, reused by the second). A result's tokens are cl100k tokens of what the client receives: its content
-blocks plus its structuredContent, as compact JSON. Prints p50 / max per tree and the ratio, and the tools/list
-sizes.
+blocks plus its structuredContent, as compact JSON; tools/list is counted as json.dumps prints it (as
+tests/test_toolsets.py does), on the settings' default toolsets. Prints p50 / max per tree and the ratio.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         window = {"time_from": (now - timedelta(hours=args.window)).isoformat(), "time_to": now.isoformat()}
         async with Client(build_server()) as client:
             tools = await client.list_tools()
-            measured["tools_list"] = count_tokens(
-                _compact([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools])
+            measured["tools_list"] = count_tokens(  # as tests/test_toolsets.py counts it
+                json.dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools])
             )
             measured["tools"] = len(tools)
             for kind in ContextType:

@@ -135,7 +135,7 @@ def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, An
         if lists:
             path, items = lists[0]
             keep = _keep_within(payload, items, target)
-            halved = keep is None
+            counted = keep is not None and keep < len(items)  # the rest and the kept items were counted
             if keep is None:  # the other lists are over the target too: halve this one, then cut the next
                 keep = len(items) // 2
             elif keep == len(items):
@@ -144,8 +144,9 @@ def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, An
                 keep = len(items) - max(1, len(items) // 10)  # counted apart the items fit, together not quite
             removed[path] = removed.get(path, 0) + len(items) - keep
             del items[keep:]
-            if halved:
-                continue  # the next round counts what is left
+            if counted:
+                break  # counted apart, items take at least the tokens they take together: within the target
+            continue  # the next round counts what is left
         else:
             longest = _longest_string(payload)
             if longest is None or longest[2] < 200:
