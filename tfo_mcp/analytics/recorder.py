@@ -24,6 +24,7 @@ from loguru import logger
 from tfo_mcp import sessions
 from tfo_mcp.config import get_settings
 from tfo_mcp.logs import scrub_secrets
+from tfo_mcp.results import dumps
 from tfo_mcp.stores import clickhouse
 from tfo_mcp.stores.background import BackgroundWriter
 from tfo_mcp.stores.clickhouse_backend import UNKNOWN_TABLE
@@ -191,7 +192,7 @@ def _payload_size(value: Any, depth: int = 0) -> int:
     if isinstance(value, (list, tuple)):
         return sum(_payload_size(item, depth + 1) for item in value)
     if isinstance(value, dict):
-        return len(json.dumps(value, default=str))
+        return len(dumps(value))  # orjson: this runs on the request path, for results of any size
     structured = getattr(value, "structured_content", None)
     if structured is not None:  # a tool result: its content blocks and its structured payload
         return _payload_size(getattr(value, "content", None), depth + 1) + _payload_size(structured, depth + 1)
