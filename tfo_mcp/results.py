@@ -22,8 +22,11 @@ from mcp.types import TextContent
 
 from tfo_mcp.tokens import count_tokens
 
-__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "brief", "dumps", "fit", "round_figures"]
+__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "ROWS_SCHEMA", "brief", "dumps", "fit", "round_figures"]
 
+#: the output schema of a table's rows: an array, without per-row or per-value subschemas, so a client that
+#: validates results against the schema (the MCP SDK does, with jsonschema) does not walk every row
+ROWS_SCHEMA = {"type": "array"}
 #: what ``cut`` means, for the output schemas that carry it
 CUT_DESCRIPTION = "Set when cut to the token budget: what left and how to get it"
 #: significant digits a context's figures keep (:func:`round_figures`)

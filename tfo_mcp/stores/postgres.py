@@ -55,7 +55,7 @@ from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.health import ComponentHealth
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.results import CUT_DESCRIPTION
+from tfo_mcp.results import CUT_DESCRIPTION, ROWS_SCHEMA
 from tfo_mcp.stores import migrations
 from tfo_mcp.stores.background import BackgroundWriter
 
@@ -728,9 +728,7 @@ class ColumnInfo(BaseModel):
 
 class QueryResult(BaseModel):
     columns: list[ColumnInfo] = Field(description="Result columns in order")
-    # Schema "array of arrays" without per-value subschemas: clients that validate results against the output
-    # schema (the MCP SDK does) then check 100 rows, not every value.
-    rows: Annotated[list[list[Any]], WithJsonSchema({"type": "array", "items": {"type": "array"}})] = Field(
+    rows: Annotated[list[list[Any]], WithJsonSchema(ROWS_SCHEMA)] = Field(
         description=(
             "Rows as arrays aligned with columns. numeric values are strings (exact), timestamps ISO-8601, "
             "intervals ISO-8601 durations, bytea hex text (\\x...), json/jsonb as JSON, arrays as lists"

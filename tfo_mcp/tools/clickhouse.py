@@ -8,7 +8,7 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from tfo_mcp.config import Settings
-from tfo_mcp.results import CUT_DESCRIPTION
+from tfo_mcp.results import CUT_DESCRIPTION, ROWS_SCHEMA
 from tfo_mcp.stores.clickhouse import get_clickhouse
 from tfo_mcp.tools.annotations import READ_ONLY
 from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
@@ -20,10 +20,8 @@ MAX_ROWS_LIMIT = 10_000
 class QueryOutput(BaseModel):
     columns: list[str] = Field(description="Column names, in order")
     types: list[str] = Field(description="ClickHouse type of each column")
-    # "array of arrays" without per-value subschemas, as pg_query's: a client that validates results against the
-    # output schema (the MCP SDK does) checks each row, not each value (6 ms less on 240 rows of 5 columns)
-    rows: Annotated[list[list[Any]], WithJsonSchema({"type": "array", "items": {"type": "array"}})] = Field(
-        description="Rows as JSON values (DateTime as text, Decimal as number)"
+    rows: Annotated[list[list[Any]], WithJsonSchema(ROWS_SCHEMA)] = Field(
+        description="Rows as arrays aligned with columns (DateTime as text, Decimal as number)"
     )
     row_count: int = Field(description="Number of rows returned")
     truncated: bool = Field(description="True when rows were cut at max_rows or at the result byte cap")
