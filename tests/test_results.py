@@ -60,6 +60,13 @@ def test_a_payload_without_lists_has_its_longest_text_shortened() -> None:
     assert fitted["cut"][0]["shortened_strings"] >= 1
 
 
+def test_text_outside_ascii_is_counted_in_tokens_not_characters() -> None:
+    payload = {"items": ["🙂🚀漢字"] * 300}  # ~2,100 characters, ~2,700 tokens
+    assert len(results.dumps(payload)) < 2500 < count_tokens(results.dumps(payload))
+    fitted = results.fit(payload, 2500)
+    assert count_tokens(results.dumps(fitted)) <= 2500 and fitted["cut"][0]["removed"]["items"] > 0
+
+
 def test_a_table_cut_to_its_budget_says_how_many_rows_it_holds() -> None:
     table = {"columns": ["n", "label"], "rows": [[n, f"label {n}"] for n in range(5000)], "row_count": 5000,
              "truncated": False, "truncated_reason": None}  # fmt: skip

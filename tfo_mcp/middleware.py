@@ -218,7 +218,8 @@ class ToolsetsMiddleware(Middleware):
 
 
 def _reads_structured(context: MiddlewareContext[Any]) -> bool:
-    """Whether the client's protocol has ``structuredContent`` (an unknown version is taken as current)."""
+    """Whether the client's protocol has ``structuredContent``: none known is taken as current (an in-process
+    client), an unrecognised one as old."""
     ctx = context.fastmcp_context
     try:
         version = ctx.request_context.protocol_version if ctx is not None and ctx.request_context else None

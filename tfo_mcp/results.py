@@ -126,10 +126,12 @@ def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, An
     """``payload``, or a copy cut to at most ``budget`` tokens with the cut recorded under ``cut`` and ``rest`` (how
     to get the rest). The cost grows with the budget, not with the payload: only what is kept is counted (a
     cl100k token is at least a byte, so a payload with no more bytes than the budget is not counted at all)."""
-    text = dumps(payload)
-    if len(text) <= budget or (len(text) <= _COUNTED_SHARE * budget and count_tokens(text) <= budget):
+    raw = orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS)
+    if len(raw) <= budget:  # bytes, not characters: a character outside ASCII may take several tokens
         return payload
-    payload = orjson.loads(text)  # a copy to cut
+    if len(raw) <= _COUNTED_SHARE * budget and count_tokens(raw.decode()) <= budget:
+        return payload
+    payload = orjson.loads(raw)  # a copy to cut
     target = max(budget - _CUT_RESERVE, budget // 2)
     removed: dict[str, int] = {}
     shortened = 0
