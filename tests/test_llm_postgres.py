@@ -81,8 +81,8 @@ async def test_history_falls_back_to_memory_when_postgres_is_down(fake_llm: Fake
     sink = logger.add(lambda m: warnings.append(str(m)), level="WARNING", format="{message}")
     try:
         async with Client(mcp) as client:
-            first = (await client.call_tool("claude_conversation", {"message": "one", "model": "grok-3"})).data
-            cid = first.conversation_id
+            first = await client.call_tool("claude_conversation", {"message": "one", "model": "grok-3"})
+            cid = first.structured_content["conversation_id"]
             second = (
                 await client.call_tool(
                     "claude_conversation", {"message": "two", "model": "grok-3", "conversation_id": cid}
