@@ -15,6 +15,7 @@ from fastmcp import Client
 from tests.support.fixtures_demo import DemoDataset
 from tests.support.fixtures_llm import FakeProvider, provider_environ
 from tests.support.mcp_process import StdioServer
+from tests.test_stdio_e2e import GOOD_ARGS
 from tfo_mcp import results, toolsets
 from tfo_mcp.app import build_server
 from tfo_mcp.context.types import ContextType
@@ -98,31 +99,21 @@ def test_the_rendering_beside_structured_content_stays_within_its_share() -> Non
 
 
 def _good_arguments(org: str) -> dict[str, dict[str, Any]]:
-    return {
+    """The stdio suite's arguments for every tool, with results large enough to be cut or rendered."""
+    return GOOD_ARGS | {
         "list_organizations": {},
         "investigate": {"organization_id": org},
         "collect_context": {"context_type": "logs", "organization_id": org},
-        "list_context_types": {},
         "ch_query": {"query": "SELECT number, toString(number) AS label FROM system.numbers LIMIT 5000",
                      "max_rows": 5000},
         "pg_query": {"query": "SELECT g, md5(g::text) FROM generate_series(1, 3000) g", "max_rows": 3000},
-        "pg_list_tables": {},
         "pg_describe_table": {"table": "organizations"},
         "analyze_telemetry": {"context_type": "errors", "organization_id": org, "model": "gpt-5"},
         "build_prompt": {"context_type": "errors", "organization_id": org},
         "claude_conversation": {"message": "What changed?", "model": "gpt-5"},
-        "ch_tool_analytics": {},
         "ch_session_analytics": {},
         "ch_error_analytics": {},
         "ch_api_usage": {},
-        "pg_sessions": {},
-        "read_file": {"path": "notes.txt"},
-        "write_file": {"path": "out/new.txt", "content": "written", "create_dirs": True},
-        "list_directory": {"path": ".", "recursive": True},
-        "search_files": {"path": ".", "pattern": "*.txt", "content": "hello"},
-        "execute_command": {"command": "ls", "args": ["-la"]},
-        "system_info": {},
-        "echo": {"message": "hello"},
     }  # fmt: skip
 
 

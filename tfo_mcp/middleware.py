@@ -244,18 +244,11 @@ class ResultsMiddleware(Middleware):
         asked = (context.message.arguments or {}).get("max_tokens") if known.budget_argument else None
         if isinstance(asked, int) and not isinstance(asked, bool):
             budget = min(asked, toolsets.HARD_CAP_TOKENS)
-        rest = "; or ".join(
-            part
-            for part in (
-                f"raise max_tokens (up to {toolsets.HARD_CAP_TOKENS})" if known.budget_argument else "",
-                known.narrow,
-            )
-            if part
-        )
+        rest = known.rest
         if self.content_only or not _reads_structured(context):
             payload = results.fit(payload, budget, rest=rest)
             return ToolResult(content=[TextContent(type="text", text=results.dumps(payload))], meta=result.meta)
         payload = results.fit(payload, math.floor(budget / (1 + results.BRIEF_SHARE)), rest=rest)  # room for the brief
         return ToolResult(
-            content=results.brief(payload, len(results.dumps(payload))), structured_content=payload, meta=result.meta
+            content=results.brief(payload, len(results.encoded(payload))), structured_content=payload, meta=result.meta
         )

@@ -22,7 +22,7 @@ from mcp.types import TextContent
 
 from tfo_mcp.tokens import count_tokens
 
-__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "ROWS_SCHEMA", "brief", "dumps", "fit", "round_figures"]
+__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "ROWS_SCHEMA", "brief", "dumps", "encoded", "fit", "round_figures"]
 
 #: the output schema of a table's rows: an array, without per-row or per-value subschemas, so a client that
 #: validates results against the schema (the MCP SDK does, with jsonschema) does not walk every row
@@ -59,9 +59,14 @@ def round_figures(value: Any, digits: int = FIGURE_DIGITS) -> Any:
     return value
 
 
+def encoded(payload: Any) -> bytes:
+    """Compact UTF-8 JSON (non-JSON values as text), as the wire carries it."""
+    return orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
 def dumps(payload: Any) -> str:
-    """Compact JSON (non-ASCII kept, non-JSON values as text)."""
-    return orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    """:func:`encoded` as text."""
+    return encoded(payload).decode()
 
 
 def _lists(node: Any, path: str = "") -> list[tuple[str, list[Any]]]:
@@ -126,7 +131,7 @@ def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, An
     """``payload``, or a copy cut to at most ``budget`` tokens with the cut recorded under ``cut`` and ``rest`` (how
     to get the rest). The cost grows with the budget, not with the payload: only what is kept is counted (a
     cl100k token is at least a byte, so a payload with no more bytes than the budget is not counted at all)."""
-    raw = orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS)
+    raw = encoded(payload)
     if len(raw) <= budget:  # bytes, not characters: a character outside ASCII may take several tokens
         return payload
     if len(raw) <= _COUNTED_SHARE * budget and count_tokens(raw.decode()) <= budget:

@@ -46,6 +46,12 @@ class ToolEntry:
     budget_argument: bool
     narrow: str
 
+    @property
+    def rest(self) -> str:
+        """How a caller gets the rest of a result cut to its budget."""
+        raise_it = f"raise max_tokens (up to {HARD_CAP_TOKENS})" if self.budget_argument else ""
+        return "; or ".join(part for part in (raise_it, self.narrow) if part)
+
 
 @cache
 def catalog() -> dict[str, ToolEntry]:
