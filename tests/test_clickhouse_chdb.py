@@ -20,6 +20,7 @@ from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.server import mcp
 from tfo_mcp.stores import clickhouse, migrations, sql_guard
 from tfo_mcp.stores.sql_guard import QueryError, QueryRefused, QueryTimeout
+from tfo_mcp.tokens import count_tokens
 
 pytestmark = pytest.mark.usefixtures("chdb_store")
 
@@ -302,6 +303,19 @@ async def test_ch_query_capped_big_result_is_small_and_fast() -> None:
     out = await tool("ch_query", {"query": "SELECT number, toString(number) FROM numbers(3000000)", "max_rows": 1000})
     assert out["row_count"] == 1000 and out["truncated"] is True
     assert len(json.dumps(out)) < 100_000 and time.monotonic() - started < 5
+
+
+async def test_ch_query_cut_to_its_token_budget_keeps_the_rows_that_fit() -> None:
+    # the first rows are short and the later ones wordy, so an estimate from the first rows alone would keep too few
+    query = "SELECT number, if(number < 40, 'x', repeat('word ', 20)) AS text FROM numbers(3000)"
+    out = await tool("ch_query", {"query": query, "max_rows": 3000, "max_tokens": 2000})
+    tokens = count_tokens(json.dumps(out, separators=(",", ":")))
+    assert 1600 < tokens <= 2000, f"{tokens} tokens: cut to the budget, not far below it"
+    assert out["rows"][0] == [0, "x"] and out["row_count"] == len(out["rows"]) > 40
+    assert out["truncated"] is True and out["truncated_reason"] == "max_tokens"
+    (cut,) = out["cut"]
+    assert cut["limit"] == "tokens" and cut["removed"] == {"rows": 3000 - out["row_count"]}
+    assert "max_tokens" in cut["rest"]
 
 
 @pytest.mark.parametrize("max_rows", [0, -1, 10_001])

@@ -22,7 +22,18 @@ from mcp.types import TextContent
 
 from tfo_mcp.tokens import count_tokens
 
-__all__ = ["BRIEF_SHARE", "CUT_DESCRIPTION", "ROWS_SCHEMA", "brief", "dumps", "encoded", "fit", "round_figures"]
+__all__ = [
+    "BRIEF_SHARE",
+    "CUT_DESCRIPTION",
+    "ROWS_SCHEMA",
+    "brief",
+    "dumps",
+    "encoded",
+    "fit",
+    "record_cut",
+    "round_figures",
+    "rows_within",
+]
 
 #: the output schema of a table's rows: an array, without per-row or per-value subschemas, so a client that
 #: validates results against the schema (the MCP SDK does, with jsonschema) does not walk every row
@@ -40,9 +51,15 @@ _MIN_BRIEF = 24
 #: rounds of cutting at most (each halves a list, or keeps what fits of it)
 _MAX_ROUNDS = 40
 #: a payload of at most this many bytes per budget token is counted whole before anything is cut
-_COUNTED_SHARE = 6
+_COUNTED_SHARE = 3
 #: tokens kept free for the ``cut`` record itself
 _CUT_RESERVE = 120
+#: rows whose tokens :func:`rows_within` counts to learn a table's bytes per token
+_ROWS_SAMPLE = 32
+#: how many times the samples' bytes per token :func:`rows_within` allows the other rows (they may be wordier)
+_ROWS_MARGIN = 1.25
+#: items :func:`fit` counts together before it counts them one by one
+_CHUNK = 16
 
 
 def round_figures(value: Any, digits: int = FIGURE_DIGITS) -> Any:
@@ -110,10 +127,16 @@ def _keep_within(payload: dict[str, Any], items: list[Any], target: int) -> int 
     items.extend(saved)
     if used >= target:
         return None
-    for index, item in enumerate(saved):
-        used += count_tokens(dumps(item)) + 1  # the comma
-        if used > target:
-            return index
+    for start in range(0, len(saved), _CHUNK):  # a chunk at a time, then one by one in the chunk that crosses
+        chunk = saved[start : start + _CHUNK]
+        tokens = count_tokens(dumps(chunk)) - 1  # its brackets hold the commas between and before the items
+        if used + tokens <= target:
+            used += tokens
+            continue
+        for index, item in enumerate(chunk, start):
+            used += count_tokens(dumps(item)) + 1  # the comma
+            if used > target:
+                return index
     return len(saved)
 
 
@@ -125,6 +148,45 @@ def _recount_table(payload: dict[str, Any]) -> None:
             payload["truncated"] = True
         if "truncated_reason" in payload:
             payload["truncated_reason"] = "max_tokens"
+
+
+def rows_within(rows: list[Any], budget: int) -> int:
+    """How many leading ``rows`` of a table may fit within ``budget`` tokens: a generous estimate from the bytes
+    per token of two samples (the first rows and rows spread over the table), so a tool can leave out before it
+    builds its result the rows that cannot fit (:func:`fit` then cuts exactly, at no more than this)."""
+    if len(rows) <= _ROWS_SAMPLE and len(encoded(rows)) <= budget:
+        return len(rows)
+    half = _ROWS_SAMPLE // 2
+    samples = (rows[:half], rows[:: max(1, len(rows) // half)][:half])
+    bytes_per_token = max(len(raw) / max(1, count_tokens(raw.decode())) for raw in map(encoded, samples))
+    allowed = budget * bytes_per_token * _ROWS_MARGIN
+    used = 0
+    for index, row in enumerate(rows):
+        used += len(encoded(row)) + 1  # the comma
+        if used > allowed:
+            return max(1, index)
+    return len(rows)
+
+
+def record_cut(
+    payload: dict[str, Any], budget: int, *, removed: dict[str, int], shortened: int = 0, rest: str = ""
+) -> None:
+    """Add to ``payload["cut"]`` what left it for the token ``budget`` (merged with an earlier token cut)."""
+    cuts = payload.get("cut") if isinstance(payload.get("cut"), list) else []
+    record = next((item for item in cuts if isinstance(item, dict) and item.get("limit") == "tokens"), None)
+    if record is None:
+        record = {"limit": "tokens", "budget": budget}
+        cuts = [*cuts, record]
+    if removed:
+        merged = dict(record.get("removed") or {})
+        for path, count in removed.items():
+            merged[path] = merged.get(path, 0) + count
+        record["removed"] = merged
+    if shortened:
+        record["shortened_strings"] = record.get("shortened_strings", 0) + shortened
+    if rest:
+        record["rest"] = rest
+    payload["cut"] = cuts
 
 
 def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, Any]:
@@ -169,15 +231,7 @@ def fit(payload: dict[str, Any], budget: int, *, rest: str = "") -> dict[str, An
     if not removed and not shortened:
         return payload
     _recount_table(payload)
-    record: dict[str, Any] = {"limit": "tokens", "budget": budget}
-    if removed:
-        record["removed"] = removed
-    if shortened:
-        record["shortened_strings"] = shortened
-    if rest:
-        record["rest"] = rest
-    existing = payload.get("cut")
-    payload["cut"] = [*(existing if isinstance(existing, list) else []), record]
+    record_cut(payload, budget, removed=removed, shortened=shortened, rest=rest)
     return payload
 
 

@@ -42,4 +42,4 @@ def count_tokens(text: str) -> int:
     encoding = _encoding()
     if encoding is None:
         return math.ceil(len(text) / FALLBACK_CHARS_PER_TOKEN)
-    return len(encoding.encode(text, disallowed_special=()))
+    return len(encoding.encode_ordinary(text))

@@ -8,7 +8,7 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from tfo_mcp.config import Settings
-from tfo_mcp.results import CUT_DESCRIPTION, ROWS_SCHEMA
+from tfo_mcp.results import CUT_DESCRIPTION, ROWS_SCHEMA, record_cut, rows_within
 from tfo_mcp.stores.clickhouse import get_clickhouse
 from tfo_mcp.tools.annotations import READ_ONLY
 from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
@@ -57,16 +57,25 @@ async def ch_query(
     """
     backend = get_clickhouse()
     result = await backend.query(query, max_rows=max_rows, readonly=True)
-    return QueryOutput(
+    rows = [list(row) for row in result.rows]
+    keep = rows_within(rows, max_tokens)  # rows that cannot fit the budget are not built into the result
+    output = QueryOutput(
         columns=result.columns,
         types=result.types,
-        rows=[list(row) for row in result.rows],
-        row_count=len(result.rows),
-        truncated=result.truncated,
-        truncated_reason=_truncated_reason(result.truncated, len(result.rows), max_rows),
+        rows=rows[:keep],
+        row_count=keep,
+        truncated=result.truncated or keep < len(rows),
+        truncated_reason=(
+            "max_tokens" if keep < len(rows) else _truncated_reason(result.truncated, len(rows), max_rows)
+        ),
         elapsed_ms=result.elapsed_ms,
         backend=backend.kind,
     )
+    if keep < len(rows):
+        cut: dict[str, Any] = {}
+        record_cut(cut, max_tokens, removed={"rows": len(rows) - keep}, rest=entry("ch_query").rest)
+        output.cut = cut["cut"]
+    return output
 
 
 def provider(settings: Settings) -> LocalProvider:
