@@ -21,6 +21,18 @@ How :func:`run_query` (``pg_query``) stays read-only (enforced by PostgreSQL, no
    ``set_config('role', ...)``. pg_query therefore refuses to run as such a login unless the operator sets
    ``postgres.allow_privileged_role``.
 
+Organization-scoped pg_query (``run_query(..., organization_id=...)``): the statement runs as the login
+``tfo_org_<32 hex digits of the organization's uuid>`` (:func:`ensure_tenant_login`), a member of the group role
+``tfo_tenant`` that the migration kind ``tenancy`` gives SELECT on the organization tables only, each under a
+row-level security policy comparing ``organization_id`` with the organization named by ``session_user``. The
+tenant is the session user, which no statement can change (``SET SESSION AUTHORIZATION`` needs a superuser
+session); a tenant carried by a setting or by ``SET ROLE`` would not hold, as the statement itself can call
+``set_config()`` while it runs. The login's password is HMAC-SHA256 of its name (the organization id) keyed by
+the password of ``postgres.url`` (the login that creates these roles; it needs CREATEROLE): production needs pg_hba.conf
+entries that let these roles in by password (and, without a password on ``postgres.url``, the tenant logins are
+protected only by pg_hba.conf). Role names are visible to every login (pg_roles), so organizations that used
+pg_query can see each other's ids, never their rows.
+
 Limits, stated plainly: a login can still cancel or terminate other sessions *of its own role*, and functions
 that open new connections (dblink, postgres_fdw) act outside the transaction when the statement supplies a
 password. Give the tools a dedicated login (``postgres.query_url``) holding only SELECT privileges (for example
@@ -31,6 +43,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -38,6 +52,7 @@ import re
 import socket
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 from datetime import time as dtime
@@ -77,6 +92,14 @@ FETCH_BATCH = 1000
 MAX_ERROR_CHARS = 1000
 SESSION_QUEUE_MAX = 10_000
 MIGRATION_LOCK_KEY = 0x7466_6F5F_6D63_70  # "tfo_mcp" as a 64-bit advisory lock key
+TENANT_LOCK_KEY = MIGRATION_LOCK_KEY + 1  # creating organization logins takes turns across servers
+TENANT_ROLE = "tfo_tenant"
+TENANT_LOGIN_PREFIX = "tfo_org_"
+#: organizations whose pool is kept open at once (least recently used closes first), and each pool's size
+TENANT_POOLS_MAX = 32
+TENANT_POOL_SIZE = 2
+#: seconds an idle connection of an organization's pool stays open
+TENANT_IDLE_SECONDS = 60.0
 
 
 class QueryError(ToolError):
@@ -109,6 +132,9 @@ def _clean_reason(exc: BaseException) -> str:
 
 class _Store:
     """One PostgreSQL login: a lazily opened pool plus what we know about its reachability."""
+
+    #: seconds an idle connection above min_conns stays open (psycopg_pool's default)
+    max_idle = 600.0
 
     def __init__(self, label: str, env_name: str, url: str, settings: PostgresSettings, discard: bool) -> None:
         self.label = label
@@ -165,6 +191,7 @@ class _Store:
             open=False,
             name=f"tfo-mcp-{self.label}",
             timeout=settings.connect_timeout,
+            max_idle=self.max_idle,
             reconnect_timeout=RECONNECT_TIMEOUT,
             reconnect_failed=self._gave_up,
         )
@@ -317,6 +344,12 @@ class _Store:
         return f"pool {idle} idle of {size} (max {self._settings.max_conns})"
 
 
+class _TenantStore(_Store):
+    """The login of one organization (``tfo_org_<hex>``): a small pool whose idle connections close soon."""
+
+    max_idle = TENANT_IDLE_SECONDS
+
+
 class _State:
     def __init__(self) -> None:
         self.key: tuple[Any, ...] | None = None
@@ -326,6 +359,11 @@ class _State:
         self.start_task: asyncio.Task[Any] | None = None
         self.auto_migrated = False
         self.migration_task: asyncio.Task[Any] | None = None
+        #: organizations' pools by login, least recently used first
+        self.tenants: OrderedDict[str, _TenantStore] = OrderedDict()
+        #: logins known to exist with the password this process derives (checked once per process)
+        self.tenant_logins: set[str] = set()
+        self.tenant_tables_covered = False
 
 
 _state = _State()
@@ -359,7 +397,10 @@ def _stores() -> tuple[_Store | None, _Store | None]:
     url, query_url = _secret(settings.url), _secret(settings.query_url)
     key = (url, query_url, settings.min_conns, settings.max_conns, settings.connect_timeout)
     if key != _state.key:
-        old = [s for s in (_state.main, _state.query) if s is not None]
+        old = [s for s in (_state.main, _state.query, *_state.tenants.values()) if s is not None]
+        _state.tenants.clear()
+        _state.tenant_logins.clear()
+        _state.tenant_tables_covered = False
         _state.key = key
         _state.main = _Store("main", URL_ENV, url, settings, discard=not query_url) if url else None
         _state.query = _Store("query", QUERY_URL_ENV, query_url, settings, discard=True) if query_url else None
@@ -718,6 +759,136 @@ def _bind(value: Any) -> Any:
     return value
 
 
+# --------------------------------------------------------------------------- organization logins
+
+
+_TENANCY_MISSING = (
+    "organization-scoped pg_query needs the PostgreSQL migration kind 'tenancy' "
+    "(tfo_mcp/sql/postgres/tenancy/001_row_security.sql: role tfo_tenant, row-level security on the organization "
+    "tables), which is not applied to this database: run `tfo-mcp db migrate --tenancy` as the login that owns the "
+    "platform tables, with CREATEROLE"
+)
+
+
+def _tenant_login_name(organization_id: str) -> str:
+    try:
+        return TENANT_LOGIN_PREFIX + uuid.UUID(str(organization_id)).hex
+    except ValueError:
+        raise QueryError(f"the organization id must be a UUID, not {str(organization_id)[:60]!r}") from None
+
+
+def _tenant_password(login: str) -> str:
+    """HMAC-SHA256 of the login, keyed by the password of ``postgres.url`` (else by that URL): the same in every
+    server process sharing the store, never stored by this server."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    url = _main_store()._url
+    key = conninfo_to_dict(url).get("password") or url
+    return hmac.new(str(key).encode(), login.encode(), hashlib.sha256).hexdigest()
+
+
+async def ensure_tenant_login(organization_id: str) -> str:
+    """The login of an organization's pg_query, ``tfo_org_<32 hex digits of its uuid>``, created if missing.
+
+    It can log in, inherits ``tfo_tenant`` (SELECT on the organization tables, under row-level security) and
+    holds nothing else; its password is set to the derived one (:func:`_tenant_password`). Created through
+    ``postgres.url``, which needs CREATEROLE for this. Checked once per process. Raises QueryError (with the fix)
+    when the tenancy migration is not applied, the login cannot be created, or an existing one holds more.
+    """
+    import psycopg
+    from psycopg import sql
+
+    login = _tenant_login_name(organization_id)
+    store = _main_store()  # first: a settings change forgets the logins checked
+    if login in _state.tenant_logins:
+        return login
+    timeout = get_settings().postgres.statement_timeout
+    async with _Transaction(store, write=True, timeout=timeout) as tx:
+        conn = tx.conn
+        assert conn is not None
+        try:
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", [TENANT_LOCK_KEY])
+            cur = await conn.execute(_sql("tenant_login_state"), {"login": login})
+            row = await cur.fetchone()
+            assert row is not None
+            ready, exists, safe, can_create, encryption = row
+            if not ready:
+                raise QueryError(_TENANCY_MISSING)
+            if exists and not safe:
+                raise QueryError(
+                    f"refusing to run organization-scoped SQL as {login!r}: the role exists but holds more than "
+                    f"LOGIN and membership in {TENANT_ROLE} (superuser, BYPASSRLS, CREATEROLE or another role); "
+                    "drop it (DROP ROLE) and the server recreates it"
+                )
+            if can_create:
+                algorithm = b"md5" if encryption == "md5" else b"scram-sha-256"
+                secret = conn.pgconn.encrypt_password(_tenant_password(login).encode(), login.encode(), algorithm)
+                verifier = sql.Literal(secret.decode())
+                if exists:
+                    await conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(login), verifier))
+                else:
+                    await conn.execute(
+                        sql.SQL(
+                            "CREATE ROLE {} LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                            "NOBYPASSRLS IN ROLE {} PASSWORD {}"
+                        ).format(sql.Identifier(login), sql.Identifier(TENANT_ROLE), verifier)
+                    )
+            elif not exists:
+                raise QueryError(
+                    f"cannot create the PostgreSQL login {login!r} for this organization: the login of {URL_ENV} "
+                    "lacks CREATEROLE (ALTER ROLE ... CREATEROLE), or create the role yourself as a member of "
+                    f"{TENANT_ROLE} only, with the password the server derives"
+                )
+            if not _state.tenant_tables_covered:
+                await _cover_tenant_tables(conn)
+        except psycopg.Error as exc:
+            raise QueryError(
+                f"could not prepare the PostgreSQL login {login!r} for this organization "
+                f"(needs CREATEROLE on the login of {URL_ENV}): {_describe_error(exc, '', timeout)}"
+            ) from None
+        tx.commit = True
+    _state.tenant_logins.add(login)
+    return login
+
+
+async def _cover_tenant_tables(conn: AsyncConnection) -> None:
+    """Row security and tfo_tenant's SELECT on organization tables added since the tenancy migration (once per
+    process; a table left uncovered stays "permission denied" for the organizations, so a failure only logs)."""
+    import psycopg
+
+    try:
+        async with conn.transaction():  # a savepoint
+            await conn.execute(_sql("tenant_cover_tables"))
+    except psycopg.Error as exc:
+        logger.warning("postgres: could not cover new organization tables: {}", _clean_reason(exc))
+    _state.tenant_tables_covered = True
+
+
+def _tenant_store(login: str) -> _TenantStore:
+    """The pool of an organization's login (the query store's URL with that user), kept for the most recently
+    used TENANT_POOLS_MAX organizations."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    query = _query_store()
+    store = _state.tenants.get(login)
+    if store is not None:
+        _state.tenants.move_to_end(login)
+        return store
+    params = {**conninfo_to_dict(query._url), "user": login, "password": _tenant_password(login)}
+    settings = query._settings.model_copy(update={"min_conns": 0, "max_conns": TENANT_POOL_SIZE})
+    label = f"org-{login.removeprefix(TENANT_LOGIN_PREFIX)[:8]}"
+    store = _TenantStore(label, query.env_name, make_conninfo(**params), settings, discard=True)
+    _state.tenants[login] = store
+    while len(_state.tenants) > TENANT_POOLS_MAX:
+        _, evicted = _state.tenants.popitem(last=False)
+        _spawn(evicted.close(), "close an organization's pool")
+    return store
+
+
+async def _organization_store(organization_id: str) -> _Store:
+    return _tenant_store(await ensure_tenant_login(organization_id))
+
+
 # --------------------------------------------------------------------------- run_query (pg_query)
 
 
@@ -851,15 +1022,21 @@ def _privilege_refusal(login: str, is_superuser: bool, roles: list[str]) -> str:
     )
 
 
-async def run_query(query: str, params: list[Any] | None = None, max_rows: int = 100) -> QueryResult:
-    """pg_query's engine (also used by the benchmark): one statement, read-only unless the operator allows writes."""
+async def run_query(
+    query: str, params: list[Any] | None = None, max_rows: int = 100, *, organization_id: str | None = None
+) -> QueryResult:
+    """pg_query's engine (also used by the benchmark): one statement, read-only unless the operator allows writes.
+
+    With ``organization_id`` the statement runs as that organization's login (:func:`ensure_tenant_login`):
+    PostgreSQL's row-level security shows it that organization's rows only, and other tables not at all.
+    """
     import psycopg
     from psycopg.pq import TransactionStatus
 
     if not query.strip():
         raise QueryError("the query is empty")
     settings = get_settings().postgres
-    store = _query_store()
+    store = _query_store() if organization_id is None else await _organization_store(organization_id)
     write = settings.allow_write
     bound = [_bind(value) for value in params] if params else None
     extra = f"SAVEPOINT {SAVEPOINT}; {_sql('login_privileges')}"
@@ -1262,7 +1439,7 @@ async def close() -> None:
         with contextlib.suppress(BaseException):
             await task
     _records.queue.task = None
-    for store in {s for s in (_state.main, _state.query) if s is not None}:
+    for store in {s for s in (_state.main, _state.query, *_state.tenants.values()) if s is not None}:
         await store.close()
 
 
@@ -1275,6 +1452,9 @@ async def reset() -> None:
     _state.start_task = None
     _state.auto_migrated = False
     _state.migration_task = None
+    _state.tenants.clear()
+    _state.tenant_logins.clear()
+    _state.tenant_tables_covered = False
     _records.queue.clear()
     _records.queue.detach()
     _records.failed = _records.written = 0
