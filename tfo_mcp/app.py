@@ -22,13 +22,20 @@ from loguru import logger
 
 from tfo_mcp import __version__, logs, sessions, toolsets
 from tfo_mcp.analytics import recorder
+from tfo_mcp.auth.rate_limits import rate_limiter
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.llm.litellm_loader import close_litellm_clients
-from tfo_mcp.middleware import ProtocolErrorsMiddleware, ResultsMiddleware, SessionMiddleware, ToolsetsMiddleware
+from tfo_mcp.middleware import (
+    AccessMiddleware,
+    ProtocolErrorsMiddleware,
+    ResultsMiddleware,
+    SessionMiddleware,
+    ToolsetsMiddleware,
+)
 from tfo_mcp.stores import clickhouse, postgres
 from tfo_mcp.tools import analytics as analytics_tools
 from tfo_mcp.tools import clickhouse as clickhouse_tools
-from tfo_mcp.tools import commands, context, files, organizations, prompts, status, system
+from tfo_mcp.tools import commands, context, files, identity, organizations, prompts, status, system
 from tfo_mcp.tools import llm as llm_tools
 from tfo_mcp.tools import postgres as postgres_tools
 
@@ -56,6 +63,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("analytics", analytics_tools.provider, start=recorder.start, stop=recorder.stop),
     Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
     Capability("organizations", organizations.provider),
+    Capability("identity", identity.provider),
     Capability("context", context.provider),
     Capability("llm", llm_tools.provider, stop=close_litellm_clients),
     Capability("prompts", prompts.provider),
@@ -182,6 +190,7 @@ def build_server(settings: Settings | None = None, extra: tuple[Capability, ...]
             ToolsetsMiddleware(
                 toolsets.parse_selection(settings.mcp.toolsets), toolsets.parse_selection(settings.mcp.allowed_toolsets)
             ),
+            AccessMiddleware(rate_limiter(settings) if settings.server.rate_limits.local else None),
             ResultsMiddleware(content_only=settings.mcp.content_only),
         ],
         mask_error_details=True,

@@ -194,12 +194,19 @@ def config_validate(path: Annotated[Path | None, typer.Argument(help="YAML file 
 def db_migrate(
     config: ConfigOption = None,
     platform: Annotated[bool, typer.Option("--platform", help="Also create the TFO platform tables")] = False,
+    tenancy: Annotated[
+        bool,
+        typer.Option(
+            "--tenancy",
+            help="Also set up PostgreSQL row-level security for organization-scoped pg_query (needs CREATEROLE)",
+        ),
+    ] = False,
 ) -> None:
     """Apply the versioned SQL migrations to every configured store (idempotent)."""
     loaded = startup.load(config)
     bar = ProgressBar("db migrate")
     try:
-        results = asyncio.run(_migrate_all(loaded, platform, bar))
+        results = asyncio.run(_migrate_all(loaded, platform, bar, tenancy=tenancy))
     finally:
         bar.close()
     failed = False
@@ -212,7 +219,9 @@ def db_migrate(
     raise typer.Exit(1 if failed else 0)
 
 
-async def _migrate_all(loaded: LoadedSettings, platform: bool, progress: ProgressBar) -> list[tuple[str, Any]]:
+async def _migrate_all(
+    loaded: LoadedSettings, platform: bool, progress: ProgressBar, *, tenancy: bool = False
+) -> list[tuple[str, Any]]:
     # The stores are imported here, not at the top: they load fastmcp, a second every other command would wait.
     from tfo_mcp import demo
     from tfo_mcp.stores import clickhouse, postgres
@@ -224,6 +233,8 @@ async def _migrate_all(loaded: LoadedSettings, platform: bool, progress: Progres
         steps.append(("postgres/server", lambda: postgres.migrate("server")))
     if platform:  # picks the legacy ClickHouse variant for servers older than 20.x
         steps.append(("platform", demo.migrate_platform))
+    if tenancy and postgres.is_configured():  # after the platform tables: it covers every organization table
+        steps.append(("postgres/tenancy", lambda: postgres.migrate("tenancy")))
     results: list[tuple[str, Any]] = []
     for done, (name, step) in enumerate(steps):
         progress(100.0 * done / len(steps), name)

@@ -31,6 +31,7 @@ SECTION_ALIASES = {
     "CLICKHOUSE": "clickhouse",
     "TELEMETRY": "telemetry",
     "POSTGRES": "postgres",
+    "REDIS": "redis",
     "SECURITY": "security",
     "LOGGING": "logging",
     "SERVER": "server",
@@ -56,12 +57,85 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+AuthMode = Literal["none", "token", "api_keys", "jwt"]
+
+
+class StaticTokenSettings(_Section):
+    """One static bearer token (``server.tokens``): who holds it, which organization it reads, what it may do."""
+
+    name: str = Field(min_length=1, max_length=100)
+    token: SecretStr
+    #: the organization (id) every call with this token is confined to; none: an operator token (any organization)
+    organization: str | None = None
+    scopes: list[str] = Field(default_factory=lambda: ["telemetry:read"])
+
+    @field_validator("token")
+    @classmethod
+    def _token_chars(cls, value: SecretStr) -> SecretStr:
+        return _bearer_chars(value)
+
+
+class ApiKeySettings(_Section):
+    """TFO API keys (``server.auth_mode`` ``api_keys``): looked up in PostgreSQL's ``api_keys`` table."""
+
+    #: how ``key_hash`` was made from the whole key: SHA-256 hex, or HMAC-SHA256 hex with ``pepper``
+    hash_scheme: Literal["sha256", "hmac-sha256"] = "sha256"
+    pepper: SecretStr | None = None
+    #: how long a looked-up key (or a key that does not exist) is remembered: a revoked key stops within this
+    cache_seconds: float = Field(10.0, ge=0, le=300)
+
+
+class JwtSettings(_Section):
+    """OIDC bearer tokens (``server.auth_mode`` ``jwt``), verified against a JWKS URL or a PEM public key."""
+
+    jwks_url: str | None = None
+    public_key: SecretStr | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithm: str = "RS256"
+    #: the claim naming the caller's organization (id); a token without it needs the operator scope
+    organization_claim: str = "org_id"
+    #: the claim holding the scopes (a space-separated string or a list)
+    scopes_claim: str = "scope"
+    #: authorization servers advertised in the protected-resource metadata (default: the issuer)
+    authorization_servers: list[str] = Field(default_factory=list)
+
+
+class RateLimitSettings(_Section):
+    """Token buckets per identity and per organization (shared through Redis when ``redis.url`` is set)."""
+
+    identity_per_minute: int = Field(60, ge=1)
+    organization_per_minute: int = Field(600, ge=1)
+    #: also limit the local user (stdio, and loopback HTTP without authentication)
+    local: bool = False
+
+
+def _bearer_chars(value: SecretStr | None) -> SecretStr | None:
+    token = value.get_secret_value() if value is not None else ""
+    if token and not all(33 <= ord(char) <= 126 for char in token):
+        # never echo the value: it is a secret
+        raise ValueError("must be printable ASCII without spaces (it is sent as `Authorization: Bearer <token>`)")
+    return value
+
+
 class ServerSettings(_Section):
     name: str = "TelemetryFlow-MCP"
     transport: Literal["stdio", "http", "sse"] = "stdio"
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    #: how HTTP callers prove who they are (several may be combined); empty: `token` when a token is configured,
+    #: else `none` (loopback only)
+    auth_mode: list[AuthMode] = Field(default_factory=list)
+    #: the operator token: any organization, every scope
     auth_token: SecretStr | None = None
+    tokens: list[StaticTokenSettings] = Field(default_factory=list)
+    api_keys: ApiKeySettings = Field(default_factory=ApiKeySettings)
+    jwt: JwtSettings = Field(default_factory=JwtSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    #: the organization (id, name or slug) an operator's call means when it names none
+    default_organization: str | None = None
+    #: this server's public base URL (https://mcp.example.com), for the OAuth protected-resource metadata
+    public_url: str | None = None
     allow_unauthenticated: bool = False
     debug: bool = False
     # DNS-rebinding protection (http/sse): Host names (`name` or `name:port`) answered besides the loopback
@@ -75,13 +149,9 @@ class ServerSettings(_Section):
     @field_validator("auth_token")
     @classmethod
     def _token_chars(cls, value: SecretStr | None) -> SecretStr | None:
-        token = value.get_secret_value() if value is not None else ""
-        if token and not all(33 <= ord(char) <= 126 for char in token):
-            # never echo the value: it is a secret
-            raise ValueError("must be printable ASCII without spaces (it is sent as `Authorization: Bearer <token>`)")
-        return value
+        return _bearer_chars(value)
 
-    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @field_validator("auth_mode", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -171,6 +241,12 @@ class TelemetrySettings(_Section):
     otlp_endpoint: str = "localhost:4317"
 
 
+class RedisSettings(_Section):
+    """Redis shared by the server's processes (rate-limit buckets); unset: each process keeps its own."""
+
+    url: SecretStr | None = None
+
+
 class PostgresSettings(_Section):
     url: SecretStr | None = None
     # optional separate, least-privilege login for pg_query / pg_list_tables / pg_describe_table
@@ -235,6 +311,7 @@ class Settings(BaseSettings):
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,5 @@
-"""Server-wide middleware: JSON-RPC error codes for unknown names and bad arguments, session tracking, the
-connection's toolsets, and one payload per tool result within its budget."""
+"""Server-wide middleware: JSON-RPC error codes for unknown names and bad arguments, session tracking, what
+the caller's credential allows, the connection's toolsets, and one payload per tool result within its budget."""
 
 from __future__ import annotations
 
@@ -19,11 +19,16 @@ from mcp_types.version import is_version_at_least
 
 from tfo_mcp import results, sessions, toolsets
 from tfo_mcp.analytics import recorder
+from tfo_mcp.auth.identity import Identity, current_identity
+from tfo_mcp.auth.rate_limits import RateLimiter
+from tfo_mcp.auth.tenancy import MissingScope, RateLimited, refuse_unisolated
 
 #: JSON-RPC error codes (TFO's MCP servers use -32001..-32003 for unknown tools, resources and prompts).
 TOOL_NOT_FOUND = -32001
 RESOURCE_NOT_FOUND = -32002
 PROMPT_NOT_FOUND = -32003
+#: a resource or prompt the caller's credential does not allow (a tool answers with an error result instead)
+FORBIDDEN = -32004
 INVALID_PARAMS = -32602
 
 
@@ -94,29 +99,30 @@ class SessionMiddleware(Middleware):
         return result
 
     async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
-        key, name = _connection_key(context), context.message.name
+        key, name, identity = _connection_key(context), context.message.name, current_identity()
 
         def record(result: Any, failure: BaseException | None, seconds: float) -> None:
             ok = failure is None and not getattr(result, "is_error", False)
             sessions.record_call(key, "tool", name, ok, seconds, type(failure).__name__ if failure else None)
-            recorder.record_tool_call(key, name, context.message.arguments, result, failure, seconds)
+            recorder.record_tool_call(key, name, context.message.arguments, result, failure, seconds, identity)
 
         return await _observed(context, call_next, record)
 
     async def on_read_resource(
         self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
     ) -> Any:
-        key, uri = _connection_key(context), str(context.message.uri)
+        key, uri, identity = _connection_key(context), str(context.message.uri), current_identity()
         return await _observed(
             context, call_next, lambda result, failure, seconds: recorder.record_resource_read(
-                key, uri, result, failure, seconds)
+                key, uri, result, failure, seconds, identity)
         )  # fmt: skip
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
         key, name, arguments = _connection_key(context), context.message.name, context.message.arguments
+        identity = current_identity()
         return await _observed(
             context, call_next, lambda result, failure, seconds: recorder.record_prompt_get(
-                key, name, arguments, result, failure, seconds)
+                key, name, arguments, result, failure, seconds, identity)
         )  # fmt: skip
 
 
@@ -161,6 +167,63 @@ def _register_close(context: MiddlewareContext[Any], session_id: str) -> None:
     exit_stack = getattr(connection, "exit_stack", None)
     if exit_stack is not None:
         exit_stack.callback(sessions.close_session, session_id)
+
+
+#: what resources and prompts need (they read an organization's telemetry context)
+TELEMETRY_SCOPE = "telemetry:read"
+
+
+def _may_list(identity: Identity, entry: toolsets.ToolEntry) -> bool:
+    return identity.allows(entry.scope) and not (entry.tenant == "operator" and identity.organization_id is not None)
+
+
+class AccessMiddleware(Middleware):
+    """Let a caller list and call only what its credential allows: each tool's scope, no tool that reads across
+    organizations for an organization-scoped caller, and the rate limit of the local user when it is limited
+    (HTTP callers are limited before their request reaches the server: :mod:`tfo_mcp.http_guard`)."""
+
+    def __init__(self, limiter: RateLimiter | None) -> None:
+        self.limiter = limiter
+
+    async def on_list_tools(self, context: MiddlewareContext[mt.ListToolsRequest], call_next: CallNext) -> Any:
+        identity = current_identity()
+        return [tool for tool in await call_next(context) if _may_list(identity, toolsets.entry(tool.name))]
+
+    async def on_call_tool(self, context: MiddlewareContext[mt.CallToolRequestParams], call_next: CallNext) -> Any:
+        identity, name = current_identity(), context.message.name
+        known = toolsets.catalog().get(name)
+        if known is not None:
+            _require(identity, known.scope, name)
+            if known.tenant == "operator":
+                refuse_unisolated(name, known.why_operator, identity)
+        if self.limiter is not None and identity.is_local:
+            refusal = await self.limiter.acquire(identity.subject, identity.organization_id)
+            if refusal is not None:
+                raise RateLimited(
+                    f"Rate limit: {refusal.per_minute} calls a minute per {refusal.bucket}; retry after "
+                    f"{refusal.retry_after:.1f} s"
+                )
+        return await call_next(context)
+
+    async def on_read_resource(
+        self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
+    ) -> Any:
+        _require(current_identity(), TELEMETRY_SCOPE, f"resource {context.message.uri}", protocol_error=True)
+        return await call_next(context)
+
+    async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
+        _require(current_identity(), TELEMETRY_SCOPE, f"prompt {context.message.name}", protocol_error=True)
+        return await call_next(context)
+
+
+def _require(identity: Identity, scope: str, what: str, *, protocol_error: bool = False) -> None:
+    """Raise when ``identity`` lacks ``scope``: a tool error (the model reads it), or a JSON-RPC error."""
+    if not identity.allows(scope):
+        held = ", ".join(sorted(identity.scopes)) or "none"
+        message = f"{what} needs the scope {scope!r}, which this credential does not hold (it holds: {held})"
+        if protocol_error:
+            raise MCPError(code=FORBIDDEN, message=message)
+        raise MissingScope(message)
 
 
 #: the HTTP query parameter and header a connection selects its toolsets with

@@ -45,6 +45,12 @@ class ToolEntry:
     budget: int
     budget_argument: bool
     narrow: str
+    #: the scope a caller needs (``data/scopes.tsv``; empty: none)
+    scope: str
+    #: ``organization``, ``none`` or ``operator`` (see ``tools.tsv``)
+    tenant: str
+    #: why an ``operator`` tool is refused to an organization-scoped caller
+    why_operator: str
 
     @property
     def rest(self) -> str:
@@ -67,6 +73,9 @@ def catalog() -> dict[str, ToolEntry]:
                 budget=int(row["budget"]),
                 budget_argument=row["max_tokens"] == "yes",
                 narrow=row["narrow"],
+                scope=row["scope"],
+                tenant=row["tenant"],
+                why_operator=row["why_operator"],
             )
             for position, row in enumerate(rows)
         }

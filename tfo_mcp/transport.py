@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import mcp.types as mt
 from loguru import logger
 
+from tfo_mcp.auth.identity import scope_names
 from tfo_mcp.config import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -31,14 +32,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_http_exposure(settings: Settings) -> str | None:
-    """The bearer token HTTP must require, or None; refuse an open or unnamed non-loopback bind."""
+def check_http_exposure(settings: Settings) -> list[str]:
+    """The ways HTTP callers must authenticate (:func:`tfo_mcp.auth.verifiers.auth_modes`); refuse an open or
+    unnamed non-loopback bind."""
+    from tfo_mcp.auth.verifiers import auth_modes
+
     server = settings.server
-    token = server.auth_token.get_secret_value() if server.auth_token else None
-    if not token and not is_loopback(server.host) and not server.allow_unauthenticated:
+    modes = auth_modes(server)
+    if modes == ["none"] and not is_loopback(server.host) and not server.allow_unauthenticated:
         raise ConfigError(
-            f"config error: server.host={server.host} is not loopback, so HTTP needs a bearer token: set "
-            "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN (or server.allow_unauthenticated=true to accept the risk)"
+            f"config error: server.host={server.host} is not loopback, so HTTP needs authentication: set "
+            "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN, or server.auth_mode api_keys or jwt (or "
+            "server.allow_unauthenticated=true to accept the risk)"
         )
     if not is_loopback(server.host) and not server.allowed_hosts:
         raise ConfigError(
@@ -47,7 +52,45 @@ def check_http_exposure(settings: Settings) -> str | None:
             "set e.g. TELEMETRYFLOW_MCP_SERVER__ALLOWED_HOSTS=mcp.example.com; requests naming any other Host "
             "are refused with 421 (DNS-rebinding protection)"
         )
-    return token or None
+    return modes
+
+
+def remote_rate_limit(settings: Settings, modes: list[str]) -> list[Any]:
+    """The ASGI guard that answers 429 to a verified caller over its rate limit (none without authentication)."""
+    from starlette.middleware import Middleware
+
+    from tfo_mcp.auth.http_rate_limit import RateLimitGuard
+    from tfo_mcp.auth.rate_limits import rate_limiter
+
+    return [] if modes == ["none"] else [Middleware(RateLimitGuard, limiter=rate_limiter(settings))]
+
+
+def http_auth(settings: Settings, modes: list[str]) -> Any:
+    """FastMCP's auth provider for ``modes`` (None for ``none``): the credential verifier, and in ``jwt`` mode
+    the OAuth protected-resource metadata (RFC 9728) that names the authorization servers."""
+    from fastmcp.server.auth import RemoteAuthProvider
+
+    from tfo_mcp.auth.verifiers import Credentials
+
+    if modes == ["none"]:
+        return None
+    server = settings.server
+    credentials = Credentials(server, modes)
+    if "jwt" not in modes:
+        return credentials
+    issuers = server.jwt.authorization_servers or ([server.jwt.issuer] if server.jwt.issuer else [])
+    if not issuers:
+        raise ConfigError(
+            "config error: server.auth_mode jwt needs server.jwt.issuer or server.jwt.authorization_servers"
+        )
+    base_url = server.public_url or f"http://{server.host}:{server.port}"
+    return RemoteAuthProvider(
+        token_verifier=credentials,
+        authorization_servers=issuers,  # type: ignore[arg-type]
+        base_url=base_url,
+        scopes_supported=list(scope_names()),
+        resource_name="tfo-mcp",
+    )
 
 
 def rejection_for(exc: Exception) -> dict[str, Any] | None:
@@ -317,7 +360,7 @@ async def serve(settings: Settings, mcp: FastMCP) -> None:
                     raise
                 logger.debug("ignored during shutdown: {!r}", group)
             return
-        token = check_http_exposure(settings)
+        modes = check_http_exposure(settings)
         # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal; catching that
         # re-raise here lets the lifespan's shutdown hooks run instead of the process dying mid-way.
         loop = asyncio.get_running_loop()
@@ -325,13 +368,12 @@ async def serve(settings: Settings, mcp: FastMCP) -> None:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, logger.info, "shutdown requested")
         _register_liveness_route(mcp)
-        from tfo_mcp.http_auth import StaticTokenVerifier
         from tfo_mcp.http_guard import http_middleware
 
-        # FastMCP reads `mcp.auth` when it builds the HTTP app: the MCP endpoints then need the token.
-        mcp.auth = StaticTokenVerifier(token) if token else None
-        auth = "bearer token required" if token else "no auth"
-        if not token and is_loopback(settings.server.host):
+        # FastMCP reads `mcp.auth` when it builds the HTTP app: the MCP endpoints then need a credential.
+        mcp.auth = http_auth(settings, modes)
+        auth = "no auth" if modes == ["none"] else "credentials required: " + ", ".join(modes)
+        if modes == ["none"] and is_loopback(settings.server.host):
             auth += ", loopback only"
         logger.info(
             "serving {} on http://{}:{}{} ({}; Host/Origin checked, bodies up to {} bytes)",
@@ -346,7 +388,7 @@ async def serve(settings: Settings, mcp: FastMCP) -> None:
             transport="sse" if transport == "sse" else "http",
             host=settings.server.host,
             port=settings.server.port,
-            middleware=http_middleware(settings.server),
+            middleware=[*http_middleware(settings.server), *remote_rate_limit(settings, modes)],
             # our HostOriginGuard is the one Host/Origin check (FastMCP's would be a second allow-list)
             host_origin_protection=False,
             show_banner=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import socket
 import threading
@@ -19,9 +20,11 @@ import time
 from collections import Counter
 from typing import Any
 
+import orjson
 from loguru import logger
 
 from tfo_mcp import sessions
+from tfo_mcp.auth.identity import LOCAL, Identity
 from tfo_mcp.config import get_settings
 from tfo_mcp.logs import scrub_secrets
 from tfo_mcp.results import dumps
@@ -39,6 +42,7 @@ TABLES: dict[str, dict[str, Any]] = {
     "tool_calls": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "tool_name": "", "success": 1,
         "duration_ms": 0.0, "input_size": 0, "output_size": 0, "error_type": "", "error_message": "",
+        "identity": "", "organization_id": "", "arguments_hash": "", "outcome": "",
     },
     "api_usage": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "conversation_id": "", "provider": "",
@@ -57,11 +61,12 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     "resource_access": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "resource_uri": "", "success": 1,
-        "duration_ms": 0.0, "response_size": 0, "error_message": "",
+        "duration_ms": 0.0, "response_size": 0, "error_message": "", "identity": "", "organization_id": "",
     },
     "prompt_usage": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "prompt_name": "", "arguments_count": 0,
-        "success": 1, "duration_ms": 0.0, "response_size": 0, "error_message": "",
+        "success": 1, "duration_ms": 0.0, "response_size": 0, "error_message": "", "identity": "",
+        "organization_id": "",
     },
 }  # fmt: skip
 UNSIGNED = frozenset(
@@ -262,35 +267,81 @@ def _record_call(
 
 
 def record_tool_call(
-    connection_key: str, name: str, arguments: Any, result: Any, error: BaseException | None, seconds: float
+    connection_key: str,
+    name: str,
+    arguments: Any,
+    result: Any,
+    error: BaseException | None,
+    seconds: float,
+    identity: Identity = LOCAL,
 ) -> None:
-    """Record one tool call (SessionMiddleware calls this); never raises."""
+    """Record one tool call (SessionMiddleware calls this): who, for which organization, a hash of the arguments
+    (never their values), how it ended and the bytes returned; never raises."""
     with contextlib.suppress(Exception):
         if enabled():
-            sizes = {"input_size": _arguments_size(arguments), "output_size": _payload_size(result)}
-            _record_call("tool_calls", "tool", "tool_name", name, connection_key, seconds, result, error, sizes)
+            audit = {
+                **_who(identity, arguments),
+                "input_size": _arguments_size(arguments),
+                "output_size": _payload_size(result),
+                "arguments_hash": _arguments_hash(arguments),
+                "outcome": _outcome(result, error),
+            }
+            _record_call("tool_calls", "tool", "tool_name", name, connection_key, seconds, result, error, audit)
 
 
 def record_resource_read(
-    connection_key: str, uri: str, result: Any, error: BaseException | None, seconds: float
+    connection_key: str, uri: str, result: Any, error: BaseException | None, seconds: float, identity: Identity = LOCAL
 ) -> None:
     """Record one resource read; never raises."""
     with contextlib.suppress(Exception):
         if enabled():
-            extra = {"response_size": _payload_size(result)}
+            extra = {**_who(identity, None), "response_size": _payload_size(result)}
             _record_call(
                 "resource_access", "resource", "resource_uri", uri, connection_key, seconds, result, error, extra
             )
 
 
 def record_prompt_get(
-    connection_key: str, name: str, arguments: Any, result: Any, error: BaseException | None, seconds: float
+    connection_key: str,
+    name: str,
+    arguments: Any,
+    result: Any,
+    error: BaseException | None,
+    seconds: float,
+    identity: Identity = LOCAL,
 ) -> None:
     """Record one prompt get; never raises."""
     with contextlib.suppress(Exception):
         if enabled():
-            extra = {"arguments_count": len(arguments or {}), "response_size": _payload_size(result)}
+            extra = {
+                **_who(identity, arguments),
+                "arguments_count": len(arguments or {}),
+                "response_size": _payload_size(result),
+            }
             _record_call("prompt_usage", "prompt", "prompt_name", name, connection_key, seconds, result, error, extra)
+
+
+def _who(identity: Identity, arguments: Any) -> dict[str, str]:
+    """The audit's identity and organization: the credential's, else the one the arguments name (operators)."""
+    named = arguments.get("organization_id") if isinstance(arguments, dict) else None
+    organization = identity.organization_id or (named if isinstance(named, str) else "")
+    return {"identity": identity.subject, "organization_id": organization[:200]}
+
+
+def _arguments_hash(arguments: Any) -> str:
+    """SHA-256 (hex, 32 digits) of the arguments' canonical JSON: equal calls are recognisable, values unreadable."""
+    canonical = orjson.dumps(arguments or {}, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()[:32]
+
+
+def _outcome(result: Any, error: BaseException | None) -> str:
+    from tfo_mcp.auth.tenancy import RateLimited, Refused
+
+    if isinstance(error, Refused):
+        return "refused"
+    if isinstance(error, RateLimited):
+        return "rate_limited"
+    return "error" if error is not None or getattr(result, "is_error", False) else "ok"
 
 
 def _on_session(event: str, session: sessions.Session, extra: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 from fastmcp.exceptions import ToolError
 
+from tfo_mcp.auth.identity import current_identity
 from tfo_mcp.context.collector import CollectRequest, collector
 from tfo_mcp.context.sources import BudgetExceeded, empty, run_budgeted
 from tfo_mcp.context.types import MAX_REASON_CHARS, ContextType, TelemetryContext
@@ -38,6 +39,11 @@ from tfo_mcp.stores import postgres
 from tfo_mcp.stores.clickhouse import get_clickhouse
 
 Store = Literal["clickhouse", "postgresql"]
+#: why a credential scoped to one organization cannot run a custom query: ``{org}`` guards against mistakes only
+CONFINED_REFUSAL = (
+    "custom queries are free-form SQL that the stores cannot confine to one organization, so a credential scoped "
+    "to one organization may not run them; the other context types read only your organization"
+)
 
 #: The placeholder every custom query must contain (``{start}`` and ``{end}`` are optional).
 ORG = "org"
@@ -236,6 +242,8 @@ async def _run_postgres(req: CollectRequest, query: CustomQuery) -> dict[str, An
 @collector(ContextType.CUSTOM)
 async def collect_custom(req: CollectRequest) -> TelemetryContext:
     """Run the caller's read-only query (``context_id``) on ClickHouse or PostgreSQL with ``{org}`` bound."""
+    if current_identity().organization_id is not None:
+        return _refused(req, None, CONFINED_REFUSAL)
     try:
         query = parse_custom_query(req.context_id)
     except QueryRefused as exc:

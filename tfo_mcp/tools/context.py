@@ -26,9 +26,9 @@ from tfo_mcp.toolsets import HARD_CAP_TOKENS, entry
 
 ORGANIZATION_TEXT = (
     "Organization (tenant): its id, name or slug as list_organizations shows them (e.g. 'Acme Retail' or "
-    "'acme-retail'); every query is scoped to it"
+    "'acme-retail'); every query is scoped to it. Omit it for your credential's own organization"
 )
-ORGANIZATION = Field(description=ORGANIZATION_TEXT, min_length=1, max_length=200)
+ORGANIZATION = Field(None, description=ORGANIZATION_TEXT, max_length=200)
 CONTEXT_TYPE = Field(description="One of the 78 context types (see list_context_types), e.g. metrics, logs, traces")
 TIME_FROM = Field(None, description="Window start, ISO-8601 with timezone (default: one hour before time_to)")
 TIME_TO = Field(None, description="Window end, ISO-8601 with timezone (default: now)")
@@ -95,7 +95,7 @@ def _to_result(context: TelemetryContext) -> ContextResult:
 
 async def _collect(
     context_type: str,
-    organization_id: str,
+    organization_id: str | None,
     time_from: str | None = None,
     time_to: str | None = None,
     context_id: str | None = None,
@@ -142,7 +142,7 @@ def _prompts(context: TelemetryContext, insight: InsightType | None, custom_prom
 
 async def collect_context(
     context_type: Annotated[str, CONTEXT_TYPE],
-    organization_id: Annotated[str, ORGANIZATION],
+    organization_id: Annotated[str | None, ORGANIZATION] = None,
     time_from: Annotated[str | None, TIME_FROM] = None,
     time_to: Annotated[str | None, TIME_TO] = None,
     context_id: Annotated[
@@ -187,7 +187,7 @@ class Investigation(BaseModel):
 
 
 async def investigate(
-    organization_id: Annotated[str, ORGANIZATION],
+    organization_id: Annotated[str | None, ORGANIZATION] = None,
     service: Annotated[str | None, Field(None, max_length=200, description="Narrow to one service")] = None,
     time_from: Annotated[str | None, TIME_FROM] = None,
     time_to: Annotated[str | None, TIME_TO] = None,
@@ -221,7 +221,7 @@ def list_context_types() -> ContextTypeList:
 
 async def build_prompt(
     context_type: Annotated[str, CONTEXT_TYPE],
-    organization_id: Annotated[str, ORGANIZATION],
+    organization_id: Annotated[str | None, ORGANIZATION] = None,
     insight_type: Annotated[
         str | None, Field(None, description="chronology, prediction, recommendation, root-cause or pattern")
     ] = None,
@@ -240,7 +240,7 @@ async def build_prompt(
 
 async def analyze_telemetry(
     context_type: Annotated[str, CONTEXT_TYPE],
-    organization_id: Annotated[str, ORGANIZATION],
+    organization_id: Annotated[str | None, ORGANIZATION] = None,
     question: Annotated[
         str | None, Field(None, max_length=20_000, description="What you want to know about this telemetry")
     ] = None,
@@ -306,7 +306,7 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
 
 async def analyze_context(
     context_type: str = Field(description="One of the 78 context types, e.g. metrics, logs, traces"),
-    organization_id: str = Field(description=ORGANIZATION_TEXT),
+    organization_id: str = Field("", description=ORGANIZATION_TEXT),
     insight_type: str = Field("", description="chronology, prediction, recommendation, root-cause or pattern"),
 ) -> str:
     """Analyst prompt over the live telemetry context of one type for one organization (last hour)."""

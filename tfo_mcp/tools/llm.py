@@ -12,6 +12,7 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import Field
 
 from tfo_mcp import sessions
+from tfo_mcp.auth.identity import current_identity
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.llm import conversations
 from tfo_mcp.llm.completion import CompletionResult, complete
@@ -38,6 +39,15 @@ def _session_id(ctx: Context | None) -> str | None:
     except Exception:
         return None
     return sessions.session_id_for(key)
+
+
+def _owned(conversation_id: str) -> str:
+    """Where a conversation is kept: one identity's conversation id names nothing for another identity (a remote
+    caller's conversations are keyed by its identity too; the local user's by the id alone)."""
+    identity = current_identity()
+    if identity.is_local:
+        return conversation_id
+    return str(uuid.uuid5(uuid.UUID(conversation_id), identity.subject))
 
 
 def _conversation_id(value: str | None) -> str:
@@ -77,6 +87,7 @@ async def claude_conversation(
     Listed even when no provider has credentials; the call then names what to set (e.g. ANTHROPIC_API_KEY).
     """
     cid = _conversation_id(conversation_id)
+    stored = _owned(cid)
     session_id = _session_id(ctx)
 
     async def report(chars: int, text: str) -> None:
@@ -84,8 +95,8 @@ async def claude_conversation(
             await ctx.report_progress(progress=chars, total=None, message=text)
 
     settings = get_settings().llm
-    async with conversations.lock(cid):
-        previous, stored_system, known = await conversations.load_history(cid)
+    async with conversations.lock(stored):
+        previous, stored_system, known = await conversations.load_history(stored)
         system = system_prompt if system_prompt is not None else stored_system
         reserved = len(message) + len(system or "")
         history = conversations.trim_history(previous, settings.history_max_turns, settings.history_max_chars, reserved)
@@ -100,7 +111,7 @@ async def claude_conversation(
             session_id=session_id,
             conversation_id=cid,
         )
-        store = await conversations.save_turn(cid, result, system, message)
+        store = await conversations.save_turn(stored, result, system, message)
     return ConversationReply(
         **result.model_dump(),
         conversation_id=cid,

@@ -37,6 +37,8 @@ from fastmcp.server.providers import LocalProvider
 from loguru import logger
 from pydantic import BaseModel, Field
 
+from tfo_mcp.auth.identity import current_identity
+from tfo_mcp.auth.tenancy import confine, default_organization
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.context.types import preparing_summary
 from tfo_mcp.errors import StoreUnavailable
@@ -220,7 +222,8 @@ def _kinds(ch: list[TableCount], pg: list[TableCount]) -> list[str]:
 async def list_organizations(
     limit: int = Field(100, ge=1, le=MAX_LIMIT, description="Most organizations to return; more sets truncated"),
 ) -> OrganizationsOutput:
-    """List the organizations (tenants) the stores hold: id, name, slug, and what data each has.
+    """List the organizations (tenants) the stores hold: id, name, slug, and what data each has (a credential
+    scoped to one organization sees only that one).
 
     Start here: pass an organization's id, name or slug from this list as organization_id to investigate or
     collect_context. Names and slugs come from PostgreSQL's organizations table; the data summary counts rows per
@@ -264,6 +267,9 @@ async def list_organizations(
         if org.name is None and oid in _demo_names():
             org.name, org.slug = _demo_names()[oid]
             org.name_source = "demo"
+    own = current_identity().organization_id
+    if own is not None:  # an organization-scoped caller sees its own organization only
+        by_id = {oid: org for oid, org in by_id.items() if oid == own.lower()}
     ranked = sorted(by_id.values(), key=lambda o: (-sum(c.rows for c in o.clickhouse + o.postgres), o.name or "~"))
     truncated = len(ranked) > limit
     if not ranked and not notes:
@@ -408,17 +414,29 @@ def _unknown(given: str, names: _Names) -> OrganizationNotResolved:
     )
 
 
-async def resolve_organization(given: str) -> str:
-    """The organization id a caller means by ``given``: its id, name or slug.
+async def resolve_organization(given: str | None) -> str:
+    """The organization id a caller means by ``given``: its id, name or slug; none means the caller's own
+    organization (or ``server.default_organization``).
 
     An id (UUID form) comes back unchanged without a store lookup. Otherwise ``given`` must equal (trimmed,
-    case-insensitively) the name or the slug of exactly one organization. Raises ValueError for an empty or
+    case-insensitively) the name or the slug of exactly one organization. An organization-scoped caller may only
+    mean its own organization (:func:`tfo_mcp.auth.tenancy.confine`). Raises ValueError for an empty or
     malformed argument, OrganizationNotResolved (a ToolError) when nothing or several organizations match or
     the names cannot be read; its message names what was given and never the store's URL.
     """
     from tfo_mcp.context.collector import validate_organization
 
+    identity = current_identity()
+    if given is None or not given.strip():
+        given = default_organization(identity)
+        if given is None:
+            raise ValueError(
+                "organization_id is required: pass an organization's id, name or slug (list_organizations shows "
+                "them), or set server.default_organization"
+            )
     text = validate_organization(given)
+    if identity.organization_id is not None:
+        return await _own_organization(text, identity.organization_id)
     if is_organization_id(text):
         return text
     names = await _names()
@@ -434,6 +452,18 @@ async def resolve_organization(given: str) -> str:
             f"{text!r} names {len(found)} organizations: {ids}. Pass the organization_id of the one you mean."
         )
     return found[0].organization_id
+
+
+async def _own_organization(text: str, own: str) -> str:
+    """``own`` when ``text`` is its id, name or slug; else the same refusal whether ``text`` names another
+    organization or none (no other organization's name is suggested)."""
+    if text.lower() == own.lower():
+        return own
+    if not is_organization_id(text):
+        found = _matching(await _names(), text)
+        if len(found) == 1 and found[0].organization_id.lower() == own.lower():
+            return own
+    return confine(text, text)
 
 
 def provider(settings: Settings) -> LocalProvider:

@@ -9,6 +9,7 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
 from tfo_mcp import sessions
+from tfo_mcp.auth.identity import current_identity
 from tfo_mcp.config import Settings
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.stores.postgres import (
@@ -42,7 +43,7 @@ async def pg_query(
     rows and bytes are capped and `truncated` says when more existed. Writes happen only when the operator
     enables postgres.allow_write in the server's configuration. Column types come with the result.
     """
-    return await run_query(query, list(params), max_rows)
+    return await run_query(query, list(params), max_rows, organization_id=current_identity().organization_id)
 
 
 class TableInfo(BaseModel):
