@@ -560,3 +560,13 @@ def test_stdio_names_the_default_organization_or_says_how_to_set_it(tmp_path: Pa
                 assert any(value in json.dumps(result) for value in demo_dataset.org_values(0))
         finally:
             server.close_stdin_and_wait()
+
+
+def test_the_readme_scope_table_is_the_scope_catalog() -> None:
+    from tfo_mcp.auth.identity import scope_catalog
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| scope | grants |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split("|") for line in table.strip().splitlines()[1:]]
+    documented = {name.strip().strip("`"): grants.strip() for name, grants in rows}
+    assert documented == {**{s.name: s.grants for s in scope_catalog().values()}, "*": "every scope"}
