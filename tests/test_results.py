@@ -102,6 +102,7 @@ def _good_arguments(org: str) -> dict[str, dict[str, Any]]:
     """The stdio suite's arguments for every tool, with results large enough to be cut or rendered."""
     return GOOD_ARGS | {
         "list_organizations": {},
+        "whoami": {},
         "investigate": {"organization_id": org},
         "collect_context": {"context_type": "logs", "organization_id": org},
         "ch_query": {"query": "SELECT number, toString(number) AS label FROM system.numbers LIMIT 5000",

@@ -207,6 +207,8 @@ class MCPSettings(_Section):
     allowed_toolsets: list[str] = Field(default_factory=lambda: ["all"])
     #: send every result as JSON text in content alone (for clients that ignore structuredContent)
     content_only: bool = False
+    #: seconds a context (and investigate) may take before its queries are cancelled; unset: 5
+    context_budget: float | None = Field(None, gt=0, le=600)
 
     @field_validator("toolsets", "allowed_toolsets", mode="before")
     @classmethod

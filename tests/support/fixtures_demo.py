@@ -70,6 +70,9 @@ class DemoDataset:
             "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": self.clickhouse_url,
             "TELEMETRYFLOW_MCP_POSTGRES_URL": self.postgres_url,
             "TELEMETRYFLOW_MCP_MCP__TOOLSETS": "all",  # the suite calls every tool
+            # figures, not speed: a loaded machine must not turn a context unavailable (the budget's own tests
+            # pass theirs)
+            "TELEMETRYFLOW_MCP_MCP__CONTEXT_BUDGET": "120",
             **extra,
         }
 

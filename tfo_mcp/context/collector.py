@@ -44,6 +44,7 @@ __all__ = [
     "CollectorFunction",
     "collect_context",
     "collector",
+    "configured_budget",
     "registered_types",
     "run_collector",
     "validate_organization",
@@ -51,6 +52,15 @@ __all__ = [
 
 #: Seconds a whole context may take (TFO's collector races a 5 s timer; here the work is also cancelled).
 DEFAULT_BUDGET = 5.0
+
+
+def configured_budget() -> float:
+    """``mcp.context_budget``, else :data:`DEFAULT_BUDGET` (read per call: tests of figures raise it)."""
+    from tfo_mcp.config import get_settings
+
+    return get_settings().mcp.context_budget or DEFAULT_BUDGET
+
+
 #: Items a list in a context holds unless the caller asks otherwise (TFO's maxItems default).
 DEFAULT_MAX_ITEMS = 30
 MAX_ITEMS_LIMIT = 500
@@ -188,7 +198,7 @@ async def collect_context(
     window = TimeRange.resolve(time_from, time_to)
     baseline_window(window, baseline)  # validates the name
     items = _validate_max_items(max_items)
-    budget = DEFAULT_BUDGET if budget is None else budget  # read per call: tests of figures raise it
+    budget = configured_budget() if budget is None else budget
     if not isinstance(budget, int | float) or not 0 < budget <= 600:
         raise ValueError("budget must be a number of seconds in (0, 600]")
     request = CollectRequest(

@@ -162,7 +162,7 @@ async def investigate(
     service = (service or "").strip() or None
     if service is not None and (len(service) > 200 or any(ord(ch) < 32 for ch in service)):
         raise ValueError("service must be a name of at most 200 characters without control characters")
-    budget = collector.DEFAULT_BUDGET if budget is None else budget  # read per call, like the collector
+    budget = collector.configured_budget() if budget is None else budget
     kinds = list(dict.fromkeys(contexts))
     started = time.monotonic()
 
