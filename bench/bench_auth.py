@@ -181,12 +181,17 @@ def main() -> None:
                 additional_claims={"org_id": ORG},
             )  # fmt: skip
             credentials = {"no credential": None, "static token": TOKEN, "API key (cached)": key, "JWT": jwt}
-            times = asyncio.run(round_trips(ports[0], ports[1], credentials, args.calls))
+            try:
+                times = asyncio.run(round_trips(ports[0], ports[1], credentials, args.calls))
+            finally:  # before the temporary folder (their stores) goes
+                for proc in procs:
+                    proc.terminate()
+                    proc.wait(timeout=30)
             per_cached, uncached_ms = asyncio.run(lookup_cost(url, key))
     finally:
         for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
+            if proc.poll() is None:
+                proc.kill()
         with psycopg.connect(args.postgres_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     base = statistics.median(times["no credential"])
