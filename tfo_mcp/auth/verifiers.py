@@ -152,10 +152,14 @@ class ApiKeys:
             self._flush = asyncio.get_running_loop().create_task(self._write_usage())
 
     async def _write_usage(self) -> None:
-        """``last_used_at`` and ``usage_count`` of the keys used since the last write (best effort)."""
+        """``last_used_at`` and ``usage_count`` of the keys used since the last write, a little later."""
+        await asyncio.sleep(USAGE_FLUSH_SECONDS)
+        await self._flush_usage()
+
+    async def _flush_usage(self) -> None:
+        """Write the pending uses now (best effort: a store that is down loses them, and says so at debug)."""
         from tfo_mcp.stores import postgres
 
-        await asyncio.sleep(USAGE_FLUSH_SECONDS)
         pending, self._usage = self._usage, {}
         for key_id, uses in pending.items():
             try:
@@ -167,16 +171,8 @@ class ApiKeys:
         """Write the pending usage now."""
         if self._flush is not None and not self._flush.done():
             self._flush.cancel()
-        if self._usage:
-            self._flush = None
-            from tfo_mcp.stores import postgres
-
-            pending, self._usage = self._usage, {}
-            for key_id, uses in pending.items():
-                try:
-                    await postgres.execute(_sql("api_key_used"), {"id": key_id, "uses": uses})
-                except Exception as exc:
-                    logger.debug("api key usage not recorded: {}", type(exc).__name__)
+        self._flush = None
+        await self._flush_usage()
 
 
 def _strings(value: Any) -> list[str]:
