@@ -66,6 +66,8 @@ def test_the_first_run_answers_at_once_then_serves_the_whole_estate(tmp_path: Pa
         assert not any(note.startswith("[SYSTEM]") for note in _call(server, "list_organizations")["notes"])
         alerts = _context(server, "alert", org_a)
         assert alerts["status"] == "available", alerts  # alert rules live in the demo's embedded PostgreSQL
+        mine = _call(server, "collect_context", context_type="traces")  # no organization: the demo's first one
+        assert mine["status"] == "available" and "checkout" in str(mine["data"]), mine
         health = server.request("resources/read", {"uri": "status://health"})["result"]["contents"][0]["text"]
         assert json.loads(health)["postgres"].startswith("embedded, pid ")
         assert server.close_stdin_and_wait() == 0

@@ -60,13 +60,18 @@ def serve(loaded: LoadedSettings, extra: tuple[Any, ...] = ()) -> None:
 
 def serve_demo(loaded: LoadedSettings) -> None:
     """`tfo-mcp demo`: serve at once; the embedded PostgreSQL and the estate's seed are prepared in the background
-    (contexts say "[SYSTEM] the demo estate is being prepared (n %)" until then); PostgreSQL stops on exit."""
+    (contexts say "[SYSTEM] the demo estate is being prepared (n %)" until then); PostgreSQL stops on exit. The
+    demo's first organization (Acme Retail) is the default one unless ``server.default_organization`` says."""
     from fastmcp.server.providers import LocalProvider
 
     from tfo_mcp.app import Capability
     from tfo_mcp.demo.preparation import EstatePreparation
     from tfo_mcp.stores import embedded_postgres
 
+    if loaded.settings.server.default_organization is None:  # a first call may name no organization
+        from tfo_mcp.demo.plan import org_id
+
+        loaded.settings.server.default_organization = org_id(0)
     preparation = EstatePreparation(loaded)
     capability = Capability("demo estate", lambda _: LocalProvider(), start=preparation.start, stop=preparation.stop)
     try:
