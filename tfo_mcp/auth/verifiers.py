@@ -14,8 +14,6 @@ import hmac
 import time
 from collections import OrderedDict
 from datetime import UTC, datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from fastmcp.server.auth import AccessToken, TokenVerifier
@@ -37,13 +35,6 @@ API_KEY_PREFIX_CHARS = 12
 API_KEY_CACHE_ENTRIES = 10_000
 #: seconds between writes of ``last_used_at`` / ``usage_count`` (off the request path)
 USAGE_FLUSH_SECONDS = 2.0
-
-
-@cache
-def _sql(name: str) -> str:
-    """A query from ``tfo_mcp/sql/postgres/queries/<name>.sql``."""
-    path = resources.files("tfo_mcp") / "sql" / "postgres" / "queries" / f"{name}.sql"
-    return path.read_text("utf-8").strip().rstrip(";")
 
 
 def auth_modes(server: ServerSettings) -> list[str]:
@@ -125,7 +116,7 @@ class ApiKeys:
 
         prefix = key[:API_KEY_PREFIX_CHARS].decode("latin-1")
         try:
-            rows = await postgres.fetch_all(_sql("api_key_by_prefix"), {"prefix": prefix})
+            rows = await postgres.api_keys_with_prefix(prefix)
         except Exception as exc:  # a store that is down refuses the key (401), and says why in the log only
             logger.warning("api key lookup failed: {}", type(exc).__name__)
             return None, None
@@ -163,7 +154,7 @@ class ApiKeys:
         pending, self._usage = self._usage, {}
         for key_id, uses in pending.items():
             try:
-                await postgres.execute(_sql("api_key_used"), {"id": key_id, "uses": uses})
+                await postgres.record_api_key_use(key_id, uses)
             except Exception as exc:
                 logger.debug("api key usage not recorded: {}", type(exc).__name__)
 
@@ -187,7 +178,7 @@ def _strings(value: Any) -> list[str]:
 
 
 #: TFO permission words and what they grant here (a ``<signal>:read`` permission reads telemetry)
-_TFO_WORDS = {"read": "telemetry:read", "admin": ALL_SCOPES, "*": ALL_SCOPES}
+_TFO_WORDS = {"read": "telemetry:read", "admin": ALL_SCOPES}
 
 
 def _tfo_scopes(granted: list[str]) -> list[str]:

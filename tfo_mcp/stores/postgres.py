@@ -1228,6 +1228,16 @@ def conversation_uuid(conversation_id: str) -> uuid.UUID:
         return uuid.uuid5(_CONVERSATION_NAMESPACE, conversation_id)
 
 
+async def api_keys_with_prefix(prefix: str) -> list[dict[str, Any]]:
+    """The TFO API keys whose ``key_prefix`` is ``prefix`` (the caller compares ``key_hash``)."""
+    return await fetch_all(_sql("api_key_by_prefix"), {"prefix": prefix})
+
+
+async def record_api_key_use(key_id: str, uses: int) -> None:
+    """``last_used_at`` now and ``usage_count`` up by ``uses`` for one API key."""
+    await execute(_sql("api_key_used"), {"id": key_id, "uses": uses})
+
+
 async def load_conversation(conversation_id: str) -> list[dict[str, str]] | None:
     """The messages of a conversation as ``{"role", "content"}``, oldest first; None when it is unknown.
 
