@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp.types as mt
 from fastmcp.exceptions import NotFoundError
@@ -20,8 +20,10 @@ from mcp_types.version import is_version_at_least
 from tfo_mcp import results, sessions, toolsets
 from tfo_mcp.analytics import recorder
 from tfo_mcp.auth.identity import Identity, current_identity
-from tfo_mcp.auth.rate_limits import RateLimiter
 from tfo_mcp.auth.tenancy import MissingScope, RateLimited, refuse_unisolated
+
+if TYPE_CHECKING:
+    from tfo_mcp.auth.rate_limits import RateLimiter
 
 #: JSON-RPC error codes (TFO's MCP servers use -32001..-32003 for unknown tools, resources and prompts).
 TOOL_NOT_FOUND = -32001

@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 from loguru import logger
-from redis.asyncio.connection import parse_url
-from redis.exceptions import RedisError
 
 from tfo_mcp.config import redact_url
 
 if TYPE_CHECKING:
+    import redis.asyncio as aioredis
     from redis.commands.core import AsyncScript
 
     from tfo_mcp.config import Settings
@@ -123,7 +121,9 @@ class RateLimiter:
         self._organization_per_minute = _check_limit("organization_per_minute", organization_per_minute)
         self._key_prefix = key_prefix
         self._redis_url = redis_url.strip() if redis_url and redis_url.strip() else None
-        if self._redis_url is not None:
+        if self._redis_url is not None:  # redis is imported only when it is used: a server start does not wait for it
+            from redis.asyncio.connection import parse_url
+
             parse_url(self._redis_url)  # ValueError now rather than at the first call (its text holds no password)
         self._redis: aioredis.Redis | None = None
         self._script: AsyncScript | None = None
@@ -152,6 +152,8 @@ class RateLimiter:
         if organization is not None:
             wanted.append((ORGANIZATION, organization, self._organization_per_minute))
         if self._redis_url is not None and time.monotonic() >= self._retry_at:
+            from redis.exceptions import RedisError
+
             try:
                 refusal = await self._take_redis(wanted)
             except (RedisError, OSError) as exc:
@@ -177,6 +179,8 @@ class RateLimiter:
 
     async def _take_redis(self, wanted: list[tuple[str, str, int]]) -> Refusal | None:
         if self._redis is None:
+            import redis.asyncio as aioredis
+
             self._redis = aioredis.Redis.from_url(self._redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
             self._script = self._redis.register_script(_TAKE_SCRIPT)
         keys = [self._key(kind, name) for kind, name, _ in wanted]
