@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,40 +12,23 @@ from mcp.client.session import ClientSession
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.support.mcp_process import free_port, server_env, wait_for_port
+from tests.support.mcp_process import HttpServer
 
 TOKEN = "test-token-0123456789"
 
 
-def start_http(
-    cwd: Path, *extra: str, env: dict[str, str] | None = None, transport: str = "http"
-) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tfo_mcp", "serve", "--transport", transport, "--port", str(port), *extra],
-        cwd=cwd,
-        env=server_env(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return proc, port
-
-
 @pytest.fixture
-def http_server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+def http_server(tmp_path: Path) -> Iterator[HttpServer]:
     (tmp_path / "notes.txt").write_text("hello over http\n", encoding="utf-8")
-    proc, port = start_http(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN})
+    server = HttpServer(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}).wait_ready()
     try:
-        wait_for_port(port, proc)
-        yield port, proc
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
 
-async def test_official_client_with_bearer_token(http_server: tuple[int, subprocess.Popen]) -> None:
-    port, _ = http_server
+async def test_official_client_with_bearer_token(http_server: HttpServer) -> None:
+    port = http_server.port
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with (
         httpx.AsyncClient(headers=headers, timeout=30) as http,
@@ -65,8 +46,8 @@ async def test_official_client_with_bearer_token(http_server: tuple[int, subproc
 
 
 @pytest.mark.parametrize("auth", [None, "Bearer wrong-token", f"Basic {TOKEN}", f"Bearer {TOKEN}x"])
-def test_missing_or_wrong_token_is_401(http_server: tuple[int, subprocess.Popen], auth: str | None) -> None:
-    port, _ = http_server
+def test_missing_or_wrong_token_is_401(http_server: HttpServer, auth: str | None) -> None:
+    port = http_server.port
     headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
     if auth:
         headers["Authorization"] = auth
@@ -78,9 +59,9 @@ def test_missing_or_wrong_token_is_401(http_server: tuple[int, subprocess.Popen]
 
 
 async def test_official_sse_client_with_bearer_token(tmp_path: Path) -> None:
-    proc, port = start_http(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}, transport="sse")
+    server = HttpServer(tmp_path, env={"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}, transport="sse").wait_ready()
+    port = server.port
     try:
-        wait_for_port(port, proc)
         headers = {"Authorization": f"bearer {TOKEN}"}  # the scheme is case-insensitive (RFC 7235)
         async with (
             sse_client(f"http://127.0.0.1:{port}/sse", headers=headers, timeout=30) as (read, write),
@@ -92,19 +73,18 @@ async def test_official_sse_client_with_bearer_token(tmp_path: Path) -> None:
         refused = httpx.get(f"http://127.0.0.1:{port}/sse", timeout=10)
         assert refused.status_code == 401
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
 
-def test_liveness_endpoint_is_open_and_reveals_nothing(http_server: tuple[int, subprocess.Popen]) -> None:
-    port, _ = http_server
+def test_liveness_endpoint_is_open_and_reveals_nothing(http_server: HttpServer) -> None:
+    port = http_server.port
     response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-def test_malformed_json_over_http_is_a_parse_error(http_server: tuple[int, subprocess.Popen]) -> None:
-    port, _ = http_server
+def test_malformed_json_over_http_is_a_parse_error(http_server: HttpServer) -> None:
+    port = http_server.port
     headers = {
         "Authorization": f"Bearer {TOKEN}",
         "content-type": "application/json",
@@ -116,17 +96,16 @@ def test_malformed_json_over_http_is_a_parse_error(http_server: tuple[int, subpr
 
 
 def test_non_loopback_bind_without_token_is_refused(tmp_path: Path) -> None:
-    proc, _ = start_http(tmp_path, "--host", "0.0.0.0")
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 2
-    assert out == ""
-    assert "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN" in err
+    server = HttpServer(tmp_path, "--host", "0.0.0.0")
+    assert server.wait_exit() == 2
+    assert server.stdout_text == ""
+    assert "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN" in server.stderr_text
 
 
 def test_loopback_without_token_is_served(tmp_path: Path) -> None:
-    proc, port = start_http(tmp_path)
+    server = HttpServer(tmp_path).wait_ready()
+    port = server.port
     try:
-        wait_for_port(port, proc)
         params = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
         body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
         headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
@@ -134,7 +113,6 @@ def test_loopback_without_token_is_served(tmp_path: Path) -> None:
         assert response.status_code == 200
         assert "tfo-mcp" in response.text
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0
-    assert "tfo-mcp stopped" in err
+        code = server.stop()
+    assert code == 0
+    assert "tfo-mcp stopped" in server.stderr_text

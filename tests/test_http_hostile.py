@@ -14,13 +14,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.support.mcp_process import PROTOCOL, free_port, server_env, wait_for_port
+from tests.support.mcp_process import PROTOCOL, HttpServer, server_env
 from tfo_mcp.config import ConfigError, load_settings
 from tfo_mcp.http_guard import FORBIDDEN_ORIGIN, MISDIRECTED, HostPolicy
 
@@ -42,82 +42,44 @@ TIMEOUT = 60.0
 # --------------------------------------------------------------------------- servers
 
 
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    port: int
-    stderr: list[str] = field(default_factory=list)
-
-    @property
-    def rss(self) -> int:
-        return psutil.Process(self.proc.pid).memory_info().rss
-
-
-def spawn(cwd: Path, transport: str, *extra: str, env: dict[str, str] | None = None) -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tfo_mcp", "serve", "--transport", transport, "--port", str(port), *extra],
-        cwd=cwd,
-        env=server_env(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    server = Server(proc, port)
-
-    def drain() -> None:  # keep the pipe from filling up; the lines help when a test fails
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            server.stderr.append(line)
-
-    threading.Thread(target=drain, daemon=True).start()
-    wait_for_port(port, proc, timeout=TIMEOUT)
-    return server
-
-
 @contextlib.contextmanager
-def running(cwd: Path, transport: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    server = spawn(cwd, transport, *extra, env=env)
+def running(cwd: Path, transport: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[HttpServer]:
+    server = HttpServer(cwd, *extra, env=env, transport=transport).wait_ready(TIMEOUT)
     try:
         yield server
     finally:
-        server.proc.terminate()
-        try:
-            server.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-            server.proc.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
-def http_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def http_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     """The default exposure: streamable HTTP on 127.0.0.1, no token."""
     with running(tmp_path_factory.mktemp("http-open"), "http") as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def sse_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def sse_open(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     with running(tmp_path_factory.mktemp("sse-open"), "sse") as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def http_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def http_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     env = {"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}
     with running(tmp_path_factory.mktemp("http-token"), "http", env=env) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def sse_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def sse_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     env = {"TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN}
     with running(tmp_path_factory.mktemp("sse-token"), "sse", env=env) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def http_public(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def http_public(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
     """Bound to every interface with a token and explicit allow-lists (reached here over loopback)."""
     env = {
         "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN,
@@ -261,13 +223,13 @@ HOSTILE_HOSTS = [
 
 
 @pytest.mark.parametrize("value", LOOPBACK_HOSTS)
-def test_loopback_host_names_are_served(http_open: Server, sse_open: Server, value: str) -> None:
+def test_loopback_host_names_are_served(http_open: HttpServer, sse_open: HttpServer, value: str) -> None:
     assert initialize(http_open.port, host_value=value).status == 200
     assert sse_connect(sse_open.port, host_value=value).status == 200
 
 
 @pytest.mark.parametrize("value", HOSTILE_HOSTS)
-def test_hostile_host_is_421_on_both_transports(http_open: Server, sse_open: Server, value: str) -> None:
+def test_hostile_host_is_421_on_both_transports(http_open: HttpServer, sse_open: HttpServer, value: str) -> None:
     shown = value.format(port=http_open.port, other=http_open.port + 1)
     assert_refused(initialize(http_open.port, host_value=value), 421, MISDIRECTED, shown)
     assert_refused(sse_connect(sse_open.port, host_value=value), 421, MISDIRECTED, shown)
@@ -276,12 +238,12 @@ def test_hostile_host_is_421_on_both_transports(http_open: Server, sse_open: Ser
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/mcp"), ("DELETE", "/mcp"), ("POST", "/mcp/"), ("GET", "/x")])
-def test_every_path_but_healthz_checks_the_host(http_open: Server, method: str, path: str) -> None:
+def test_every_path_but_healthz_checks_the_host(http_open: HttpServer, method: str, path: str) -> None:
     reply = raw(http_open.port, method, path, [("Host", f"evil.com:{http_open.port}"), *MCP_HEADERS])
     assert_refused(reply, 421, MISDIRECTED)
 
 
-def test_two_host_headers_or_none_are_refused(http_open: Server, sse_open: Server) -> None:
+def test_two_host_headers_or_none_are_refused(http_open: HttpServer, sse_open: HttpServer) -> None:
     port = http_open.port
     for hosts in ([f"127.0.0.1:{port}", "evil.com"], ["evil.com", f"127.0.0.1:{port}"], [f"127.0.0.1:{port}"] * 2):
         reply = raw(port, "POST", "/mcp", [*(("Host", value) for value in hosts), *MCP_HEADERS], INIT)
@@ -292,7 +254,7 @@ def test_two_host_headers_or_none_are_refused(http_open: Server, sse_open: Serve
     assert_refused(sse, 421, MISDIRECTED)
 
 
-def test_healthz_answers_any_host_and_origin_and_reveals_nothing(http_open: Server, sse_open: Server) -> None:
+def test_healthz_answers_any_host_and_origin_and_reveals_nothing(http_open: HttpServer, sse_open: HttpServer) -> None:
     for port in (http_open.port, sse_open.port):
         reply = raw(port, "GET", "/healthz", [("Host", "10.1.2.3:8080"), ("Origin", "http://evil.com")])
         assert reply.status == 200
@@ -305,9 +267,9 @@ def test_a_refused_host_is_logged_once_not_per_request(tmp_path: Path) -> None:
             assert initialize(server.port, host_value="flood.evil.com").status == 421
         assert initialize(server.port).status == 200
         deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline and not any("flood.evil.com" in line for line in server.stderr):
+        while time.monotonic() < deadline and not any("flood.evil.com" in line for line in server.stderr_lines):
             time.sleep(0.1)
-    warnings = [line for line in server.stderr if "flood.evil.com" in line]
+    warnings = [line for line in server.stderr_lines if "flood.evil.com" in line]
     assert len(warnings) in (1, 2), warnings  # one warning per 10 s, the rest at debug level
     assert "WARNING" in warnings[0]
     assert "server.allowed_hosts" in warnings[0]
@@ -348,14 +310,16 @@ HOSTILE_ORIGINS = [
 
 
 @pytest.mark.parametrize("value", [None, *LOOPBACK_ORIGINS])
-def test_absent_or_own_loopback_origin_is_served(http_open: Server, sse_open: Server, value: str | None) -> None:
+def test_absent_or_own_loopback_origin_is_served(
+    http_open: HttpServer, sse_open: HttpServer, value: str | None
+) -> None:
     for server, request in ((http_open, initialize), (sse_open, sse_connect)):
         extra = [("Origin", value.format(port=server.port))] if value is not None else []
         assert request(server.port, *extra).status == 200
 
 
 @pytest.mark.parametrize("value", HOSTILE_ORIGINS)
-def test_hostile_origin_is_403_on_both_transports(http_open: Server, sse_open: Server, value: str) -> None:
+def test_hostile_origin_is_403_on_both_transports(http_open: HttpServer, sse_open: HttpServer, value: str) -> None:
     for server, request in ((http_open, initialize), (sse_open, sse_connect)):
         origin = value.format(port=server.port, other=server.port + 1)
         assert_refused(request(server.port, ("Origin", origin)), 403, FORBIDDEN_ORIGIN, origin)
@@ -364,7 +328,7 @@ def test_hostile_origin_is_403_on_both_transports(http_open: Server, sse_open: S
     assert_refused(raw(sse_open.port, "POST", "/messages/?session_id=0", headers, INIT), 403, FORBIDDEN_ORIGIN)
 
 
-def test_two_origin_headers_are_refused(http_open: Server) -> None:
+def test_two_origin_headers_are_refused(http_open: HttpServer) -> None:
     own = f"http://127.0.0.1:{http_open.port}"
     assert_refused(initialize(http_open.port, ("Origin", own), ("Origin", "http://evil.com")), 403, FORBIDDEN_ORIGIN)
     assert_refused(initialize(http_open.port, ("Origin", own), ("Origin", own)), 403, FORBIDDEN_ORIGIN)
@@ -383,7 +347,7 @@ def test_two_origin_headers_are_refused(http_open: Server) -> None:
         "localhost:{port}",
     ],
 )
-def test_public_bind_serves_the_configured_names(http_public: Server, value: str) -> None:
+def test_public_bind_serves_the_configured_names(http_public: HttpServer, value: str) -> None:
     reply = initialize(http_public.port, ("Authorization", f"Bearer {TOKEN}"), host_value=value)
     assert reply.status == 200
 
@@ -400,7 +364,7 @@ def test_public_bind_serves_the_configured_names(http_public: Server, value: str
         "0.0.0.0:{port}",
     ],
 )
-def test_public_bind_refuses_other_names(http_public: Server, value: str) -> None:
+def test_public_bind_refuses_other_names(http_public: HttpServer, value: str) -> None:
     reply = initialize(http_public.port, ("Authorization", f"Bearer {TOKEN}"), host_value=value)
     assert_refused(reply, 421, MISDIRECTED)
     # also without a token: the Host check comes first, so nothing about auth is revealed
@@ -420,7 +384,7 @@ def test_public_bind_refuses_other_names(http_public: Server, value: str) -> Non
         ("null", False),
     ],
 )
-def test_public_bind_checks_origins_against_the_list(http_public: Server, origin: str, allowed: bool) -> None:
+def test_public_bind_checks_origins_against_the_list(http_public: HttpServer, origin: str, allowed: bool) -> None:
     extra = [("Authorization", f"Bearer {TOKEN}"), ("Origin", origin)]
     reply = initialize(http_public.port, *extra, host_value="mcp.example.test")
     if allowed:
@@ -508,14 +472,14 @@ REFUSED_AUTH = [
 
 
 @pytest.mark.parametrize("auth", ACCEPTED_AUTH)
-def test_bearer_scheme_is_case_insensitive(http_token: Server, sse_token: Server, auth: str) -> None:
+def test_bearer_scheme_is_case_insensitive(http_token: HttpServer, sse_token: HttpServer, auth: str) -> None:
     assert initialize(http_token.port, ("Authorization", auth)).status == 200
     assert sse_connect(sse_token.port, ("Authorization", auth)).status == 200
 
 
 @pytest.mark.parametrize("auth", REFUSED_AUTH)
 def test_missing_or_wrong_token_is_401_with_a_challenge(
-    http_token: Server, sse_token: Server, auth: str | None
+    http_token: HttpServer, sse_token: HttpServer, auth: str | None
 ) -> None:
     extra = [("Authorization", auth)] if auth is not None else []
     sse_message = raw(sse_token.port, "POST", "/messages/?session_id=0", [host(sse_token.port), *MCP_HEADERS, *extra])
@@ -526,14 +490,14 @@ def test_missing_or_wrong_token_is_401_with_a_challenge(
         assert TOKEN not in reply.headers["www-authenticate"]
 
 
-def test_healthz_needs_no_token(http_token: Server, sse_token: Server) -> None:
+def test_healthz_needs_no_token(http_token: HttpServer, sse_token: HttpServer) -> None:
     for port in (http_token.port, sse_token.port):
         reply = raw(port, "GET", "/healthz", [host(port)])
         assert reply.status == 200
         assert reply.json() == {"status": "ok"}
 
 
-def test_host_is_checked_before_the_token(http_token: Server) -> None:
+def test_host_is_checked_before_the_token(http_token: HttpServer) -> None:
     assert_refused(initialize(http_token.port, host_value="evil.com"), 421, MISDIRECTED)
     good = ("Authorization", f"Bearer {TOKEN}")
     assert_refused(initialize(http_token.port, good, host_value="evil.com"), 421, MISDIRECTED)
@@ -611,13 +575,13 @@ def assert_too_large(reply: Reply, limit: int = 4 * MB) -> None:
     assert reply.headers["connection"] == "close"
 
 
-def settle(server: Server) -> int:
+def settle(server: HttpServer) -> int:
     time.sleep(1.0)
-    return server.rss
+    return psutil.Process(server.proc.pid).memory_info().rss
 
 
 @pytest.mark.parametrize("path", ["/mcp", "/healthz", "/not-a-route"])
-def test_declared_100mb_body_is_refused_before_a_byte_of_it_is_read(http_open: Server, path: str) -> None:
+def test_declared_100mb_body_is_refused_before_a_byte_of_it_is_read(http_open: HttpServer, path: str) -> None:
     assert initialize(http_open.port).status == 200
     before = settle(http_open)
     reply, after = head_only(http_open.port, path, 100 * MB)
@@ -627,7 +591,7 @@ def test_declared_100mb_body_is_refused_before_a_byte_of_it_is_read(http_open: S
     assert initialize(http_open.port).status == 200
 
 
-def test_streamed_100mb_chunked_body_is_cut_off_at_the_limit(http_open: Server) -> None:
+def test_streamed_100mb_chunked_body_is_cut_off_at_the_limit(http_open: HttpServer) -> None:
     assert initialize(http_open.port).status == 200
     before = settle(http_open)
     sent = upload(http_open.port, "/mcp", 100 * MB, chunked=True)
@@ -638,7 +602,7 @@ def test_streamed_100mb_chunked_body_is_cut_off_at_the_limit(http_open: Server) 
     assert initialize(http_open.port).status == 200
 
 
-def test_streamed_100mb_content_length_body_is_cut_off_too(http_open: Server) -> None:
+def test_streamed_100mb_content_length_body_is_cut_off_too(http_open: HttpServer) -> None:
     before = settle(http_open)
     sent = upload(http_open.port, "/mcp", 100 * MB, chunked=False)
     assert_too_large(sent.reply)
@@ -647,7 +611,7 @@ def test_streamed_100mb_content_length_body_is_cut_off_too(http_open: Server) ->
     assert initialize(http_open.port).status == 200
 
 
-def test_sse_message_endpoint_has_the_same_limit(sse_open: Server) -> None:
+def test_sse_message_endpoint_has_the_same_limit(sse_open: HttpServer) -> None:
     before = settle(sse_open)
     sent = upload(sse_open.port, "/messages/?session_id=0", 100 * MB, chunked=True)
     assert_too_large(sent.reply)

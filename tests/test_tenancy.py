@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,8 +26,7 @@ from mcp.shared.exceptions import MCPError
 
 from tests.support.fixtures_demo import DemoDataset
 from tests.support.fixtures_llm import FakeProvider, provider_environ
-from tests.support.mcp_process import wait_for_port
-from tests.test_http_e2e import start_http
+from tests.support.mcp_process import HttpServer
 
 ISSUER = "https://idp.tenancy.test"
 AUDIENCE = "tfo-mcp-tenancy-test"
@@ -41,8 +39,7 @@ CACHE_SECONDS = 1
 
 @dataclass
 class Estate:
-    port: int
-    proc: subprocess.Popen
+    server: HttpServer
     dataset: DemoDataset
     keys: dict[str, str]
     signer: RSAKeyPair
@@ -50,7 +47,7 @@ class Estate:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
+        return self.server.url
 
     def jwt(self, *, org: str | None, scopes: list[str], signer: RSAKeyPair | None = None, **claims: Any) -> str:
         extra = {"org_id": org} if org else {}
@@ -146,13 +143,11 @@ async def estate(
         TELEMETRYFLOW_MCP_SERVER__RATE_LIMITS__IDENTITY_PER_MINUTE="1000",
         TELEMETRYFLOW_MCP_SERVER__RATE_LIMITS__ORGANIZATION_PER_MINUTE="10000",
     )
-    proc, port = start_http(tmp_path_factory.mktemp("tenancy"), env=env)
+    server = HttpServer(tmp_path_factory.mktemp("tenancy"), env=env).wait_ready()
     try:
-        wait_for_port(port, proc)
-        yield Estate(port, proc, demo_dataset, keys, signer, stranger)
+        yield Estate(server, demo_dataset, keys, signer, stranger)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
         await _delete_keys(demo_dataset)
 
 
@@ -364,7 +359,7 @@ def test_bad_credentials_get_401_with_a_challenge(estate: Estate) -> None:
 
 
 def test_protected_resource_metadata_names_the_issuer(estate: Estate) -> None:
-    response = httpx.get(f"http://127.0.0.1:{estate.port}/.well-known/oauth-protected-resource/mcp", timeout=60)
+    response = httpx.get(f"http://127.0.0.1:{estate.server.port}/.well-known/oauth-protected-resource/mcp", timeout=60)
     assert response.status_code == 200
     metadata = response.json()
     assert metadata["authorization_servers"] == [ISSUER + "/"] or metadata["authorization_servers"] == [ISSUER]
@@ -507,18 +502,17 @@ def test_rate_limits_hold_across_two_server_processes_sharing_redis(
                 "TELEMETRYFLOW_MCP_SERVER__AUTH_MODE": "api_keys",
                 "TELEMETRYFLOW_MCP_REDIS_URL": "redis://127.0.0.1:6379/0",
             }
-            servers.append(start_http(home, env=env))
-        for proc, port in servers:
-            wait_for_port(port, proc)
+            servers.append(HttpServer(home, env=env))
+        for server in servers:
+            server.wait_ready()
         key = estate.keys["a_shared"]  # its own rate_limit: 4 calls a minute
-        sessions = [(port, _session_headers(port, key)) for _, port in servers]
+        sessions = [(server.port, _session_headers(server.port, key)) for server in servers]
         statuses = [_tool_call_status(*sessions[n % 2]) for n in range(8)]
         assert statuses.count(200) == 4 and statuses[:4] == [200] * 4, statuses
         assert set(statuses[4:]) == {429}, "the second process saw the first one's calls"
     finally:
-        for proc, _ in servers:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for server in servers:
+            server.stop()
 
 
 async def test_every_tool_called_by_a_scoped_caller_holds_no_row_of_another_organization(estate: Estate) -> None:
@@ -546,3 +540,9 @@ async def test_every_tool_called_by_a_scoped_caller_holds_no_row_of_another_orga
         for name in toolsets.catalog():
             result = await client.call_tool(name, arguments[name], raise_on_error=False)
             assert not _leaks(estate, _text(result), b), f"{name} leaked {_leaks(estate, _text(result), b)}"
+
+
+def test_the_server_log_has_no_line_per_pooled_connection(estate: Estate) -> None:
+    """At INFO the log says what happened, not that a connection left and came back to a pool for every query."""
+    log = estate.server.stderr_text
+    assert "tfo-mcp" in log and "connection requested" not in log and "returning connection" not in log

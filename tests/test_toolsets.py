@@ -17,8 +17,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from tests.support.mcp_process import server_env, wait_for_port
-from tests.test_http_e2e import start_http
+from tests.support.mcp_process import HttpServer, server_env
 from tfo_mcp import toolsets
 from tfo_mcp.app import build_server
 from tfo_mcp.config import ConfigError, load_settings
@@ -82,19 +81,17 @@ def test_an_unknown_toolset_in_the_config_is_a_clear_error() -> None:
 @pytest.fixture
 def toolsets_server(tmp_path: Path) -> Iterator[int]:
     """A real HTTP server on the default profile that lets a connection select context, sql, files or system."""
-    proc, port = start_http(
+    server = HttpServer(
         tmp_path,
         env={
             "TELEMETRYFLOW_MCP_MCP__TOOLSETS": "default",
             "TELEMETRYFLOW_MCP_MCP__ALLOWED_TOOLSETS": "context,sql,files,system",
         },
-    )
+    ).wait_ready()
     try:
-        wait_for_port(port, proc)
-        yield port
+        yield server.port
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
 
 @asynccontextmanager

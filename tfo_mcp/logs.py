@@ -134,9 +134,10 @@ def _scrub(text: str, cut: bool) -> str:
     return text
 
 
-#: stdlib loggers routed into loguru, and those kept at WARNING or above (they log every HTTP request).
+#: stdlib loggers routed into loguru, and those kept at WARNING or above (they log every HTTP request or pooled
+#: connection).
 LIBRARY_LOGGERS = ("fastmcp", "mcp", "LiteLLM", "litellm", "httpx", "clickhouse_driver", "psycopg", "uvicorn")
-NOISY_LOGGERS = ("httpx", "httpcore", "LiteLLM", "litellm")
+NOISY_LOGGERS = ("httpx", "httpcore", "LiteLLM", "litellm", "psycopg.pool")
 
 _handler_id: int | None = None
 #: The sink and its options as installed by setup_logging (set_level re-installs it at another level).

@@ -156,3 +156,74 @@ def result_text(result: Any) -> str:
     """The text of a tool result's content blocks: a failed call's message, else the short rendering beside its
     structured payload ('' for a payload too small to render beside)."""
     return "".join(getattr(block, "text", "") for block in result.content)
+
+
+class HttpServer:
+    """A `python -m tfo_mcp serve --transport http|sse` child. Its stdout and stderr are read as they come, by
+    threads: a pipe nobody reads fills at 64 KiB and then stops the server mid-log. The lines are kept for
+    assertions and failure messages."""
+
+    def __init__(self, cwd: Path, *extra: str, env: dict[str, str] | None = None, transport: str = "http") -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tfo_mcp", "serve", "--transport", transport, "--port", str(self.port), *extra],
+            cwd=cwd,
+            env=server_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stdout_lines: list[str] = []
+        self.stderr_lines: list[str] = []
+        self._readers = [
+            threading.Thread(target=_collect, args=(self.proc.stdout, self.stdout_lines), daemon=True),
+            threading.Thread(target=_collect, args=(self.proc.stderr, self.stderr_lines), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+    @property
+    def stdout_text(self) -> str:
+        return "".join(self.stdout_lines)
+
+    @property
+    def stderr_text(self) -> str:
+        return "".join(self.stderr_lines)
+
+    def wait_ready(self, timeout: float = 60) -> HttpServer:
+        """Return once the port accepts connections; a server that exited first fails with its last stderr."""
+        try:
+            wait_for_port(self.port, self.proc, timeout)
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}; stderr: {self.stderr_text[-2000:]}") from None
+        return self
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        """The exit code once the process ends and everything it wrote has been read."""
+        code = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return code
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, then the exit code; a server still running after ``timeout`` is killed and that fails."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            return self.wait_exit(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.wait_exit(10)
+            raise AssertionError(
+                f"the server did not stop within {timeout:g} s of SIGTERM; stderr: {self.stderr_text[-2000:]}"
+            ) from None
+
+
+def _collect(stream: Any, lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line)
