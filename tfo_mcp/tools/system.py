@@ -13,6 +13,7 @@ from fastmcp.server.providers import LocalProvider
 from pydantic import BaseModel, Field
 
 from tfo_mcp import __version__
+from tfo_mcp.analytics.recorder import server_id
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.health import STARTED_AT
 from tfo_mcp.tools.annotations import READ_ONLY
@@ -41,6 +42,9 @@ class SystemInfo(BaseModel):
     disks: list[DiskUsage] = Field(description="Disk usage of each allowed root")
     uptime_seconds: float = Field(description="Seconds since this server process started")
     server_version: str
+    server_id: str = Field(
+        description="This server instance (clickhouse.server_id, else the host name): which replica answered"
+    )
 
 
 def echo(message: str = Field(description="Text to send back")) -> EchoResult:
@@ -75,6 +79,7 @@ def system_info() -> SystemInfo:
         disks=disks,
         uptime_seconds=round(time.time() - STARTED_AT, 3),
         server_version=__version__,
+        server_id=server_id(),
     )
 
 
