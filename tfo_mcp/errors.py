@@ -10,3 +10,10 @@ class StoreUnavailable(ToolError):
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args, log_level=logging.WARNING)
+
+
+class CallerError(ToolError):
+    """A call refused for what the caller sent or may do, not a fault of the server: logged at WARNING."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args, log_level=logging.WARNING)

@@ -8,9 +8,8 @@ other organization's name is ever suggested. Operators (and the local user) may 
 
 from __future__ import annotations
 
-from fastmcp.exceptions import ToolError
-
 from tfo_mcp.auth.identity import Identity, current_identity
+from tfo_mcp.errors import CallerError
 
 __all__ = [
     "ForeignOrganization",
@@ -24,7 +23,7 @@ __all__ = [
 ]
 
 
-class Refused(ToolError):
+class Refused(CallerError):
     """A call the caller's credential does not allow (the audit records its outcome as ``refused``)."""
 
 
@@ -40,7 +39,7 @@ class MissingScope(Refused):
     """A tool the caller's scopes do not grant."""
 
 
-class RateLimited(ToolError):
+class RateLimited(CallerError):
     """A call over the caller's rate limit (the audit records ``rate_limited``)."""
 
 

@@ -7,6 +7,7 @@ into the id (after the other arguments are checked, so a bad argument is named f
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from tfo_mcp.config import Settings
 from tfo_mcp.context.types import ContextType, InsightType, TelemetryContext, TimeRange, available_context_types
+from tfo_mcp.errors import CallerError
 from tfo_mcp.llm.completion import complete
 from tfo_mcp.results import CUT_DESCRIPTION, round_figures
 from tfo_mcp.results import dumps as results_json
@@ -120,7 +122,7 @@ async def _collect(
             baseline=baseline,
         )
     except ValueError as exc:
-        raise ToolError(str(exc)) from None
+        raise CallerError(str(exc)) from None
 
 
 def _insight(insight_type: str | None) -> InsightType | None:
@@ -129,7 +131,7 @@ def _insight(insight_type: str | None) -> InsightType | None:
     try:
         return InsightType.parse(insight_type)
     except ValueError as exc:
-        raise ToolError(str(exc)) from None
+        raise CallerError(str(exc)) from None
 
 
 def _prompts(context: TelemetryContext, insight: InsightType | None, custom_prompt: str | None) -> tuple[str, str]:
@@ -209,7 +211,7 @@ async def investigate(
             organization, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
         )
     except ValueError as exc:
-        raise ToolError(str(exc)) from None
+        raise CallerError(str(exc)) from None
     return Investigation(**{**answer, "findings": round_figures(answer["findings"])})
 
 
@@ -300,7 +302,7 @@ async def telemetry_resource(organization_id: str, context_type: str) -> str:
     try:
         context = await _collect(context_type, unquote(organization_id))
     except (ValueError, ToolError) as exc:
-        raise ResourceError(str(exc)) from None
+        raise ResourceError(str(exc), log_level=getattr(exc, "log_level", logging.WARNING)) from None
     return results_json(_to_result(context).model_dump(exclude_none=True))
 
 
@@ -314,7 +316,7 @@ async def analyze_context(
         insight = _insight(insight_type)
         context = await _collect(context_type, organization_id)
     except ToolError as exc:
-        raise PromptError(str(exc)) from None
+        raise PromptError(str(exc), log_level=exc.log_level) from None
     system, user = _prompts(context, insight, None)
     return f"{system}\n\n{user}"
 
