@@ -309,12 +309,17 @@ def context_cache() -> ResultCache:
     global _cache, _built_for
     settings = get_settings()
     if _cache is None or _built_for is not settings:
-        _cache = ResultCache(
-            redis_url=redis_client.configured_url(settings),
-            ttl_seconds=settings.cache.context_ttl_seconds,
-            max_entry_bytes=settings.cache.max_entry_bytes,
-            key_prefix=f"{DEFAULT_PREFIX}{store_fingerprint(settings)}:",
-        )
+        url = redis_client.configured_url(settings)
+        options = {
+            "ttl_seconds": settings.cache.context_ttl_seconds,
+            "max_entry_bytes": settings.cache.max_entry_bytes,
+            "key_prefix": f"{DEFAULT_PREFIX}{store_fingerprint(settings)}:",
+        }
+        try:
+            _cache = ResultCache(redis_url=url, **options)
+        except ValueError:  # a malformed redis.url costs the sharing, never a context
+            logger.warning("Context cache: redis.url is not a Redis URL; caching in this process's memory")
+            _cache = ResultCache(redis_url=None, **options)
         _built_for = settings
     return _cache
 
