@@ -9,9 +9,10 @@ Redis does not load it.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tfo_mcp.config import redact_url
+from tfo_mcp.logs import scrub_secrets
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -54,13 +55,16 @@ def redis_errors() -> tuple[type[BaseException], ...]:
 
 
 def outage_reason(url: str, exc: BaseException) -> str:
-    """``Type: message`` for a failed Redis call, with the URL's password (if any) masked."""
+    """``Type: message`` for a failed Redis call, with the URL's password (as written and decoded) masked and the
+    log scrubber's rules applied."""
     reason = f"{type(exc).__name__}: {exc}"
     try:
         password = urlsplit(url).password
     except ValueError:
         password = None
-    return reason.replace(password, "***") if password else reason
+    for form in {password, unquote(password)} if password else ():
+        reason = reason.replace(form, "***")
+    return scrub_secrets(reason)
 
 
 def safe_url(url: str) -> str:
