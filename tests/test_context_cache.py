@@ -322,6 +322,18 @@ async def test_a_second_replica_is_served_from_redis_and_runs_again_after_the_tt
     assert (await _counters(second))["misses"] - after[1]["misses"] == 1, "not run again after the TTL"
 
 
+async def test_two_replicas_asked_at_the_same_moment_run_the_context_once(replicas: Replicas) -> None:
+    arguments = {"context_type": "errors", "organization_id": replicas.dataset.org_a, **replicas.window(10)}
+    before = [await _counters(server) for server in replicas.servers]
+    answers = await asyncio.gather(*(_collect(server, OPERATOR_TOKEN, arguments) for server in replicas.servers))
+    after = [await _counters(server) for server in replicas.servers]
+    assert answers[0].structured_content == answers[1].structured_content
+    assert answers[0].structured_content["status"] == "available"
+    runs = sum(a["misses"] - b["misses"] for a, b in zip(after, before, strict=True))
+    served = sum(a["hits"] - b["hits"] for a, b in zip(after, before, strict=True))
+    assert (runs, served) == (1, 1), (before, after)  # one ran it; the other waited for it (or came just after)
+
+
 async def test_a_scoped_caller_never_gets_another_organizations_cached_result(replicas: Replicas) -> None:
     first, second = replicas.servers
     window = replicas.window(5)
