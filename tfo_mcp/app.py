@@ -32,7 +32,7 @@ from tfo_mcp.middleware import (
     SessionMiddleware,
     ToolsetsMiddleware,
 )
-from tfo_mcp.stores import clickhouse, postgres
+from tfo_mcp.stores import clickhouse, postgres, result_cache
 from tfo_mcp.tools import analytics as analytics_tools
 from tfo_mcp.tools import clickhouse as clickhouse_tools
 from tfo_mcp.tools import commands, context, files, identity, organizations, prompts, status, system
@@ -64,7 +64,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
     Capability("organizations", organizations.provider),
     Capability("identity", identity.provider),
-    Capability("context", context.provider),
+    Capability("context", context.provider, stop=result_cache.stop),
     Capability("llm", llm_tools.provider, stop=close_litellm_clients),
     Capability("prompts", prompts.provider),
 )

@@ -32,6 +32,7 @@ SECTION_ALIASES = {
     "TELEMETRY": "telemetry",
     "POSTGRES": "postgres",
     "REDIS": "redis",
+    "CACHE": "cache",
     "SECURITY": "security",
     "LOGGING": "logging",
     "SERVER": "server",
@@ -249,6 +250,16 @@ class RedisSettings(_Section):
     url: SecretStr | None = None
 
 
+class CacheSettings(_Section):
+    """The short-lived cache of collect_context and investigate results (shared in Redis when ``redis.url`` is set,
+    else per process); see the README's "Context cache"."""
+
+    #: seconds a result is served again to the same organization and arguments; 0 turns the cache off
+    context_ttl_seconds: float = Field(10.0, ge=0, le=3600)
+    #: results larger than this (serialized, after compression) are not cached
+    max_entry_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+
 class PostgresSettings(_Section):
     url: SecretStr | None = None
     # optional separate, least-privilege login for pg_query / pg_list_tables / pg_describe_table
@@ -314,6 +325,7 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -16,11 +16,11 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from loguru import logger
 
-from tfo_mcp.config import redact_url
+from tfo_mcp.stores import redis_client
+from tfo_mcp.stores.redis_client import REDIS_RETRY_SECONDS
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 IDENTITY = "identity"
 ORGANIZATION = "organization"
 
-#: Seconds to wait after a failed Redis call before trying Redis again (calls meanwhile are limited in memory).
-REDIS_RETRY_SECONDS = 5.0
 #: Seconds an idle bucket is kept in Redis: two refill periods (an empty bucket is full again after 60 s).
 REDIS_TTL_SECONDS = 120
 #: In-memory buckets kept before full (idle) ones are dropped, then the least recently used.
@@ -122,9 +120,7 @@ class RateLimiter:
         self._key_prefix = key_prefix
         self._redis_url = redis_url.strip() if redis_url and redis_url.strip() else None
         if self._redis_url is not None:  # redis is imported only when it is used: a server start does not wait for it
-            from redis.asyncio.connection import parse_url
-
-            parse_url(self._redis_url)  # ValueError now rather than at the first call (its text holds no password)
+            redis_client.check_url(self._redis_url)  # ValueError now rather than at the first call
         self._redis: aioredis.Redis | None = None
         self._script: AsyncScript | None = None
         self._redis_down = False
@@ -152,11 +148,9 @@ class RateLimiter:
         if organization is not None:
             wanted.append((ORGANIZATION, organization, self._organization_per_minute))
         if self._redis_url is not None and time.monotonic() >= self._retry_at:
-            from redis.exceptions import RedisError
-
             try:
                 refusal = await self._take_redis(wanted)
-            except (RedisError, OSError) as exc:
+            except redis_client.redis_errors() as exc:
                 self._redis_failed(exc)
             else:
                 if self._redis_down:
@@ -179,9 +173,7 @@ class RateLimiter:
 
     async def _take_redis(self, wanted: list[tuple[str, str, int]]) -> Refusal | None:
         if self._redis is None:
-            import redis.asyncio as aioredis
-
-            self._redis = aioredis.Redis.from_url(self._redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self._redis = redis_client.connect(self._redis_url)
             self._script = self._redis.register_script(_TAKE_SCRIPT)
         keys = [self._key(kind, name) for kind, name, _ in wanted]
         args = [capacity for _, _, capacity in wanted] + [REDIS_TTL_SECONDS]
@@ -198,10 +190,7 @@ class RateLimiter:
         if self._redis_down:
             return
         self._redis_down = True
-        reason = f"{type(exc).__name__}: {exc}"
-        password = self._password()
-        if password:
-            reason = reason.replace(password, "***")
+        reason = redis_client.outage_reason(self._redis_url or "", exc)
         logger.warning(
             "Rate limits: Redis at {} unreachable ({}); limiting in this process's memory, retrying every {:g} s",
             self._safe_url(),
@@ -210,13 +199,7 @@ class RateLimiter:
         )
 
     def _safe_url(self) -> str:
-        return redact_url(self._redis_url or "")
-
-    def _password(self) -> str | None:
-        try:
-            return urlsplit(self._redis_url or "").password
-        except ValueError:
-            return None
+        return redis_client.safe_url(self._redis_url or "")
 
     # Memory
 
@@ -254,9 +237,8 @@ class RateLimiter:
 def rate_limiter(settings: Settings) -> RateLimiter:
     """A new limiter from ``server.rate_limits`` and ``redis.url`` (each call builds its own: no cache)."""
     limits = settings.server.rate_limits
-    url = settings.redis.url.get_secret_value() if settings.redis.url is not None else None
     return RateLimiter(
-        redis_url=url,
+        redis_url=redis_client.configured_url(settings),
         identity_per_minute=limits.identity_per_minute,
         organization_per_minute=limits.organization_per_minute,
     )

@@ -3,12 +3,17 @@ analyze_telemetry, the `telemetry://{organization_id}/{context_type}` resource a
 
 Each takes the organization by id, name or slug: :func:`tfo_mcp.tools.organizations.resolve_organization` turns it
 into the id (after the other arguments are checked, so a bad argument is named first) before any collector runs.
+Contexts and investigations are then served through the short-lived result cache
+(:mod:`tfo_mcp.stores.result_cache`), keyed by that resolved, allowed organization and the arguments.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from typing import Annotated, Any
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 from fastmcp import Context
@@ -84,6 +89,81 @@ class TelemetryAnalysis(BaseModel):
     latency_ms: float
 
 
+T = TypeVar("T")
+
+
+def _window_key(time_from: str | None, time_to: str | None, ttl: float) -> dict[str, Any]:
+    """What the window contributes to a cache key: an explicit end as the resolved window; a window ending now
+    as the arguments plus the TTL-long time bucket it falls in (so "the last hour" is shared for one TTL)."""
+    if time_to is not None:
+        return TimeRange.resolve(time_from, time_to).to_dict()
+    return {"from": time_from, "bucket": int(time.time() // ttl) if ttl > 0 else 0}
+
+
+async def _cached(
+    kind: str,
+    organization_id: str,
+    arguments: dict[str, Any],
+    produce: Callable[[], Awaitable[T]],
+    encode: Callable[[T], bytes | None],
+    decode: Callable[[bytes], T],
+) -> T:
+    """``produce()`` through the result cache. Called only after the organization was resolved and the caller
+    allowed to read it (tenancy), so the key's organization is one this caller may read."""
+    import orjson
+
+    from tfo_mcp.context.collector import configured_budget
+    from tfo_mcp.stores.result_cache import context_cache
+
+    cache = context_cache()
+    if cache.backend == "off":
+        return await produce()
+    body = {"organization": organization_id, **arguments}
+    body.update(_window_key(body.pop("time_from"), body.pop("time_to"), cache.ttl_seconds))
+    digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()[:40]
+    return await cache.get_or_run(
+        f"{kind}:{digest}", produce, encode=encode, decode=decode, lock_seconds=configured_budget() + 2
+    )
+
+
+def _encode_json(body: Any) -> bytes | None:
+    import orjson
+
+    try:
+        return orjson.dumps(body)
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits: not cached
+        return None
+
+
+def _encode_context(context: TelemetryContext) -> bytes | None:
+    """A context to store; None for an unavailable one (a store failure or the seed still running is not kept)."""
+    return _encode_json(context.to_dict()) if context.status in ("available", "empty") else None
+
+
+def _decode_context(raw: bytes) -> TelemetryContext:
+    import orjson
+
+    body = orjson.loads(raw)
+    return TelemetryContext(
+        type=ContextType.parse(body["type"]),
+        time_range=TimeRange.model_validate(body["time_range"]),
+        summary=body["summary"],
+        data=body["data"],
+        status=body["status"],
+    )
+
+
+def _encode_investigation(answer: dict[str, Any]) -> bytes | None:
+    """An investigation to store; None while contexts were unavailable (a partial answer is not kept)."""
+    return None if answer["unavailable"] else _encode_json(answer)
+
+
+def _decode_investigation(raw: bytes) -> dict[str, Any]:
+    import orjson
+
+    return orjson.loads(raw)
+
+
 def _to_result(context: TelemetryContext) -> ContextResult:
     body = context.to_dict()
     return ContextResult(
@@ -111,15 +191,21 @@ async def _collect(
         ContextType.parse(context_type)  # argument mistakes are named before the organization is looked up
         TimeRange.resolve(time_from, time_to)
         organization = await resolve_organization(organization_id)
-        return await run_collector(
-            context_type,
+        arguments = {
+            "time_from": time_from,
+            "time_to": time_to,
+            "context_id": context_id,
+            "user_id": user_id,
+            "max_items": max_items,
+            "baseline": baseline,
+        }
+        return await _cached(
+            f"context:{ContextType.parse(context_type).value}",
             organization,
-            time_from=time_from,
-            time_to=time_to,
-            context_id=context_id,
-            user_id=user_id,
-            max_items=max_items,
-            baseline=baseline,
+            arguments,
+            lambda: run_collector(context_type, organization, **arguments),
+            _encode_context,
+            _decode_context,
         )
     except ValueError as exc:
         raise CallerError(str(exc)) from None
@@ -207,8 +293,22 @@ async def investigate(
     try:
         baseline_window(TimeRange.resolve(time_from, time_to), baseline)  # argument mistakes first
         organization = await resolve_organization(organization_id)
-        answer = await run_investigation(
-            organization, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
+        arguments = {
+            "time_from": time_from,
+            "time_to": time_to,
+            "service": service,
+            "baseline": baseline,
+            "max_tokens": max_tokens,
+        }
+        answer = await _cached(
+            "investigate",
+            organization,
+            arguments,
+            lambda: run_investigation(
+                organization, service, time_from, time_to, baseline=baseline, max_tokens=max_tokens
+            ),
+            _encode_investigation,
+            _decode_investigation,
         )
     except ValueError as exc:
         raise CallerError(str(exc)) from None

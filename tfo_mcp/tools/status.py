@@ -17,6 +17,7 @@ from tfo_mcp.sandbox import confinement
 from tfo_mcp.stores import embedded_postgres
 from tfo_mcp.stores.clickhouse import clickhouse_health
 from tfo_mcp.stores.postgres import postgres_health
+from tfo_mcp.stores.result_cache import cache_stats
 
 #: Each measured component: the two stores and the LLM providers.
 HEALTH_CHECKS: dict[str, HealthCheck] = {
@@ -48,8 +49,9 @@ def postgres_mode() -> str:
 
 async def health_report() -> dict[str, Any]:
     """The body of `status://health`: version, uptime, sessions, components, recording counters, the
-    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``), and the
-    preparations after start (``{"demo estate": {"state": "preparing", "percent": 42, ...}}``)."""
+    confinement `execute_command` children run under (e.g. ``{"commands": "landlock ABI 7"}``), the preparations
+    after start (``{"demo estate": {"state": "preparing", "percent": 42, ...}}``) and the context cache's
+    backend and counters (``{"backend": "redis", "hits": 3, "misses": 1, ...}``)."""
     components = await check_components()
     failing = [c.name for c in components if c.configured and c.reachable is False]
     return {
@@ -62,6 +64,7 @@ async def health_report() -> dict[str, Any]:
         "analytics": recorder.stats(),
         "confinement": {"commands": confinement.current().describe()},
         "preparations": {name: item.describe() for name, item in preparations().items()},
+        "context_cache": cache_stats(),
     }
 
 
