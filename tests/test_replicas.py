@@ -1,6 +1,6 @@
-"""Two real HTTP server processes behind one round-robin port, sharing Redis and PostgreSQL, each with its own
-ClickHouse store: the stateless 2026-07-28 protocol works through any replica; a handshake-era session is held by
-the replica that created it (a balancer routes it there by its Mcp-Session-Id)."""
+"""Two real HTTP server processes behind one round-robin port, sharing Redis, PostgreSQL and one ClickHouse server
+(Debian's clickhouse-server, native protocol): the stateless 2026-07-28 protocol works through any replica, and a
+handshake-era session is held by the replica that created it (a balancer routes it there by its Mcp-Session-Id)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,19 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
 from tests.support.balancer import RoundRobinBalancer
-from tests.support.mcp_process import PROTOCOL, HttpServer
+from tests.support.fixtures_demo import DemoDataset
+from tests.support.mcp_process import PROTOCOL, HttpServer, free_port
 
 TOKEN = "replica-token-" + secrets.token_hex(8)
+RUN = secrets.token_hex(4)  # this run's replica names, so rows of an earlier run never count
 CALLS = 8
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterator[tuple[RoundRobinBalancer, list]]:
+def fleet(
+    tmp_path_factory: pytest.TempPathFactory, demo_dataset: DemoDataset, native_demo: str
+) -> Iterator[tuple[RoundRobinBalancer, list]]:
     """replica-0 and replica-1 behind one balancer port that gives each new connection to the next replica."""
-    from tests.support.mcp_process import free_port
-
     front = free_port()
     servers = []
     try:
@@ -34,9 +36,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory, postgres_url: str) -> Iterat
                 "TELEMETRYFLOW_MCP_SERVER__AUTH_TOKEN": TOKEN,
                 # the name clients reach the fleet by: the balancer's address, not the replica's own port
                 "TELEMETRYFLOW_MCP_SERVER__ALLOWED_HOSTS": f"127.0.0.1:{front}",
-                "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": f"chdb://{home}/store",
-                "TELEMETRYFLOW_MCP_CLICKHOUSE__SERVER_ID": f"replica-{index}",
-                "TELEMETRYFLOW_MCP_POSTGRES_URL": postgres_url,
+                "TELEMETRYFLOW_MCP_CLICKHOUSE_URL": native_demo,
+                "TELEMETRYFLOW_MCP_CLICKHOUSE__SERVER_ID": f"replica-{index}-{RUN}",
+                "TELEMETRYFLOW_MCP_POSTGRES_URL": demo_dataset.postgres_url,
                 "TELEMETRYFLOW_MCP_REDIS_URL": "redis://127.0.0.1:6379/0",
             }
             servers.append(HttpServer(home, env=env))
@@ -69,7 +71,7 @@ async def test_the_stateless_protocol_works_through_any_replica(fleet: tuple[Rou
         echo = await client.call_tool("echo", {"message": "any replica"})
         assert echo.structured_content == {"message": "any replica"}
         assert "echo" in {tool.name for tool in await client.list_tools()}
-    assert set(answered_by) == {"replica-0", "replica-1"}, answered_by
+    assert set(answered_by) == {f"replica-0-{RUN}", f"replica-1-{RUN}"}, answered_by
 
 
 def _initialize(port: int) -> dict[str, str]:
