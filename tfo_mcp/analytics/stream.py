@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from nats.aio.msg import Msg
     from nats.js import JetStreamContext
 
-PUBLISH_BATCH = 256  # records published before their acknowledgements are awaited
+PUBLISH_BATCH = 1024  # records published before their acknowledgements are awaited
 DUPLICATE_WINDOW = 120.0  # seconds JetStream remembers a Nats-Msg-Id (a retried publish is stored once)
 FETCH_WAIT = 1.0  # seconds one pull waits for messages
 RECONNECT_WAIT = 2.0
