@@ -164,8 +164,7 @@ class Publisher:
                 finally:
                     self.buffer.busy = False
                 if failed:  # back to the front of the buffer: published again under the same Nats-Msg-Id
-                    with self.buffer._lock:
-                        self.buffer.items.extendleft(reversed(failed))
+                    self.buffer.put_back(failed)
                     backoff = min(max(backoff * 2, 0.5), MAX_BACKOFF)
                     await asyncio.sleep(backoff)
                 else:
