@@ -188,7 +188,12 @@ async def test_migrations_are_idempotent_and_recorded() -> None:
     assert await clickhouse.migrate("server") == []
     backend = clickhouse.get_clickhouse()
     versions = await backend.query("SELECT version, name FROM schema_migrations FINAL WHERE kind = 'server' ORDER BY 1")
-    assert versions.rows == [(1, "001_analytics_raw"), (2, "002_analytics_rollups"), (3, "003_audit")]
+    assert versions.rows == [
+        (1, "001_analytics_raw"),
+        (2, "002_analytics_rollups"),
+        (3, "003_audit"),
+        (4, "004_record_ids"),
+    ]
     engines = dict(
         (await backend.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase()")).rows
     )

@@ -21,7 +21,7 @@ from fastmcp.tools import Tool
 from loguru import logger
 
 from tfo_mcp import __version__, logs, sessions, toolsets
-from tfo_mcp.analytics import recorder
+from tfo_mcp.analytics import recorder, stream
 from tfo_mcp.auth.rate_limits import rate_limiter
 from tfo_mcp.config import Settings, get_settings
 from tfo_mcp.llm.litellm_loader import close_litellm_clients
@@ -52,8 +52,14 @@ class Capability:
     stop: Hook | None = None
 
 
+def _no_components(_: Settings) -> LocalProvider:
+    """The provider of a capability that only starts and stops something."""
+    return LocalProvider()
+
+
 #: The capabilities, in start order (they stop in reverse): ClickHouse opens before the analytics recorder
-#: starts, and the recorder flushes its queue before ClickHouse closes.
+#: starts, and the recorder flushes its queue before ClickHouse closes; the analytics stream (``nats.url``)
+#: stops before the recorder, so what it could not publish is still flushed.
 CAPABILITIES: tuple[Capability, ...] = (
     Capability("system", system.provider),
     Capability("status", status.provider),
@@ -61,6 +67,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("commands", commands.provider),
     Capability("clickhouse", clickhouse_tools.provider, start=clickhouse.start, stop=clickhouse.stop),
     Capability("analytics", analytics_tools.provider, start=recorder.start, stop=recorder.stop),
+    Capability("analytics-stream", _no_components, start=stream.start, stop=stream.stop),
     Capability("postgres", postgres_tools.provider, start=postgres.start, stop=postgres.stop),
     Capability("organizations", organizations.provider),
     Capability("identity", identity.provider),

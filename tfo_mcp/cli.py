@@ -1,4 +1,4 @@
-"""The `tfo-mcp` command line: serve, demo, db, config, models, tools, doctor, version.
+"""The `tfo-mcp` command line: serve, demo, db, config, analytics, models, tools, doctor, version.
 
 Only this module writes to stdout, and never while serving over stdio.
 """
@@ -29,9 +29,11 @@ app = typer.Typer(
 config_app = typer.Typer(help="Show or validate the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 demo_app = typer.Typer(help="Seed the embedded store with demo telemetry and serve it.")
+analytics_app = typer.Typer(help="The analytics stream (nats.url).", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(analytics_app, name="analytics")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML config file (default: ./tfo-mcp.yaml and the search path)")
@@ -252,6 +254,32 @@ async def _migrate_all(
     if postgres.is_configured():
         await postgres.reset()
     return results
+
+
+@analytics_app.command("consume")
+def analytics_consume(config: ConfigOption = None) -> None:
+    """Write the analytics stream into ClickHouse until SIGTERM/SIGINT (servers set nats.consumer: external)."""
+    loaded = startup.load(config)
+    if loaded.settings.nats.url is None:
+        typer.echo("analytics consume: nats.url is not set (TELEMETRYFLOW_MCP_NATS__URL)", err=True)
+        raise typer.Exit(2)
+    asyncio.run(_consume())
+
+
+async def _consume() -> None:
+    import signal
+
+    from loguru import logger
+
+    from tfo_mcp.analytics import stream
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    logger.info("analytics consumer started")
+    counters = await stream.consume_until_stopped(stop)
+    logger.info("analytics consumer stopped: {}", counters)
 
 
 @demo_app.callback(invoke_without_command=True)

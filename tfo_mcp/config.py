@@ -33,6 +33,7 @@ SECTION_ALIASES = {
     "POSTGRES": "postgres",
     "REDIS": "redis",
     "CACHE": "cache",
+    "NATS": "nats",
     "SECURITY": "security",
     "LOGGING": "logging",
     "SERVER": "server",
@@ -260,6 +261,24 @@ class CacheSettings(_Section):
     max_entry_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
 
+class NatsSettings(_Section):
+    """The analytics stream (``nats.url`` set): every analytics/audit record goes through JetStream, and a
+    consumer writes ClickHouse; unset: records go straight from an in-process queue to ClickHouse."""
+
+    url: SecretStr | None = None  # nats://user:pass@host:4222
+    stream: str = Field("TFO_ANALYTICS", pattern=r"^[A-Za-z0-9_-]+$")
+    subject_prefix: str = Field("tfo.analytics", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+    #: ``internal``: each server runs a consumer; ``external``: ``tfo-mcp analytics consume`` runs elsewhere
+    consumer: Literal["internal", "external"] = "internal"
+    durable: str = Field("tfo-analytics-writer", pattern=r"^[A-Za-z0-9_-]+$")  # shared by every replica
+    batch_size: int = Field(500, ge=1, le=10_000)  # messages fetched and written to ClickHouse at once
+    ack_wait: float = Field(60.0, ge=5)  # seconds before an unacknowledged message is delivered again
+    buffer_size: int = Field(10_000, ge=10)  # records waiting for the publisher; more go to the fallback queue
+    publish_timeout: float = Field(5.0, gt=0)  # seconds to wait for JetStream's acknowledgement
+    max_age: float = Field(7 * 86400.0, gt=0)  # seconds a record is kept in the stream at most
+    max_bytes: int = Field(1024**3, ge=1024 * 1024)  # bytes the stream keeps at most (oldest dropped first)
+
+
 class PostgresSettings(_Section):
     url: SecretStr | None = None
     # optional separate, least-privilege login for pg_query / pg_list_tables / pg_describe_table
@@ -326,6 +345,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    nats: NatsSettings = Field(default_factory=NatsSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -17,7 +17,9 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -42,31 +44,32 @@ TABLES: dict[str, dict[str, Any]] = {
     "tool_calls": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "tool_name": "", "success": 1,
         "duration_ms": 0.0, "input_size": 0, "output_size": 0, "error_type": "", "error_message": "",
-        "identity": "", "organization_id": "", "arguments_hash": "", "outcome": "",
+        "identity": "", "organization_id": "", "arguments_hash": "", "outcome": "", "record_id": "",
     },
     "api_usage": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "conversation_id": "", "provider": "",
         "model": "", "input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost_usd": None,
-        "duration_ms": 0.0, "success": 1, "error_type": "", "error_message": "",
+        "duration_ms": 0.0, "success": 1, "error_type": "", "error_message": "", "record_id": "",
     },
     "session_analytics": {
         "session_id": "", "server_id": "", "state": "", "client_name": "", "client_version": "",
         "protocol_version": "", "started_at": _NOW, "initialized_at": None, "closed_at": None,
         "duration_seconds": 0.0, "tool_calls": 0, "api_calls": 0, "input_tokens": 0, "output_tokens": 0,
-        "errors": 0, "updated_at": _NOW,
+        "errors": 0, "updated_at": _NOW, "record_id": "",
     },
     "error_analytics": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "source": "server", "name": "",
-        "error_type": "", "error_code": 0, "error_message": "", "context": "{}",
+        "error_type": "", "error_code": 0, "error_message": "", "context": "{}", "record_id": "",
     },
     "resource_access": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "resource_uri": "", "success": 1,
         "duration_ms": 0.0, "response_size": 0, "error_message": "", "identity": "", "organization_id": "",
+        "record_id": "",
     },
     "prompt_usage": {
         "timestamp": _NOW, "server_id": "", "session_id": "", "prompt_name": "", "arguments_count": 0,
         "success": 1, "duration_ms": 0.0, "response_size": 0, "error_message": "", "identity": "",
-        "organization_id": "",
+        "organization_id": "", "record_id": "",
     },
 }  # fmt: skip
 UNSIGNED = frozenset(
@@ -82,6 +85,8 @@ MAX_BACKOFF = 30.0
 
 #: One queued row: (table, row, when it was recorded).
 Queued = tuple[str, dict[str, Any], dt.datetime]
+#: Takes a record for the analytics stream (:mod:`tfo_mcp.analytics.stream`); False: it went to the queue instead.
+Publish = Callable[[Queued], bool]
 
 
 class _Recorder:
@@ -99,6 +104,9 @@ class _Recorder:
         self.retry_at = 0.0
         #: per-session LLM tallies for the session rows.
         self.usage: dict[str, list[int]] = {}
+        #: the analytics stream's publisher while it runs (``nats.url``); None: straight to the queue.
+        self.publish: Publish | None = None
+        self.stream_stats: Callable[[], dict[str, Any]] | None = None
 
 
 _rec = _Recorder()
@@ -166,8 +174,30 @@ def _queue_llm_error(row: dict[str, Any], now: dt.datetime) -> None:
 
 
 def _enqueue(table: str, row: dict[str, Any], now: dt.datetime) -> bool:
-    """Append a row to the bounded queue; when it is full, count the row as dropped and return False."""
+    """Give a row its unique id, then to the analytics stream when it runs and takes it, else to the bounded
+    queue; when the queue is full, count the row as dropped and return False."""
+    row.setdefault("record_id", uuid.uuid4().hex)
+    publish = _rec.publish
+    if publish is not None and publish((table, row, now)):
+        return True
     return _rec.queue.put((table, row, now), table)
+
+
+def set_publisher(publish: Publish | None, stream_stats: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Send every record to ``publish`` first (the analytics stream), or to the queue again (None);
+    ``stream_stats`` adds the stream's counters to :func:`stats`."""
+    _rec.publish = publish
+    _rec.stream_stats = stream_stats
+
+
+def fall_back(queued: list[Queued]) -> None:
+    """Put records the stream could not send into the queue (written straight to ClickHouse); full: dropped.
+
+    No wake-up: this runs at shutdown, just before the flusher is cancelled, and a wake-up landing together
+    with the cancellation makes Python 3.11's ``wait_for`` swallow it (the flusher would never stop).
+    """
+    for item in queued:
+        _rec.queue.put(item, item[0])
 
 
 def _tally_usage(row: dict[str, Any]) -> None:
@@ -400,7 +430,8 @@ def _coerce(column: str, value: Any, default: Any, now: dt.datetime) -> Any:
     return scrub_secrets(text)[:MESSAGE_CHARS] if "message" in column else text[:MESSAGE_CHARS]
 
 
-def _to_row(table: str, row: dict[str, Any], now: dt.datetime, sid: str) -> tuple[Any, ...]:
+def to_row(table: str, row: dict[str, Any], now: dt.datetime, sid: str) -> tuple[Any, ...]:
+    """The values of ``row`` in the column order of ``TABLES[table]``, defaults filled in and types coerced."""
     columns = TABLES[table]
     if not row.get("server_id"):
         row["server_id"] = sid
@@ -423,7 +454,7 @@ async def flush() -> int:
             grouped: dict[str, list[tuple[Any, ...]]] = {}
             for table, row, now in _rec.queue.take(batch_size):
                 try:
-                    grouped.setdefault(table, []).append(_to_row(table, row, now, sid))
+                    grouped.setdefault(table, []).append(to_row(table, row, now, sid))
                 except (TypeError, ValueError) as exc:
                     _rec.queue.dropped[table] += 1
                     _rec.last_error = f"{table}: bad row ({exc})"
@@ -490,6 +521,7 @@ def stats() -> dict[str, Any]:
         "dropped": sum(dropped.values()),
         "last_error": _rec.last_error,
         "tables": {name: {"written": _rec.written[name], "dropped": dropped[name]} for name in tables},
+        **({"stream": _rec.stream_stats()} if _rec.stream_stats is not None else {}),
     }
 
 

@@ -54,6 +54,11 @@ class BackgroundWriter(Generic[T]):
             count = len(self.items) if limit is None else min(limit, len(self.items))
             return [self.items.popleft() for _ in range(count)]
 
+    def put_back(self, items: list[T]) -> None:
+        """Return items taken but not written to the front of the queue, in their order (past the capacity)."""
+        with self._lock:
+            self.items.extendleft(reversed(items))
+
     def drop_queued(self, kind: Callable[[T], str]) -> None:
         """Count every queued item as dropped (under ``kind(item)``) and empty the queue."""
         with self._lock:
