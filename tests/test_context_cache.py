@@ -140,7 +140,7 @@ def test_two_processes_asking_the_same_key_at_once_run_it_once(prefix: str) -> N
             child.kill()
     assert all(child.returncode == 0 for child in children), [err for _, err in outputs]
     values = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
-    assert int(client.get(prefix + "runs")) == 1, "the producer ran in both processes"
+    assert int(client.get(prefix + "runs")) == 1, f"the producer ran in both processes: {[e for _, e in outputs]}"
     assert values[0] == values[1] and values[0]["run"] == 1
     client.close()
 

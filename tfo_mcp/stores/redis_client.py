@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
     from tfo_mcp.config import Settings
 
-#: Seconds a connection attempt or one command may take before Redis counts as unreachable.
-REDIS_TIMEOUT_SECONDS = 0.5
+#: Seconds a connection attempt or one command may take before Redis counts as unreachable: a refused connection
+#: fails at once; this bounds a Redis that does not answer, with room for a busy machine's pauses.
+REDIS_TIMEOUT_SECONDS = 2.0
 #: Seconds to wait after a failed Redis call before trying Redis again.
 REDIS_RETRY_SECONDS = 5.0
 

@@ -4,9 +4,10 @@ may ask (collect_context and investigate results), in Redis when ``redis.url`` i
 :meth:`ResultCache.get_or_run` serves a stored result while it is younger than the TTL; otherwise exactly one
 caller runs the work and the others asking the same key at the same time wait for its result:
 
-* Redis: the runner holds ``<key>:lock`` (``SET NX PX`` with a random token, released by a script only by its
-  holder); the others poll the value key until it appears, or until the lock is gone (the runner failed, or
-  died and its lock expired) and one of them takes it, or until the bound passes and they run it themselves.
+* Redis: the runner holds ``<key>:lock`` (``SET NX PX`` with a random token, taken by a script only while no
+  value is stored, released by a script only by its holder); the others poll the value key until it appears, or
+  until the lock is gone (the runner failed, or died and its lock expired) and one of them takes it, or until the
+  bound passes and they run it themselves.
 * Memory: one task per key; callers arriving meanwhile await it.
 
 Values are bytes the caller encodes (zlib-compressed above :data:`COMPRESS_ABOVE`); larger than
@@ -49,6 +50,16 @@ _RAW, _ZLIB = b"j", b"z"
 #: Poll interval of a caller waiting for another's result: starts here, doubles up to _POLL_MAX.
 _POLL_MIN, _POLL_MAX = 0.01, 0.1
 
+# KEYS: value, lock; ARGV: a token, the lock's TTL in ms. The stored value, else 1 when this caller took the lock,
+# else 0 (another holds it). One step: a value stored (and its lock released) between a separate GET and SET NX
+# would otherwise be missed and run a second time.
+_CLAIM_SCRIPT = """
+local value = redis.call('GET', KEYS[1])
+if value then return value end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+
 # KEYS: value, lock; ARGV: the holder's token, the value ('' = nothing to store), its TTL in ms.
 # Stores the value, then deletes the lock if this holder still holds it (an expired lock may be another's now).
 _PUBLISH_SCRIPT = """
@@ -89,6 +100,7 @@ class ResultCache:
         self._prefix = key_prefix
         self.counters = CacheCounters()
         self._redis: aioredis.Redis | None = None
+        self._claim: AsyncScript | None = None
         self._publish: AsyncScript | None = None
         self._down = False
         self._retry_at = 0.0
@@ -135,7 +147,7 @@ class ResultCache:
 
     async def close(self) -> None:
         """Close the Redis connections (a later call opens them again)."""
-        client, self._redis, self._publish = self._redis, None, None
+        client, self._redis, self._claim, self._publish = self._redis, None, None, None
         if client is not None:
             await client.aclose()
 
@@ -220,14 +232,15 @@ class ResultCache:
         deadline = time.monotonic() + lock_seconds
         held, waited, delay = False, False, _POLL_MIN
         try:
-            client = self._client()
+            self._client()
+            assert self._claim is not None
             while True:
-                packed = await client.get(value_key)
-                if packed is not None:
+                claimed = await self._claim(keys=[value_key, lock_key], args=[token, lock_ms])
+                if isinstance(claimed, bytes):
                     self._reachable()
                     self.counters.hits += 1
-                    return decode(self._unpack(packed))
-                if await client.set(lock_key, token, nx=True, px=lock_ms):
+                    return decode(self._unpack(claimed))
+                if claimed == 1:
                     held = True
                     break
                 if time.monotonic() >= deadline:
@@ -256,6 +269,7 @@ class ResultCache:
         if self._redis is None:
             assert self._url is not None
             self._redis = redis_client.connect(self._url)
+            self._claim = self._redis.register_script(_CLAIM_SCRIPT)
             self._publish = self._redis.register_script(_PUBLISH_SCRIPT)
         return self._redis
 
