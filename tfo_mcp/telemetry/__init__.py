@@ -23,8 +23,26 @@ or as text with their literals replaced by ``?``, their secrets masked and cut a
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Any
+
+from tfo_mcp.telemetry.statements import CALLER_STATEMENTS, STATEMENT_CHARS, operation_name, scrub_statement
+
+__all__ = [
+    "CALLER_STATEMENTS",
+    "STATEMENT_CHARS",
+    "active",
+    "context",
+    "http_trace_context",
+    "operation_name",
+    "prometheus_text",
+    "query",
+    "record_llm_call",
+    "record_request",
+    "scrub_statement",
+    "start",
+    "stop",
+    "wanted",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,11 +59,6 @@ ENDPOINT_VARIABLES = (
     "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
 )
-#: Longest statement text sent with a query span (characters, after scrubbing).
-STATEMENT_CHARS = 300
-#: Statement names of SQL that comes from the caller (pg_query, ch_query, the custom context): their scrubbed
-#: text is sent beside the name; a packaged query is sent by its name alone.
-CALLER_STATEMENTS = frozenset({"pg_query", "ch_query", "custom"})
 
 
 class _Nothing:
@@ -194,32 +207,3 @@ def http_trace_context(headers: Any) -> Any:
     from opentelemetry import propagate
 
     return propagate.extract({key: headers[key] for key in ("traceparent", "tracestate") if key in headers})
-
-
-# --------------------------------------------------------------------------- statement text
-
-#: Comments; literals: quoted strings (SQL '...' with '' or \\' inside, PostgreSQL $tag$...$tag$) and numbers.
-_COMMENT = re.compile(r"/\*.*?\*/|--[^\n]*", re.S)
-_LITERAL = re.compile(
-    r"'(?:[^'\\]|\\.|'')*+'"  # a quoted string
-    r"|\$(?P<tag>[A-Za-z_]*)\$.*?\$(?P=tag)\$"  # a dollar-quoted one
-    r"|(?<!\$)\b\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b",  # a number (not a $1 placeholder)
-    re.S,
-)
-_OPERATION = re.compile(r"[A-Za-z]+")
-
-
-def scrub_statement(sql: str, limit: int = STATEMENT_CHARS) -> str:
-    """SQL text fit to export: comments dropped, every literal (strings, numbers) as ``?``, whitespace folded,
-    anything that still looks like a secret masked, at most ``limit`` characters."""
-    from tfo_mcp.logs import scrub_secrets
-
-    text = _LITERAL.sub("?", _COMMENT.sub(" ", sql[: limit * 20]))
-    text = scrub_secrets(" ".join(text.split()))
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def operation_name(sql: str) -> str:
-    """The statement's first keyword in capitals (SELECT, INSERT, WITH...), comments skipped; '' if none."""
-    found = _OPERATION.search(_COMMENT.sub(" ", sql[:2000]))
-    return found.group().upper() if found else ""

@@ -30,8 +30,8 @@ from pydantic import BaseModel, SecretStr
 from tfo_mcp import __version__
 from tfo_mcp.config import LoadedSettings, Settings
 from tfo_mcp.logs import scrub_secrets
-from tfo_mcp.telemetry import CALLER_STATEMENTS, operation_name, scrub_statement
 from tfo_mcp.telemetry.prometheus import render
+from tfo_mcp.telemetry.statements import CALLER_STATEMENTS, operation_name, scrub_statement
 
 SCOPE = "tfo_mcp"
 #: Histogram bounds for durations in seconds (an echo takes about a millisecond, a context up to its budget).
