@@ -20,7 +20,7 @@ from fastmcp.server.providers import LocalProvider
 from fastmcp.tools import Tool
 from loguru import logger
 
-from tfo_mcp import __version__, logs, sessions, toolsets
+from tfo_mcp import __version__, logs, sessions, telemetry, toolsets
 from tfo_mcp.analytics import recorder, stream
 from tfo_mcp.auth.rate_limits import rate_limiter
 from tfo_mcp.config import Settings, get_settings
@@ -57,10 +57,17 @@ def _no_components(_: Settings) -> LocalProvider:
     return LocalProvider()
 
 
-#: The capabilities, in start order (they stop in reverse): ClickHouse opens before the analytics recorder
-#: starts, and the recorder flushes its queue before ClickHouse closes; the analytics stream (``nats.url``)
-#: stops before the recorder, so what it could not publish is still flushed.
+async def _start_telemetry() -> None:
+    """Telemetry's start hook: the SDK's providers when telemetry is on, with the analytics queue's gauges."""
+    await telemetry.start(analytics=recorder.stats)
+
+
+#: The capabilities, in start order (they stop in reverse): telemetry first, so it flushes last, after every
+#: other capability stopped; ClickHouse opens before the analytics recorder starts, and the recorder flushes its
+#: queue before ClickHouse closes; the analytics stream (``nats.url``) stops before the recorder, so what it could
+#: not publish is still flushed.
 CAPABILITIES: tuple[Capability, ...] = (
+    Capability("telemetry", _no_components, start=_start_telemetry, stop=telemetry.stop),
     Capability("system", system.provider),
     Capability("status", status.provider),
     Capability("files", files.provider),

@@ -186,10 +186,15 @@ def config_validate(path: Annotated[Path | None, typer.Argument(help="YAML file 
     """Validate a config file together with the environment; exit 2 on the first problem."""
     loaded = startup.load(path)
     typer.echo(f"valid: {loaded.config_file or 'defaults + environment'}")
-    sources = loaded.sources.items()
-    ignored = sorted(key for key, source in sources if key.startswith("telemetry.") and source != "default")
-    if ignored:
-        typer.echo(f"note: {', '.join(ignored)} set but without effect: the server exports no telemetry of its own")
+    from importlib.util import find_spec
+
+    from tfo_mcp import telemetry
+
+    if telemetry.wanted(loaded):
+        if find_spec("opentelemetry.sdk") is None or find_spec("opentelemetry.exporter.otlp.proto.http") is None:
+            typer.echo("note: telemetry is on but the OpenTelemetry SDK is missing: install tfo-mcp[otel]")
+        else:
+            typer.echo("note: telemetry is on: traces and metrics go out over OTLP/HTTP")
 
 
 @db_app.command("migrate")

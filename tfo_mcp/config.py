@@ -238,11 +238,25 @@ class LoggingSettings(_Section):
 
 
 class TelemetrySettings(_Section):
-    """Accepted for TFO's configuration files; the server does not export its own telemetry (no effect)."""
+    """OpenTelemetry traces and metrics of the server itself (:mod:`tfo_mcp.telemetry`), exported over OTLP/HTTP
+    (protobuf) through the OpenTelemetry SDK (the ``otel`` extra), and over HTTP a Prometheus ``/metrics`` page.
+
+    On when ``enabled`` is true, or, while ``enabled`` is left unset, when ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or its
+    ``_TRACES_`` / ``_METRICS_`` form) is set; ``OTEL_SDK_DISABLED=true`` turns it off whatever this says. The
+    other standard variables apply as the SDK reads them: ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
+    ``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_METRIC_EXPORT_INTERVAL``, ``OTEL_BSP_SCHEDULE_DELAY``,
+    ``OTEL_TRACES_SAMPLER``, ``OTEL_TRACES_EXPORTER`` / ``OTEL_METRICS_EXPORTER`` (``none``: no OTLP export of that
+    signal)... Off, nothing of the SDK is imported.
+    """
 
     enabled: bool = False
+    #: ``service.name``; set here it wins over OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, else they win over it
     service_name: str = "tfo-mcp"
-    otlp_endpoint: str = "localhost:4317"
+    #: the OTLP/HTTP base URL (``/v1/traces`` and ``/v1/metrics`` are added; ``host:port`` means ``http://``);
+    #: unset: OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT, else http://localhost:4318
+    otlp_endpoint: str | None = None
+    #: serve ``/metrics`` (HTTP transports) without credentials; by default it needs what ``/mcp`` needs
+    metrics_open: bool = False
 
 
 class RedisSettings(_Section):

@@ -17,7 +17,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import TextContent
 from mcp_types.version import is_version_at_least
 
-from tfo_mcp import results, sessions, toolsets
+from tfo_mcp import results, sessions, telemetry, toolsets
 from tfo_mcp.analytics import recorder
 from tfo_mcp.auth.identity import Identity, current_identity
 from tfo_mcp.auth.tenancy import MissingScope, RateLimited, refuse_unisolated
@@ -83,8 +83,22 @@ class ProtocolErrorsMiddleware(Middleware):
             raise MCPError(code=INVALID_PARAMS, message=_arguments_message(exc)) from None
 
 
+#: The methods :func:`_observed` times (with the analytics record); :meth:`SessionMiddleware.on_request` the rest.
+_OBSERVED_METHODS = frozenset({"tools/call", "resources/read", "prompts/get"})
+
+
 class SessionMiddleware(Middleware):
-    """Track sessions (created -> initializing -> ready -> closing -> closed) and count their calls."""
+    """Track sessions (created -> initializing -> ready -> closing -> closed) and count their calls; the one
+    place that times every request, for analytics and for telemetry (:func:`tfo_mcp.telemetry.record_request`)."""
+
+    async def on_request(self, context: MiddlewareContext[Any], call_next: CallNext) -> Any:
+        method = context.method
+        if telemetry.active is None or method in _OBSERVED_METHODS or method is None:
+            return await call_next(context)
+        return await _observed(
+            context, call_next, lambda result, failure, seconds: telemetry.record_request(
+                method, None, seconds, failure, result)
+        )  # fmt: skip
 
     async def on_initialize(self, context: MiddlewareContext[mt.InitializeRequest], call_next: CallNext) -> Any:
         params = getattr(context.message, "params", context.message)
@@ -107,6 +121,7 @@ class SessionMiddleware(Middleware):
             ok = failure is None and not getattr(result, "is_error", False)
             sessions.record_call(key, "tool", name, ok, seconds, type(failure).__name__ if failure else None)
             recorder.record_tool_call(key, name, context.message.arguments, result, failure, seconds, identity)
+            telemetry.record_request("tools/call", name, seconds, failure, result)
 
         return await _observed(context, call_next, record)
 
@@ -114,18 +129,22 @@ class SessionMiddleware(Middleware):
         self, context: MiddlewareContext[mt.ReadResourceRequestParams], call_next: CallNext
     ) -> Any:
         key, uri, identity = _connection_key(context), str(context.message.uri), current_identity()
-        return await _observed(
-            context, call_next, lambda result, failure, seconds: recorder.record_resource_read(
-                key, uri, result, failure, seconds, identity)
-        )  # fmt: skip
+
+        def record(result: Any, failure: BaseException | None, seconds: float) -> None:
+            recorder.record_resource_read(key, uri, result, failure, seconds, identity)
+            telemetry.record_request("resources/read", uri, seconds, failure, result)
+
+        return await _observed(context, call_next, record)
 
     async def on_get_prompt(self, context: MiddlewareContext[mt.GetPromptRequestParams], call_next: CallNext) -> Any:
         key, name, arguments = _connection_key(context), context.message.name, context.message.arguments
         identity = current_identity()
-        return await _observed(
-            context, call_next, lambda result, failure, seconds: recorder.record_prompt_get(
-                key, name, arguments, result, failure, seconds, identity)
-        )  # fmt: skip
+
+        def record(result: Any, failure: BaseException | None, seconds: float) -> None:
+            recorder.record_prompt_get(key, name, arguments, result, failure, seconds, identity)
+            telemetry.record_request("prompts/get", name, seconds, failure, result)
+
+        return await _observed(context, call_next, record)
 
 
 async def _observed(

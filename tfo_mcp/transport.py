@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import mcp.types as mt
 from loguru import logger
 
+from tfo_mcp import telemetry
 from tfo_mcp.auth.identity import scope_names
 from tfo_mcp.config import ConfigError, Settings
 
@@ -328,6 +329,56 @@ def _register_liveness_route(mcp: FastMCP) -> None:
         return JSONResponse({"status": "ok"})
 
 
+#: Where the Prometheus text of the server's metrics is served (HTTP transports, while telemetry is on).
+METRICS_PATH = "/metrics"
+
+
+class _MetricsPage:
+    """ASGI app of ``/metrics``: the Prometheus text of the server's own metrics (:mod:`tfo_mcp.telemetry`); 404
+    while telemetry is off."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from starlette.responses import PlainTextResponse, Response
+
+        from tfo_mcp.telemetry.prometheus import CONTENT_TYPE
+
+        text = telemetry.prometheus_text()
+        if text is None:
+            response: Response = PlainTextResponse("telemetry is off (telemetry.enabled)\n", status_code=404)
+        else:
+            response = Response(text, media_type=CONTENT_TYPE)
+        await response(scope, receive, send)
+
+
+def _register_metrics_route(mcp: FastMCP, settings: Settings) -> None:
+    """``/metrics`` behind the credentials ``/mcp`` takes (FastMCP's RequireAuthMiddleware, the same verifier), or
+    open with ``telemetry.metrics_open``."""
+    from fastmcp.server.auth.middleware import RequireAuthMiddleware
+
+    page: Any = _MetricsPage()
+    if mcp.auth is not None and not settings.telemetry.metrics_open:
+        page = RequireAuthMiddleware(page, mcp.auth.required_scopes, None, mcp.auth.challenge_scopes)
+    mcp.custom_route(METRICS_PATH, methods=["GET"])(page)
+
+
+class _HttpTraceContext:
+    """The SDK's server middleware that parents a request's spans on its HTTP ``traceparent`` header (a
+    ``traceparent`` in the request's ``_meta`` still counts where the header is absent; the header wins)."""
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        headers = getattr(ctx.request, "headers", None)  # the HTTP request's (Starlette), None on stdio
+        parent = telemetry.http_trace_context(headers) if headers is not None else None
+        if parent is None:
+            return await call_next(ctx)
+        from opentelemetry import context as otel_context
+
+        token = otel_context.attach(parent)
+        try:
+            return await call_next(ctx)
+        finally:
+            otel_context.detach(token)
+
+
 async def serve(settings: Settings, mcp: FastMCP) -> None:
     """Serve ``mcp`` until stdin closes (stdio), or until SIGTERM/SIGINT; shutdown hooks always run."""
     transport = settings.server.transport
@@ -372,6 +423,9 @@ async def serve(settings: Settings, mcp: FastMCP) -> None:
 
         # FastMCP reads `mcp.auth` when it builds the HTTP app: the MCP endpoints then need a credential.
         mcp.auth = http_auth(settings, modes)
+        _register_metrics_route(mcp, settings)
+        # before FastMCP's own (which opens the request's span): the header's trace context is current by then
+        mcp._mcp_server.middleware.insert(0, _HttpTraceContext())
         auth = "no auth" if modes == ["none"] else "credentials required: " + ", ".join(modes)
         if modes == ["none"] and is_loopback(settings.server.host):
             auth += ", loopback only"

@@ -18,9 +18,9 @@ PROTOCOL = "2025-06-18"
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The parent environment without our config variables, plus `extra`; every toolset is listed unless
-    `extra` chooses (the suite calls every tool)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMETRYFLOW_MCP_")}
+    """The parent environment without our config variables (nor OpenTelemetry's: a server exports only where a
+    test says), plus `extra`; every toolset is listed unless `extra` chooses (the suite calls every tool)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEMETRYFLOW_MCP_", "OTEL_"))}
     env["TELEMETRYFLOW_MCP_MCP_TOOLSETS"] = "all"
     env.update(extra or {})
     return env

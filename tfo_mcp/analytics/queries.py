@@ -23,7 +23,7 @@ async def run(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run the packaged query ``name`` with bound parameters (applying the schema first); rows as dicts."""
     await clickhouse.ensure_schema()
     try:
-        result = await clickhouse.get_clickhouse().query(_query_text(name), params, readonly=True)
+        result = await clickhouse.get_clickhouse().query(_query_text(name), params, readonly=True, name=name)
     except QueryError as exc:
         if getattr(exc, "code", None) in (UNKNOWN_TABLE, UNKNOWN_DATABASE):
             raise QueryError(

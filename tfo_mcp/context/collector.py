@@ -23,6 +23,7 @@ from typing import Any
 from fastmcp.exceptions import ToolError
 from loguru import logger
 
+from tfo_mcp import telemetry
 from tfo_mcp.context.change import baseline_window
 from tfo_mcp.context.sources import BudgetExceeded, failure_reason
 from tfo_mcp.context.types import (
@@ -228,7 +229,15 @@ async def collect_context(
 
 
 async def run_collector(function: CollectorFunction, request: CollectRequest, budget: float) -> TelemetryContext:
-    """Run one collector function under ``budget`` seconds and map its failures to results."""
+    """Run one collector function under ``budget`` seconds and map its failures to results (in telemetry: a span
+    ``context <type>`` over its queries, and its duration by type and status)."""
+    with telemetry.context(request.context_type.value) as observed:
+        result = await _run_collector(function, request, budget)
+        observed.set_status(result.status)
+        return result
+
+
+async def _run_collector(function: CollectorFunction, request: CollectRequest, budget: float) -> TelemetryContext:
     kind, window = request.context_type, request.time_range
     started = time.perf_counter()
     try:

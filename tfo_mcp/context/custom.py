@@ -198,7 +198,7 @@ async def _run_clickhouse(req: CollectRequest, query: CustomQuery) -> dict[str, 
     sql = query.substituted({name: f"%({name})s" for name in names}, escape_percent=True)
     result = await run_budgeted(
         req, get_clickhouse(), sql, {name: values[name] for name in names}, max_rows=req.max_items,
-        what="the custom query",
+        what="the custom query", name="custom",
     )  # fmt: skip
     return {
         "columns": [{"name": name, "type": kind} for name, kind in zip(result.columns, result.types, strict=False)],

@@ -401,14 +401,24 @@ async def ch(
         values["interval_seconds"] = rollup.interval_seconds
     values.update(params)
     sql = _fill(load_sql(_variant(sql_name, rollup), legacy=legacy is not None), rollup)
-    result = await run_budgeted(req, backend, sql, values, max_rows=MAX_QUERY_ROWS, what=f"the {sql_name} query")
+    result = await run_budgeted(
+        req, backend, sql, values, max_rows=MAX_QUERY_ROWS, what=f"the {sql_name} query", name=sql_name
+    )
     return result.as_dicts()
 
 
 async def run_budgeted(
-    req: CollectRequest, backend: Any, sql: str, params: dict[str, Any], *, max_rows: int, what: str
+    req: CollectRequest,
+    backend: Any,
+    sql: str,
+    params: dict[str, Any],
+    *,
+    max_rows: int,
+    what: str,
+    name: str | None = None,
 ) -> Any:
-    """Run one read-only ClickHouse query within the request's remaining budget.
+    """Run one read-only ClickHouse query within the request's remaining budget (``name``: the statement's name
+    in telemetry).
 
     The server stops it at the budget's end (``max_execution_time``); if the caller is cancelled first, the
     query is killed through a marker comment in its text. Raises BudgetExceeded when the budget is gone.
@@ -425,6 +435,7 @@ async def run_budgeted(
             readonly=True,
             timeout=seconds,
             settings={"max_execution_time": seconds},
+            name=name,
         )
     except asyncio.CancelledError:
         await _kill(backend, marker)
@@ -469,7 +480,7 @@ async def pg(req: CollectRequest, sql_name: str, **params: Any) -> list[dict[str
     sql = load_sql(sql_name)
     remaining = min(_budget_left(req), get_settings().postgres.statement_timeout)
     try:
-        return await postgres.fetch_all(sql, values, timeout=remaining)
+        return await postgres.fetch_all(sql, values, timeout=remaining, name=sql_name)
     except postgres.QueryError as exc:
         if "statement timeout" in str(exc).lower() or "canceling statement" in str(exc).lower():
             raise BudgetExceeded(f"PostgreSQL stopped the {sql_name} query at the end of the budget") from None

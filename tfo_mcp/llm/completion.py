@@ -1,5 +1,6 @@
 """One chat completion from any configured provider: streamed, retried on 429/5xx with backoff, errors mapped to
-short messages that never echo a key, token usage and cost measured, and every call recorded (`api_usage`)."""
+short messages that never echo a key, token usage and cost measured, and every call recorded (`api_usage`, and in
+telemetry a ``chat <model>`` span with provider, model and token counts: :func:`tfo_mcp.telemetry.record_llm_call`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 from pydantic import BaseModel, Field
 
+from tfo_mcp import telemetry
 from tfo_mcp.analytics import recorder
 from tfo_mcp.config import LLMSettings, get_settings
 from tfo_mcp.llm import litellm_loader
@@ -292,6 +294,15 @@ def _record_usage(
     }
     try:
         recorder.record("api_usage", row)
+        telemetry.record_llm_call(
+            provider=provider,
+            model=model,
+            input_tokens=row["input_tokens"],
+            output_tokens=row["output_tokens"],
+            cost_usd=cost_usd,
+            seconds=duration_ms / 1000,
+            error_type=error_type,
+        )
     except Exception as exc:  # recording must never break a call
         logger.warning("could not record LLM usage: {}", type(exc).__name__)
 

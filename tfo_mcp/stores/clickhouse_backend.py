@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from tfo_mcp import telemetry
 from tfo_mcp.config import redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.logs import scrub_secrets
@@ -190,17 +191,20 @@ class Backend:
         readonly: bool = True,
         timeout: float | None = None,
         settings: dict[str, Any] | None = None,
+        name: str | None = None,
     ) -> QueryResult:
         """Run one query and return its rows.
 
         ``readonly`` (default) makes the server refuse writes and setting changes and runs the guard;
         ``max_rows`` caps rows (and bytes, ``clickhouse.max_result_bytes``) with ``truncated`` set when cut;
         ``timeout`` is ``max_execution_time`` in seconds (config default); ``settings`` adds server settings.
+        ``name`` names the statement in telemetry (else its text goes, scrubbed: never the parameters).
         """
-        rendered = sql_guard.render(sql, params)
-        limits = self._limit_settings(readonly, max_rows, timeout, settings)
-        max_bytes = self.cfg.max_result_bytes if max_rows is not None else None
-        return await self._run(self._query_sync, rendered, limits, readonly, max_rows, max_bytes)
+        with telemetry.query("clickhouse", name, sql, self.database):
+            rendered = sql_guard.render(sql, params)
+            limits = self._limit_settings(readonly, max_rows, timeout, settings)
+            max_bytes = self.cfg.max_result_bytes if max_rows is not None else None
+            return await self._run(self._query_sync, rendered, limits, readonly, max_rows, max_bytes)
 
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
         """Run one trusted statement (migrations, analytics, demo seed): DDL or DML, no guard, no caps.
@@ -208,13 +212,15 @@ class Backend:
         Rows go in through :meth:`insert` or ``INSERT ... SELECT``; inline ``INSERT ... VALUES`` is refused on
         native servers (older ones wait for data blocks after it).
         """
-        await self._run(self._execute_sync, sql_guard.render(sql, params))
+        with telemetry.query("clickhouse", None, sql, self.database):
+            await self._run(self._execute_sync, sql_guard.render(sql, params))
 
     async def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Insert rows (sequences in ``columns`` order) in batches; return how many were written."""
         quoted_table = sql_guard.quote_identifier(table)
         quoted_columns = [sql_guard.quote_identifier(name) for name in columns]
-        return await self._run(self._insert_sync, table, quoted_table, list(columns), quoted_columns, rows)
+        with telemetry.query("clickhouse", f"INSERT {table}", None, self.database):
+            return await self._run(self._insert_sync, table, quoted_table, list(columns), quoted_columns, rows)
 
     async def ping(self) -> float:
         """Round-trip a trivial query; return the latency in milliseconds."""

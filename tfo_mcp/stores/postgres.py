@@ -60,12 +60,13 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources as importlib_resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastmcp.exceptions import ToolError
 from loguru import logger
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from tfo_mcp import __version__, sessions
+from tfo_mcp import __version__, sessions, telemetry
 from tfo_mcp.config import PostgresSettings, get_settings, redact_url
 from tfo_mcp.errors import StoreUnavailable
 from tfo_mcp.health import ComponentHealth
@@ -113,11 +114,28 @@ class QueryTimeout(QueryError):
 # --------------------------------------------------------------------------- SQL files
 
 
+#: The text of every packaged query read so far -> its name (what telemetry calls the statement).
+_SQL_NAMES: dict[str, str] = {}
+
+
 @cache
 def _sql(name: str) -> str:
     """A query from ``tfo_mcp/sql/postgres/queries/<name>.sql``."""
     path = importlib_resources.files("tfo_mcp") / "sql" / "postgres" / "queries" / f"{name}.sql"
-    return path.read_text(encoding="utf-8").strip().rstrip(";")
+    text = path.read_text(encoding="utf-8").strip().rstrip(";")
+    _SQL_NAMES[text] = name
+    return text
+
+
+def _database_name(url: str) -> str | None:
+    """The database a URL or key=value conninfo names (for telemetry's ``db.namespace``)."""
+    if "://" in url:
+        try:
+            return urlsplit(url).path.lstrip("/") or None
+        except ValueError:
+            return None
+    found = re.search(r"\bdbname\s*=\s*'?([^\s']+)", url)
+    return found.group(1) if found else None
 
 
 # --------------------------------------------------------------------------- stores (pools)
@@ -143,6 +161,7 @@ class _Store:
         self._url = url
         self._settings = settings
         self.discard = discard  # DISCARD ALL before a connection goes back (it ran pg_query)
+        self.database = _database_name(url)
         self.pool: AsyncConnectionPool | None = None
         self.state: Literal["new", "starting", "up", "down"] = "new"
         self.reason: str | None = None
@@ -457,9 +476,22 @@ def _query_store() -> _Store:
 
 
 class _Transaction:
-    """A pooled connection inside one explicit transaction (always rolled back unless ``commit``)."""
+    """A pooled connection inside one explicit transaction (always rolled back unless ``commit``); in telemetry,
+    one ``postgresql.query`` span from taking the connection to giving it back, named ``name`` (a packaged query,
+    a tool) or described by ``statement`` (scrubbed SQL text, never the parameters)."""
 
-    def __init__(self, store: _Store, *, write: bool, timeout: float, extra_sql: str = "") -> None:
+    def __init__(
+        self,
+        store: _Store,
+        *,
+        write: bool,
+        timeout: float,
+        extra_sql: str = "",
+        name: str | None = None,
+        statement: str | None = None,
+    ) -> None:
+        name = name or _SQL_NAMES.get(statement or "")
+        self.observed = telemetry.query("postgresql", name, statement, store.database)
         self.store = store
         self.write = write
         self.timeout = timeout
@@ -484,6 +516,14 @@ class _Transaction:
         return "; ".join(parts)
 
     async def __aenter__(self) -> _Transaction:
+        self.observed.__enter__()
+        try:
+            return await self._begin()
+        except BaseException as exc:
+            self.observed.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+
+    async def _begin(self) -> _Transaction:
         import psycopg
 
         preamble = self._preamble()
@@ -511,6 +551,14 @@ class _Transaction:
         raise self.store.unavailable()  # pragma: no cover - the loop returns or raises
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            await self._end(exc_type)
+        except BaseException as error:
+            self.observed.__exit__(type(error), error, error.__traceback__)
+            raise
+        self.observed.__exit__(exc_type, exc, tb)
+
+    async def _end(self, exc_type: Any) -> None:
         conn, self.conn = self.conn, None
         if conn is None:
             return
@@ -540,16 +588,18 @@ class _Transaction:
             await self.store.release(conn)
 
 
-async def fetch_all(sql: str, params: Any = None, *, timeout: float | None = None) -> list[dict[str, Any]]:
+async def fetch_all(
+    sql: str, params: Any = None, *, timeout: float | None = None, name: str | None = None
+) -> list[dict[str, Any]]:
     """Run trusted internal read-only SQL (``%s`` / ``%(name)s`` placeholders) on ``postgres.url``.
 
     The statement runs inside a READ ONLY transaction that is always rolled back, with ``statement_timeout``
     (``timeout`` seconds, default ``postgres.statement_timeout``). Rows come back as dicts of Python values.
-    Raises StoreUnavailable (unconfigured or unreachable) or QueryError.
+    ``name`` names the statement in telemetry. Raises StoreUnavailable (unconfigured or unreachable) or QueryError.
     """
     from psycopg.rows import dict_row
 
-    async with _own_sql(_main_store(), sql, write=False, timeout=timeout) as conn:
+    async with _own_sql(_main_store(), sql, write=False, timeout=timeout, name=name) as conn:
         cur = conn.cursor(row_factory=dict_row)
         await cur.execute(sql, params)
         return await cur.fetchall() if cur.description else []
@@ -582,13 +632,16 @@ async def copy_rows(
 
 @contextlib.asynccontextmanager
 async def _own_sql(
-    store: _Store, what: str, *, write: bool, timeout: float | None = None
+    store: _Store, what: str, *, write: bool, timeout: float | None = None, name: str | None = None
 ) -> AsyncIterator[AsyncConnection]:
     """A connection in one transaction for this server's own SQL, with ``statement_timeout`` = ``timeout``
     (default ``postgres.statement_timeout``). A psycopg error in the block raises a QueryError naming ``what``
-    (the SQL text, or the name of a packaged statement); a write commits when the block ends without error."""
+    (the SQL text, or the name of a packaged statement); a write commits when the block ends without error.
+    ``name`` names the statement in telemetry (a packaged query's own is found from its text)."""
     limit = timeout if timeout is not None else get_settings().postgres.statement_timeout
-    async with _Transaction(store, write=write, timeout=limit) as tx:
+    if name is None and what not in _SQL_NAMES and not re.search(r"\s", what):
+        name = what  # a name already (save_turn, COPY)
+    async with _Transaction(store, write=write, timeout=limit, name=name, statement=what) as tx:
         assert tx.conn is not None
         try:
             yield tx.conn
@@ -803,7 +856,7 @@ async def ensure_tenant_login(organization_id: str) -> str:
     if login in _state.tenant_logins:
         return login
     timeout = get_settings().postgres.statement_timeout
-    async with _Transaction(store, write=True, timeout=timeout) as tx:
+    async with _Transaction(store, write=True, timeout=timeout, name="tenant_login") as tx:
         conn = tx.conn
         assert conn is not None
         try:
@@ -1041,7 +1094,9 @@ async def run_query(
     bound = [_bind(value) for value in params] if params else None
     extra = f"SAVEPOINT {SAVEPOINT}; {_sql('login_privileges')}"
     rows = _Rows(max_rows, settings.max_result_bytes)
-    async with _Transaction(store, write=write, timeout=settings.statement_timeout, extra_sql=extra) as tx:
+    async with _Transaction(
+        store, write=write, timeout=settings.statement_timeout, extra_sql=extra, name="pg_query", statement=query
+    ) as tx:
         conn = tx.conn
         assert conn is not None
         login, is_superuser, privileged_roles = tx.preamble_rows[0]
@@ -1096,7 +1151,8 @@ async def read_catalog(queries: list[tuple[str, dict[str, Any]]]) -> list[list[d
     from psycopg.rows import dict_row
 
     results = []
-    async with _own_sql(_query_store(), ", ".join(name for name, _ in queries), write=False) as conn:
+    names = ", ".join(name for name, _ in queries)
+    async with _own_sql(_query_store(), names, write=False, name=names) as conn:
         cur = conn.cursor(row_factory=dict_row)
         for name, params in queries:
             await cur.execute(_sql(name), params)
@@ -1301,7 +1357,7 @@ async def migrate(kind: str = "server") -> list[str]:
     applied_now: list[str] = []
     current = "schema_migrations"
     timeout = max(60.0, get_settings().postgres.statement_timeout)
-    async with _Transaction(store, write=True, timeout=timeout) as tx:
+    async with _Transaction(store, write=True, timeout=timeout, name="migrate") as tx:
         conn = tx.conn
         assert conn is not None
         try:
@@ -1352,7 +1408,7 @@ async def _measure(store: _Store, name: str) -> ComponentHealth:
 
 
 async def _server_version(store: _Store) -> str:
-    async with _Transaction(store, write=False, timeout=3.0) as tx:
+    async with _Transaction(store, write=False, timeout=3.0, name="server_version") as tx:
         assert tx.conn is not None
         cur = await tx.conn.execute("SELECT current_setting('server_version')")
         row = await cur.fetchone()

@@ -56,7 +56,7 @@ async def ch_query(
     and bytes (truncated=true says so). Functions that read files or reach the network are refused.
     """
     backend = get_clickhouse()
-    result = await backend.query(query, max_rows=max_rows, readonly=True)
+    result = await backend.query(query, max_rows=max_rows, readonly=True, name="ch_query")
     rows = [list(row) for row in result.rows]
     keep = rows_within(rows, max_tokens)  # rows that cannot fit the budget are not built into the result
     output = QueryOutput(
