@@ -10,9 +10,9 @@ WORKDIR /app
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
 # Dependencies first (a layer that changes only with uv.lock), then the project itself.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --extra otel --no-install-project
 COPY tfo_mcp ./tfo_mcp
-RUN uv sync --frozen --no-dev --no-editable
+RUN uv sync --frozen --no-dev --extra otel --no-editable
 
 FROM python:3.11-slim-bookworm
 RUN useradd --system --uid 10001 --home-dir /data --create-home tfo
