@@ -418,4 +418,5 @@ async def test_custom_slow_query_is_stopped_within_the_budget(store: DemoDataset
     )
     elapsed = time.monotonic() - started
     assert context.status == "unavailable" and "timed out" in context.summary
-    assert elapsed < 3
+    # stopped, not run to the end (minutes of work): a loaded machine may add seconds to the 1 s budget
+    assert elapsed < 20
