@@ -317,7 +317,7 @@ async def test_inline_insert_values_is_refused_quickly(canary: None) -> None:
     started = time.monotonic()
     with pytest.raises(ValueError, match="use insert"):
         await backend.execute("INSERT INTO canary VALUES (9, 'x')")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # a hang would never end; a loaded machine adds seconds
     await backend.execute("INSERT INTO canary SELECT 9, 'x'")
     assert (await backend.query("SELECT count() FROM canary")).rows == [(4,)]
 

@@ -166,7 +166,7 @@ def test_a_megabyte_of_hostile_text_is_scrubbed_quickly() -> None:
     text = "".join(HOSTILE.values()) * (1_000_000 // len("".join(HOSTILE.values())))
     started = time.perf_counter()
     scrub_secrets(text)
-    assert time.perf_counter() - started < 3.0  # about 0.1 s here; the old patterns took hours
+    assert time.perf_counter() - started < 30.0  # about 0.1 s here; the old patterns took hours
 
 
 # --------------------------------------------------------------------------- cut lines
@@ -194,7 +194,7 @@ def test_a_long_log_message_is_cut_and_says_so() -> None:
     record = {"message": message}
     started = time.perf_counter()
     logs._patch(record)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # well under a second here; the margin is for a loaded machine
     assert len(record["message"]) < logs.MAX_LOG_MESSAGE_CHARS + 100
     assert record["message"].endswith(f"[... cut: {len(message):,} characters in all]")
     short = {"message": "password=hunter2"}

@@ -156,7 +156,7 @@ async def test_recording_never_slows_calls_when_postgres_is_down(pg: PgDatabase)
         started = time.monotonic()
         for i in range(5):
             await client.call_tool("echo", {"message": str(i)})
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 10  # waiting for PostgreSQL would cost 5 x connect_timeout (25 s)
         data = (await client.call_tool("pg_sessions", {})).structured_content
     assert data is not None and data["source"] == "memory" and "could not be read" in data["note"]
     assert data["sessions"][0]["client_name"] == "while-down"
